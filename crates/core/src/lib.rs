@@ -1,0 +1,20 @@
+//! partnergraph-core: the domain of partner and customer portals, independent of transport.
+//!
+//! Everything here is shared vocabulary between the GraphQL layer, the server and the
+//! connectors. It deliberately knows nothing of HTTP, SQL or GraphQL, so that a connector can be
+//! swapped (local store, Zuora, Salesforce) without touching the API, and so that authorization
+//! ([`Scope`]) is decided in exactly one place.
+
+pub mod demo;
+pub mod error;
+pub mod filter;
+pub mod ids;
+pub mod model;
+pub mod paging;
+pub mod permission;
+pub mod principal;
+pub mod traits;
+
+pub use error::{Error, Result, UpstreamError};
+pub use ids::{GlobalId, NodeKind};
+pub use principal::{Principal, Scope, Tenant};

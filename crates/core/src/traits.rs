@@ -1,0 +1,208 @@
+//! The capabilities a connector can provide, as object-safe traits used as `Arc<dyn Trait>`.
+//!
+//! Every read takes many keys at once and returns records in no particular order (callers key
+//! them by id): the GraphQL layer's DataLoaders collect the keys of a whole page and make one call
+//! per entity type, so a page costs a handful of upstream calls however many rows it has.
+//! Unknown keys are simply absent from the result; they are not an error.
+
+use crate::error::Result;
+use crate::filter::*;
+use crate::ids::*;
+use crate::model::*;
+use crate::paging::{Order, Page, PageRequest};
+use crate::principal::Scope;
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Which accounts a root list of billing or CRM records covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountSet<Id> {
+    /// Every account (platform administrators).
+    All,
+    /// Only these accounts.
+    Only(Vec<Id>),
+}
+
+impl<Id: PartialEq + Clone> AccountSet<Id> {
+    /// Narrows the set to one account; a narrowing outside the set yields the empty set, so a
+    /// client filter can never widen what the scope allows.
+    pub fn narrow_to(&self, id: &Id) -> AccountSet<Id> {
+        match self {
+            AccountSet::All => AccountSet::Only(vec![id.clone()]),
+            AccountSet::Only(ids) if ids.contains(id) => AccountSet::Only(vec![id.clone()]),
+            AccountSet::Only(_) => AccountSet::Only(Vec::new()),
+        }
+    }
+}
+
+/// The upstream accounts whose records a scope may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedAccounts {
+    /// Billing accounts.
+    pub billing: AccountSet<BillingAccountId>,
+    /// CRM accounts.
+    pub crm: AccountSet<CrmAccountId>,
+}
+
+/// The portal's own records: organizations, customers, users, profiles, audit events.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    /// Checks that the store answers (for readiness probes).
+    async fn ping(&self) -> Result<()>;
+
+    /// Organizations by id.
+    async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>>;
+    /// A page of the organizations the scope may see.
+    async fn list_organizations(
+        &self,
+        scope: &Scope,
+        filter: &OrganizationFilter,
+        order: Order<OrganizationOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Organization>>;
+    /// The partners of each of these distributors.
+    async fn partners_of(&self, distributor_ids: &[OrgId]) -> Result<Vec<Organization>>;
+
+    /// Customers by id.
+    async fn customers(&self, ids: &[CustomerId]) -> Result<Vec<Customer>>;
+    /// The customers sold by these organizations: a partner's own, or all under a distributor.
+    async fn customers_of(&self, org_ids: &[OrgId]) -> Result<Vec<Customer>>;
+    /// A page of the customers the scope may see.
+    async fn list_customers(
+        &self,
+        scope: &Scope,
+        filter: &CustomerFilter,
+        order: Order<CustomerOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Customer>>;
+
+    /// The organizations and customers that own these billing accounts.
+    async fn holders_by_billing_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Vec<AccountHolder>>;
+    /// The organizations and customers that own these CRM accounts.
+    async fn holders_by_crm_account(&self, ids: &[CrmAccountId]) -> Result<Vec<AccountHolder>>;
+    /// The upstream accounts whose records the scope may see.
+    async fn accounts_in_scope(&self, scope: &Scope) -> Result<ScopedAccounts>;
+
+    /// Users by id.
+    async fn users(&self, ids: &[UserId]) -> Result<Vec<User>>;
+    /// A user by login email (case-insensitive).
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// The users of these organizations and customers.
+    async fn users_by_membership(&self, memberships: &[Membership]) -> Result<Vec<User>>;
+    /// A page of the operators (platform and organization users) the scope may see.
+    async fn list_operators(
+        &self,
+        scope: &Scope,
+        filter: &UserFilter,
+        order: Order<UserOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<User>>;
+
+    /// Profiles by id.
+    async fn profiles(&self, ids: &[ProfileId]) -> Result<Vec<Profile>>;
+    /// Every profile.
+    async fn all_profiles(&self) -> Result<Vec<Profile>>;
+
+    /// A page of the audit events the scope may see, newest first.
+    async fn list_audit_events(
+        &self,
+        scope: &Scope,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> Result<Page<AuditEvent>>;
+}
+
+/// Money: billing accounts, subscriptions, invoices, payments, payment methods.
+#[async_trait]
+pub trait Billing: Send + Sync {
+    /// Billing accounts by id.
+    async fn accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<BillingAccount>>;
+    /// A billing account by its number (exact match; callers normalise first).
+    async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>>;
+
+    /// Subscriptions by id.
+    async fn subscriptions(&self, ids: &[SubscriptionId]) -> Result<Vec<Subscription>>;
+    /// All subscriptions owned by these accounts.
+    async fn subscriptions_for_accounts(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Vec<Subscription>>;
+    /// A page of the subscriptions of these accounts.
+    async fn list_subscriptions(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &SubscriptionFilter,
+        order: Order<SubscriptionOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Subscription>>;
+
+    /// Invoices by id.
+    async fn invoices(&self, ids: &[InvoiceId]) -> Result<Vec<Invoice>>;
+    /// All invoices billed to these accounts.
+    async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>>;
+    /// A page of the invoices of these accounts; "overdue" is judged against today (UTC).
+    async fn list_invoices(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &InvoiceFilter,
+        order: Order<InvoiceOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Invoice>>;
+
+    /// Payments by id.
+    async fn payments(&self, ids: &[PaymentId]) -> Result<Vec<Payment>>;
+    /// All payments made by these accounts.
+    async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Payment>>;
+
+    /// Payment methods by id.
+    async fn payment_methods(&self, ids: &[PaymentMethodId]) -> Result<Vec<PaymentMethod>>;
+    /// All payment methods stored for these accounts.
+    async fn payment_methods_for_accounts(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Vec<PaymentMethod>>;
+}
+
+/// The CRM: contacts and support cases.
+#[async_trait]
+pub trait Crm: Send + Sync {
+    /// The contacts of these CRM accounts.
+    async fn contacts_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Contact>>;
+    /// Cases by id.
+    async fn cases(&self, ids: &[CaseId]) -> Result<Vec<Case>>;
+    /// All cases of these CRM accounts.
+    async fn cases_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Case>>;
+    /// A page of the cases of these accounts.
+    async fn list_cases(
+        &self,
+        accounts: &AccountSet<CrmAccountId>,
+        filter: &CaseFilter,
+        order: Order<CaseOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Case>>;
+}
+
+/// The product catalog: what partners may sell.
+#[async_trait]
+pub trait Catalog: Send + Sync {
+    /// Offers by id.
+    async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>>;
+    /// Every offer (catalogs are small; eligibility is decided by [`Scope::permits_offer`]).
+    async fn all_offers(&self) -> Result<Vec<Offer>>;
+}
+
+/// The connector chosen for each capability, as configured.
+#[derive(Clone)]
+pub struct Connectors {
+    /// Organizations, customers, users, profiles, audit.
+    pub directory: Arc<dyn Directory>,
+    /// Billing.
+    pub billing: Arc<dyn Billing>,
+    /// CRM.
+    pub crm: Arc<dyn Crm>,
+    /// Catalog.
+    pub catalog: Arc<dyn Catalog>,
+}
