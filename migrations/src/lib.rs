@@ -1,1 +1,20 @@
-//! placeholder
+//! Database migrations of the local store, for SQLite and PostgreSQL.
+//!
+//! Every table holds one kind of domain record: the indexed columns the store filters on (ids,
+//! owning accounts, the channel hierarchy, login emails) plus `doc`, the record itself as JSON.
+//! Lists are filtered and ordered by the store after one scoped query, so adding a field to a
+//! record needs no migration; a column is added only when the store must look rows up by it.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+/// Runs partnergraph's migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}

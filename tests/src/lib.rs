@@ -1,1 +1,343 @@
-//! placeholder
+//! The end-to-end test harness: the real gateway on port 0, spoken to over HTTP.
+//!
+//! Starting a gateway seeds 120 customers, so every test binary shares one seeded gateway per
+//! backend, running on its own thread and runtime (a `#[tokio::test]` runtime dies with its test).
+//! Tests that count SQL statements need a gateway nobody else talks to: [`TestServer::dedicated`].
+
+use partnergraph_core::demo::DemoData;
+use partnergraph_server::{Config, DatabaseConfig, Gateway};
+use serde_json::{json, Value};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Which store the gateway under test uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: a SQLite file in a temporary data directory.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server of `PARTNERGRAPH_TEST_POSTGRES_URL`
+    /// (default `postgres://postgres@127.0.0.1:5432/test`).
+    Postgres,
+}
+
+/// A running gateway with demo data.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    gateway: Gateway,
+    runtime: tokio::runtime::Handle,
+    /// How long `Gateway::start` took (migrations and demo seeding included).
+    pub startup: Duration,
+    _data_dir: tempfile::TempDir,
+    _database: Option<PgDatabase>,
+}
+
+/// A GraphQL response as the client saw it.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header.
+    pub content_type: String,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub body: Value,
+}
+
+impl Response {
+    /// `data`, asserting the response has no errors.
+    pub fn data(&self) -> &Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {}",
+            self.body
+        );
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of every error, in order.
+    pub fn error_codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["extensions"]["code"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The first error's `extensions.code`, failing the test when there is none.
+    pub fn error_code(&self) -> String {
+        let codes = self.error_codes();
+        assert!(!codes.is_empty(), "expected an error, got {}", self.body);
+        codes[0].clone()
+    }
+}
+
+impl TestServer {
+    /// The gateway shared by every test of this binary on `backend`.
+    pub fn shared(backend: Backend) -> Arc<TestServer> {
+        static SQLITE: OnceLock<Arc<TestServer>> = OnceLock::new();
+        static POSTGRES: OnceLock<Arc<TestServer>> = OnceLock::new();
+        let cell = match backend {
+            Backend::Sqlite => &SQLITE,
+            Backend::Postgres => &POSTGRES,
+        };
+        cell.get_or_init(|| Arc::new(Self::dedicated(backend)))
+            .clone()
+    }
+
+    /// A gateway of its own, on a runtime of its own that lives as long as the process.
+    pub fn dedicated(backend: Backend) -> TestServer {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("test runtime");
+            let handle = runtime.handle().clone();
+            runtime.block_on(async move {
+                let server = Self::boot(backend, handle).await;
+                tx.send(server).expect("hand over the server");
+                // Keep the runtime (and with it the server) alive for the rest of the process.
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().expect("the gateway started")
+    }
+
+    async fn boot(backend: Backend, runtime: tokio::runtime::Handle) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create().await),
+        };
+        let config = Config {
+            data_dir: data_dir.path().to_path_buf(),
+            demo: true,
+            database: DatabaseConfig {
+                url: database.as_ref().map(|db| db.url.clone()),
+            },
+            ..Config::default()
+        };
+        let started = Instant::now();
+        let gateway = Gateway::start(config).await.expect("gateway starts");
+        let startup = started.elapsed();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind port 0");
+        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        tokio::spawn(
+            gateway
+                .clone()
+                .serve(listener, std::future::pending::<()>()),
+        );
+        TestServer {
+            url,
+            gateway,
+            runtime,
+            startup,
+            _data_dir: data_dir,
+            _database: database,
+        }
+    }
+
+    /// The demo data the gateway was seeded with, as the tests' oracle.
+    pub fn demo(&self) -> DemoData {
+        partnergraph_core::demo::generate(chrono::Utc::now().date_naive())
+    }
+
+    /// A bearer token for the user with this email.
+    pub async fn token(&self, email: &str) -> String {
+        let gateway = self.gateway.clone();
+        let email = email.to_owned();
+        self.runtime
+            .spawn(async move { gateway.issue_token(&email).await })
+            .await
+            .expect("token task")
+            .expect("token for a known user")
+    }
+
+    /// SQL statements the gateway's store has executed so far.
+    pub fn sql_statements(&self) -> u64 {
+        self.gateway.sql_statements()
+    }
+
+    /// Runs `query` as the user with `email`, asking for `application/graphql-response+json`.
+    pub async fn query(&self, email: &str, query: &str, variables: Value) -> Response {
+        let token = self.token(email).await;
+        self.post_json(
+            Some(&token),
+            &json!({ "query": query, "variables": variables }),
+        )
+        .await
+    }
+
+    /// POSTs a JSON body to `/graphql`.
+    pub async fn post_json(&self, token: Option<&str>, body: &Value) -> Response {
+        self.post_raw(token, "application/json", body.to_string())
+            .await
+    }
+
+    /// POSTs any body to `/graphql` with this content type.
+    pub async fn post_raw(
+        &self,
+        token: Option<&str>,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/graphql", self.url))
+            .header("content-type", content_type)
+            .header("accept", "application/graphql-response+json")
+            .body(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::read(request.send().await.expect("the server answers")).await
+    }
+
+    /// GETs a path (with query string) with an optional bearer token.
+    pub async fn get(&self, path_and_query: &str, token: Option<&str>) -> Response {
+        let mut request = reqwest::Client::new().get(format!("{}{path_and_query}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Self::read(request.send().await.expect("the server answers")).await
+    }
+
+    async fn read(response: reqwest::Response) -> Response {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.text().await.expect("a body");
+        Response {
+            status,
+            content_type,
+            body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        }
+    }
+
+    /// Whether the gateway still serves an ordinary query (after a hostile one).
+    pub async fn assert_still_serving(&self) {
+        let response = self
+            .query(
+                "admin@platform.example",
+                "{ viewer { user { email } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.body);
+        assert_eq!(
+            response.data()["viewer"]["user"]["email"],
+            "admin@platform.example"
+        );
+    }
+}
+
+/// A throwaway PostgreSQL database, dropped when the server goes.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create() -> PgDatabase {
+        use sea_orm::ConnectionTrait;
+        let admin_url = std::env::var("PARTNERGRAPH_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let name = format!("pg_e2e_{}", uuid::Uuid::new_v4().simple());
+        let admin = sea_orm::Database::connect(&admin_url)
+            .await
+            .expect("PostgreSQL is reachable (start it, or set PARTNERGRAPH_TEST_POSTGRES_URL)");
+        Self::drop_leftovers(&admin).await;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create the test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        PgDatabase {
+            admin_url,
+            name,
+            url,
+        }
+    }
+}
+
+impl PgDatabase {
+    /// Shared servers live in statics, which are never dropped: their databases are removed by
+    /// the next run instead. A plain `DROP DATABASE` refuses databases still in use, so a
+    /// concurrent run keeps its own.
+    async fn drop_leftovers(admin: &sea_orm::DatabaseConnection) {
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = admin
+            .query_all(Statement::from_string(
+                admin.get_database_backend(),
+                "SELECT datname FROM pg_database WHERE datname LIKE 'pg\\_e2e\\_%'",
+            ))
+            .await
+            .unwrap_or_default();
+        for row in rows {
+            if let Ok(name) = row.try_get::<String>("", "datname") {
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .await;
+            }
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop runs outside any runtime we may block on, so drop the database from a thread.
+        let _ = std::thread::spawn(move || {
+            use sea_orm::ConnectionTrait;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let admin = sea_orm::Database::connect(&admin_url).await.ok()?;
+                admin.execute_unprepared(&statement).await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Declares each listed `async fn(&TestServer)` as a test on SQLite, and on PostgreSQL when the
+/// `postgres` feature is on (as `postgres::<name>`, so `cargo test postgres` selects them).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&$crate::TestServer::shared($crate::Backend::Sqlite)).await;
+                }
+            )+
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&$crate::TestServer::shared($crate::Backend::Postgres)).await;
+                }
+            )+
+        }
+    };
+}

@@ -1,1 +1,656 @@
-//! placeholder
+//! partnergraph-local: the portal's own store, and the embedded stand-in for billing and CRM.
+//!
+//! One sea-orm connection (SQLite file by default, PostgreSQL in production) implements all four
+//! capabilities, so `serve --demo` needs nothing else. Each record kind has its own table: the
+//! columns the store looks rows up by (ids, owning accounts, the channel hierarchy, login emails)
+//! plus the record as JSON. Every batch read is one statement whatever the number of keys, and
+//! every list is one statement scoped in SQL, then filtered, ordered and paged with core's
+//! [`select`], so the meaning of a filter is defined once, in core.
+
+mod rows;
+
+use async_trait::async_trait;
+use partnergraph_core::demo::DemoData;
+use partnergraph_core::filter::*;
+use partnergraph_core::ids::*;
+use partnergraph_core::model::*;
+use partnergraph_core::paging::{select, Order, Page, PageRequest};
+use partnergraph_core::permission::BuiltInProfile;
+use partnergraph_core::traits::*;
+use partnergraph_core::{Scope, UpstreamError};
+use partnergraph_migrations::{Migrator, MigratorTrait};
+use rows::{Record, Table};
+use sea_orm::sea_query::{Alias, Cond, Expr, OnConflict, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Keys per `IN (…)` list; larger batches are split, keeping each statement's bound parameters
+/// far below SQLite's and PostgreSQL's limits.
+const MAX_KEYS: usize = 500;
+/// Rows per multi-row `INSERT` while seeding.
+const INSERT_CHUNK: usize = 100;
+
+/// Why the local store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The database could not be reached or refused the connection.
+    #[error("cannot connect to the store: {0}")]
+    Connect(#[source] sea_orm::DbErr),
+    /// A statement failed.
+    #[error("store statement failed: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    /// A stored record does not decode as its domain type (a bug or a hand-edited row).
+    #[error("stored {table} record does not decode: {source}")]
+    Decode {
+        /// The table.
+        table: &'static str,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+impl From<LocalError> for partnergraph_core::Error {
+    fn from(err: LocalError) -> Self {
+        tracing::error!(error = %err, "local store failure");
+        match err {
+            LocalError::Connect(_) | LocalError::Db(sea_orm::DbErr::Conn(_)) => {
+                UpstreamError::Unavailable("the store".to_owned()).into()
+            }
+            LocalError::Db(sea_orm::DbErr::ConnectionAcquire(_)) => {
+                UpstreamError::Unavailable("the store".to_owned()).into()
+            }
+            _ => partnergraph_core::Error::Internal("the store failed".to_owned()),
+        }
+    }
+}
+
+type Result<T, E = LocalError> = std::result::Result<T, E>;
+type CoreResult<T> = partnergraph_core::Result<T>;
+
+/// The local store; cheap to clone (the connection pool is shared).
+#[derive(Clone)]
+pub struct LocalStore {
+    db: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl LocalStore {
+    /// Connects to `sqlite://<path>?mode=rwc` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let mut db = Database::connect(options)
+            .await
+            .map_err(LocalError::Connect)?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        db.set_metric_callback(move |_| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            // Readers do not block the writer; the setting persists in the file.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        Ok(Self { db, statements })
+    }
+
+    /// Runs pending migrations, then makes the built-in profiles match the code.
+    pub async fn migrate(&self) -> Result<()> {
+        Migrator::up(&self.db, None).await?;
+        let profiles: Vec<Profile> = BuiltInProfile::ALL.iter().map(|p| p.profile()).collect();
+        self.upsert(&self.db, &profiles).await
+    }
+
+    /// Seeds `data` into an empty store in one transaction. Returns `false`, changing nothing,
+    /// when the store already has organizations.
+    pub async fn seed_demo(&self, data: &DemoData) -> Result<bool> {
+        let txn = self.db.begin().await?;
+        let probe = Query::select()
+            .expr(Expr::col(Alias::new("id")))
+            .from(Table::Organizations.alias())
+            .limit(1)
+            .to_owned();
+        if txn
+            .query_one(txn.get_database_backend().build(&probe))
+            .await?
+            .is_some()
+        {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        self.upsert(&txn, &data.profiles).await?;
+        self.insert(&txn, &data.organizations).await?;
+        self.insert(&txn, &data.customers).await?;
+        self.insert(&txn, &data.users).await?;
+        self.insert(&txn, &data.offers).await?;
+        self.insert(&txn, &data.billing_accounts).await?;
+        self.insert(&txn, &data.subscriptions).await?;
+        self.insert(&txn, &data.invoices).await?;
+        self.insert(&txn, &data.payments).await?;
+        self.insert(&txn, &data.payment_methods).await?;
+        self.insert(&txn, &data.crm_accounts).await?;
+        self.insert(&txn, &data.contacts).await?;
+        self.insert(&txn, &data.cases).await?;
+        self.insert(&txn, &data.audit_events).await?;
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// SQL statements executed through this store since it connected (tests prove batching
+    /// with it).
+    pub fn statement_count(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    async fn insert<R: Record>(&self, conn: &impl ConnectionTrait, records: &[R]) -> Result<()> {
+        self.write(conn, records, false).await
+    }
+
+    async fn upsert<R: Record>(&self, conn: &impl ConnectionTrait, records: &[R]) -> Result<()> {
+        self.write(conn, records, true).await
+    }
+
+    async fn write<R: Record>(
+        &self,
+        conn: &impl ConnectionTrait,
+        records: &[R],
+        upsert: bool,
+    ) -> Result<()> {
+        let columns = R::TABLE.columns();
+        for chunk in records.chunks(INSERT_CHUNK) {
+            let mut insert = Query::insert();
+            insert
+                .into_table(R::TABLE.alias())
+                .columns(columns.iter().map(|c| Alias::new(*c)));
+            for record in chunk {
+                let values: Vec<SimpleExpr> = record.row()?.into_iter().map(Into::into).collect();
+                insert
+                    .values(values)
+                    .map_err(|e| LocalError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+            }
+            if upsert {
+                insert.on_conflict(
+                    OnConflict::column(Alias::new("id"))
+                        .update_columns(columns.iter().skip(1).map(|c| Alias::new(*c)))
+                        .to_owned(),
+                );
+            }
+            conn.execute(conn.get_database_backend().build(&insert))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records of `R` matching `condition`, in one statement.
+    async fn fetch<R: Record>(&self, condition: Cond) -> Result<Vec<R>> {
+        let query = Query::select()
+            .column(Alias::new("doc"))
+            .from(R::TABLE.alias())
+            .cond_where(condition)
+            .to_owned();
+        let rows = self
+            .db
+            .query_all(self.db.get_database_backend().build(&query))
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let doc: String = row.try_get("", "doc")?;
+                serde_json::from_str(&doc).map_err(|source| LocalError::Decode {
+                    table: R::TABLE.name(),
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Records of `R` whose `column` is one of `keys`: one statement per [`MAX_KEYS`] keys,
+    /// none for no keys.
+    async fn by_keys<R: Record>(&self, column: &str, keys: &[&str]) -> Result<Vec<R>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(MAX_KEYS) {
+            out.extend(self.fetch(Cond::all().add(is_in(column, chunk))).await?);
+        }
+        Ok(out)
+    }
+
+    /// Every record of `R` (catalogs and profiles are small).
+    async fn all<R: Record>(&self) -> Result<Vec<R>> {
+        self.fetch(Cond::all()).await
+    }
+
+    /// The condition selecting the customers a scope may see, or `None` for none at all.
+    fn customer_scope(scope: &Scope) -> Option<Cond> {
+        match scope {
+            Scope::All => Some(Cond::all()),
+            Scope::Distributor(d) => Some(Cond::all().add(eq("distributor_id", d.as_str()))),
+            Scope::Partner(p) => Some(Cond::all().add(eq("partner_id", p.as_str()))),
+            Scope::Customer { id, .. } => Some(Cond::all().add(eq("id", id.as_str()))),
+            Scope::Nothing => None,
+        }
+    }
+
+    /// The condition selecting the organizations a scope may see, or `None` for none at all.
+    fn organization_scope(scope: &Scope) -> Option<Cond> {
+        match scope {
+            Scope::All => Some(Cond::all()),
+            Scope::Distributor(d) => Some(
+                Cond::any()
+                    .add(eq("id", d.as_str()))
+                    .add(eq("parent_id", d.as_str())),
+            ),
+            Scope::Partner(p) => Some(Cond::all().add(eq("id", p.as_str()))),
+            Scope::Customer { .. } | Scope::Nothing => None,
+        }
+    }
+
+    /// The organization ids a distributor or partner scope covers, as a subquery, so that
+    /// lists keyed by organization stay one statement.
+    fn scoped_org_ids(scope: &Scope) -> Option<SelectStatement> {
+        let condition = Self::organization_scope(scope)?;
+        Some(
+            Query::select()
+                .column(Alias::new("id"))
+                .from(Table::Organizations.alias())
+                .cond_where(condition)
+                .to_owned(),
+        )
+    }
+
+    async fn list<R>(
+        &self,
+        condition: Option<Cond>,
+        filter: &R::Filter,
+        order: Order<R::Field>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<R>>
+    where
+        R: Record + partnergraph_core::paging::Listable,
+    {
+        let Some(condition) = condition else {
+            return Ok(empty_page());
+        };
+        let rows = self.fetch(condition).await?;
+        Ok(select(rows, filter, order, page, today()))
+    }
+
+    fn account_condition<I: AsRef<str>>(accounts: &AccountSet<I>) -> Option<Cond> {
+        match accounts {
+            AccountSet::All => Some(Cond::all()),
+            AccountSet::Only(ids) if ids.is_empty() => None,
+            AccountSet::Only(ids) => {
+                let keys: Vec<&str> = ids.iter().map(AsRef::as_ref).collect();
+                Some(Cond::all().add(is_in("account_id", &keys)))
+            }
+        }
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn empty_page<T>() -> Page<T> {
+    Page {
+        items: Vec::new(),
+        offset: 0,
+        total: 0,
+    }
+}
+
+fn eq(column: &str, value: &str) -> SimpleExpr {
+    Expr::col(Alias::new(column)).eq(value)
+}
+
+fn is_in(column: &str, keys: &[&str]) -> SimpleExpr {
+    Expr::col(Alias::new(column)).is_in(keys.iter().copied())
+}
+
+fn strs<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
+    ids.iter().map(AsRef::as_ref).collect()
+}
+
+
+#[async_trait]
+impl Directory for LocalStore {
+    async fn ping(&self) -> CoreResult<()> {
+        self.db
+            .execute_unprepared("SELECT 1")
+            .await
+            .map_err(LocalError::from)?;
+        Ok(())
+    }
+
+    async fn organizations(&self, ids: &[OrgId]) -> CoreResult<Vec<Organization>> {
+        Ok(self.by_keys("id", &ids_of(ids)).await?)
+    }
+
+    async fn list_organizations(
+        &self,
+        scope: &Scope,
+        filter: &OrganizationFilter,
+        order: Order<OrganizationOrderField>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<Organization>> {
+        self.list(Self::organization_scope(scope), filter, order, page)
+            .await
+    }
+
+    async fn partners_of(&self, distributor_ids: &[OrgId]) -> CoreResult<Vec<Organization>> {
+        Ok(self.by_keys("parent_id", &ids_of(distributor_ids)).await?)
+    }
+
+    async fn customers(&self, ids: &[CustomerId]) -> CoreResult<Vec<Customer>> {
+        Ok(self.by_keys("id", &ids_of(ids)).await?)
+    }
+
+    async fn customers_of(&self, org_ids: &[OrgId]) -> CoreResult<Vec<Customer>> {
+        let mut out = Vec::new();
+        for chunk in ids_of(org_ids).chunks(MAX_KEYS) {
+            let condition = Cond::any()
+                .add(is_in("partner_id", chunk))
+                .add(is_in("distributor_id", chunk));
+            out.extend(self.fetch::<Customer>(condition).await?);
+        }
+        Ok(out)
+    }
+
+    async fn list_customers(
+        &self,
+        scope: &Scope,
+        filter: &CustomerFilter,
+        order: Order<CustomerOrderField>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<Customer>> {
+        self.list(Self::customer_scope(scope), filter, order, page)
+            .await
+    }
+
+    async fn holders_by_billing_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> CoreResult<Vec<AccountHolder>> {
+        self.holders("billing_id", &strs(ids)).await
+    }
+
+    async fn holders_by_crm_account(&self, ids: &[CrmAccountId]) -> CoreResult<Vec<AccountHolder>> {
+        self.holders("crm_id", &strs(ids)).await
+    }
+
+    async fn accounts_in_scope(&self, scope: &Scope) -> CoreResult<ScopedAccounts> {
+        if *scope == Scope::All {
+            return Ok(ScopedAccounts {
+                billing: AccountSet::All,
+                crm: AccountSet::All,
+            });
+        }
+        let mut externals: Vec<ExternalIds> = Vec::new();
+        if let Some(condition) = Self::organization_scope(scope) {
+            let orgs: Vec<Organization> = self.fetch(condition).await?;
+            externals.extend(orgs.into_iter().map(|o| o.external));
+        }
+        if let Some(condition) = Self::customer_scope(scope) {
+            let customers: Vec<Customer> = self.fetch(condition).await?;
+            externals.extend(customers.into_iter().map(|c| c.external));
+        }
+        Ok(ScopedAccounts {
+            billing: AccountSet::Only(externals.iter().filter_map(|e| e.billing.clone()).collect()),
+            crm: AccountSet::Only(externals.into_iter().filter_map(|e| e.crm).collect()),
+        })
+    }
+
+    async fn users(&self, ids: &[UserId]) -> CoreResult<Vec<User>> {
+        Ok(self.by_keys("id", &ids_of(ids)).await?)
+    }
+
+    async fn user_by_email(&self, email: &str) -> CoreResult<Option<User>> {
+        let users: Vec<User> = self
+            .fetch(Cond::all().add(eq("email_lower", &email.trim().to_lowercase())))
+            .await?;
+        Ok(users.into_iter().next())
+    }
+
+    async fn users_by_membership(&self, memberships: &[Membership]) -> CoreResult<Vec<User>> {
+        if memberships.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut condition = Cond::any();
+        let orgs: Vec<&str> = memberships
+            .iter()
+            .filter_map(|m| match m {
+                Membership::Organization(o) => Some(o.as_str()),
+                _ => None,
+            })
+            .collect();
+        let customers: Vec<&str> = memberships
+            .iter()
+            .filter_map(|m| match m {
+                Membership::Customer(c) => Some(c.as_str()),
+                _ => None,
+            })
+            .collect();
+        if memberships.contains(&Membership::Platform) {
+            condition = condition.add(eq("membership_kind", rows::PLATFORM));
+        }
+        if !orgs.is_empty() {
+            condition = condition.add(
+                Cond::all()
+                    .add(eq("membership_kind", rows::ORGANIZATION))
+                    .add(is_in("membership_id", &orgs)),
+            );
+        }
+        if !customers.is_empty() {
+            condition = condition.add(
+                Cond::all()
+                    .add(eq("membership_kind", rows::CUSTOMER))
+                    .add(is_in("membership_id", &customers)),
+            );
+        }
+        Ok(self.fetch(condition).await?)
+    }
+
+    async fn list_operators(
+        &self,
+        scope: &Scope,
+        filter: &UserFilter,
+        order: Order<UserOrderField>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<User>> {
+        let condition = match scope {
+            Scope::All => Some(Cond::all().add(
+                Expr::col(Alias::new("membership_kind"))
+                    .is_in([rows::PLATFORM, rows::ORGANIZATION]),
+            )),
+            Scope::Distributor(_) | Scope::Partner(_) => {
+                Self::scoped_org_ids(scope).map(|orgs| {
+                    Cond::all()
+                        .add(eq("membership_kind", rows::ORGANIZATION))
+                        .add(Expr::col(Alias::new("membership_id")).in_subquery(orgs))
+                })
+            }
+            Scope::Customer { .. } | Scope::Nothing => None,
+        };
+        self.list(condition, filter, order, page).await
+    }
+
+    async fn profiles(&self, ids: &[ProfileId]) -> CoreResult<Vec<Profile>> {
+        Ok(self.by_keys("id", &ids_of(ids)).await?)
+    }
+
+    async fn all_profiles(&self) -> CoreResult<Vec<Profile>> {
+        Ok(self.all().await?)
+    }
+
+    async fn list_audit_events(
+        &self,
+        scope: &Scope,
+        filter: &AuditFilter,
+        page: &PageRequest,
+    ) -> CoreResult<Page<AuditEvent>> {
+        let condition = match scope {
+            Scope::All => Cond::all(),
+            Scope::Customer { id, .. } => Cond::all().add(eq("customer_id", id.as_str())),
+            Scope::Nothing => return Ok(empty_page()),
+            Scope::Distributor(_) | Scope::Partner(_) => match Self::scoped_org_ids(scope) {
+                Some(orgs) => Cond::all().add(Expr::col(Alias::new("org_id")).in_subquery(orgs)),
+                None => return Ok(empty_page()),
+            },
+        };
+        let mut events: Vec<AuditEvent> = self.fetch(condition).await?;
+        events.retain(|e| {
+            filter.action.as_ref().is_none_or(|a| &e.action == a)
+                && filter.outcome.is_none_or(|o| o == e.outcome)
+                && filter.since.is_none_or(|s| e.at >= s)
+                && filter.until.is_none_or(|u| e.at < u)
+        });
+        // Newest first; the id breaks ties so pages are stable.
+        events.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
+        let total = events.len() as u64;
+        let window = page.window(total);
+        Ok(Page {
+            items: events
+                .into_iter()
+                .skip(window.offset as usize)
+                .take(window.limit as usize)
+                .collect(),
+            offset: window.offset,
+            total,
+        })
+    }
+}
+
+impl LocalStore {
+    async fn holders(&self, column: &str, keys: &[&str]) -> CoreResult<Vec<AccountHolder>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let orgs: Vec<Organization> = self.by_keys(column, keys).await?;
+        let customers: Vec<Customer> = self.by_keys(column, keys).await?;
+        Ok(orgs
+            .into_iter()
+            .map(AccountHolder::Organization)
+            .chain(customers.into_iter().map(AccountHolder::Customer))
+            .collect())
+    }
+}
+
+fn ids_of<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
+    strs(ids)
+}
+
+#[async_trait]
+impl Billing for LocalStore {
+    async fn accounts(&self, ids: &[BillingAccountId]) -> CoreResult<Vec<BillingAccount>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn account_by_number(&self, number: &str) -> CoreResult<Option<BillingAccount>> {
+        let accounts: Vec<BillingAccount> = self
+            .fetch(Cond::all().add(eq("account_number", number)))
+            .await?;
+        Ok(accounts.into_iter().next())
+    }
+
+    async fn subscriptions(&self, ids: &[SubscriptionId]) -> CoreResult<Vec<Subscription>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn subscriptions_for_accounts(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> CoreResult<Vec<Subscription>> {
+        Ok(self.by_keys("account_id", &strs(ids)).await?)
+    }
+
+    async fn list_subscriptions(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &SubscriptionFilter,
+        order: Order<SubscriptionOrderField>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<Subscription>> {
+        self.list(Self::account_condition(accounts), filter, order, page)
+            .await
+    }
+
+    async fn invoices(&self, ids: &[InvoiceId]) -> CoreResult<Vec<Invoice>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> CoreResult<Vec<Invoice>> {
+        Ok(self.by_keys("account_id", &strs(ids)).await?)
+    }
+
+    async fn list_invoices(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &InvoiceFilter,
+        order: Order<InvoiceOrderField>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<Invoice>> {
+        self.list(Self::account_condition(accounts), filter, order, page)
+            .await
+    }
+
+    async fn payments(&self, ids: &[PaymentId]) -> CoreResult<Vec<Payment>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> CoreResult<Vec<Payment>> {
+        Ok(self.by_keys("account_id", &strs(ids)).await?)
+    }
+
+    async fn payment_methods(&self, ids: &[PaymentMethodId]) -> CoreResult<Vec<PaymentMethod>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn payment_methods_for_accounts(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> CoreResult<Vec<PaymentMethod>> {
+        Ok(self.by_keys("account_id", &strs(ids)).await?)
+    }
+}
+
+#[async_trait]
+impl Crm for LocalStore {
+    async fn contacts_for_accounts(&self, ids: &[CrmAccountId]) -> CoreResult<Vec<Contact>> {
+        Ok(self.by_keys("account_id", &strs(ids)).await?)
+    }
+
+    async fn cases(&self, ids: &[CaseId]) -> CoreResult<Vec<Case>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn cases_for_accounts(&self, ids: &[CrmAccountId]) -> CoreResult<Vec<Case>> {
+        Ok(self.by_keys("account_id", &strs(ids)).await?)
+    }
+
+    async fn list_cases(
+        &self,
+        accounts: &AccountSet<CrmAccountId>,
+        filter: &CaseFilter,
+        order: Order<CaseOrderField>,
+        page: &PageRequest,
+    ) -> CoreResult<Page<Case>> {
+        self.list(Self::account_condition(accounts), filter, order, page)
+            .await
+    }
+}
+
+#[async_trait]
+impl Catalog for LocalStore {
+    async fn offers(&self, ids: &[OfferId]) -> CoreResult<Vec<Offer>> {
+        Ok(self.by_keys("id", &strs(ids)).await?)
+    }
+
+    async fn all_offers(&self) -> CoreResult<Vec<Offer>> {
+        Ok(self.all().await?)
+    }
+}

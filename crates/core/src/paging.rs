@@ -217,13 +217,55 @@ mod tests {
 
     #[test]
     fn windows_follow_relay_semantics() {
-        assert_eq!(w(Some(3), None, None, None), Window { offset: 0, limit: 3 });
-        assert_eq!(w(Some(3), Some(2), None, None), Window { offset: 3, limit: 3 });
-        assert_eq!(w(Some(30), Some(8), None, None), Window { offset: 9, limit: 1 });
-        assert_eq!(w(None, None, Some(3), None), Window { offset: 7, limit: 3 });
-        assert_eq!(w(None, None, Some(3), Some(5)), Window { offset: 2, limit: 3 });
-        assert_eq!(w(None, Some(9), None, None), Window { offset: 10, limit: 0 });
-        assert_eq!(w(None, Some(6), None, Some(4)), Window { offset: 7, limit: 0 });
+        assert_eq!(
+            w(Some(3), None, None, None),
+            Window {
+                offset: 0,
+                limit: 3
+            }
+        );
+        assert_eq!(
+            w(Some(3), Some(2), None, None),
+            Window {
+                offset: 3,
+                limit: 3
+            }
+        );
+        assert_eq!(
+            w(Some(30), Some(8), None, None),
+            Window {
+                offset: 9,
+                limit: 1
+            }
+        );
+        assert_eq!(
+            w(None, None, Some(3), None),
+            Window {
+                offset: 7,
+                limit: 3
+            }
+        );
+        assert_eq!(
+            w(None, None, Some(3), Some(5)),
+            Window {
+                offset: 2,
+                limit: 3
+            }
+        );
+        assert_eq!(
+            w(None, Some(9), None, None),
+            Window {
+                offset: 10,
+                limit: 0
+            }
+        );
+        assert_eq!(
+            w(None, Some(6), None, Some(4)),
+            Window {
+                offset: 7,
+                limit: 0
+            }
+        );
     }
 
     #[test]

@@ -118,7 +118,10 @@ impl BuiltInProfile {
 
     /// The directory id of the built-in profile; stable so that every store agrees on it.
     pub fn id(self) -> crate::ids::ProfileId {
-        crate::ids::ProfileId(format!("builtin-{}", self.code().to_lowercase().replace('_', "-")))
+        crate::ids::ProfileId(format!(
+            "builtin-{}",
+            self.code().to_lowercase().replace('_', "-")
+        ))
     }
 
     /// The built-in profile as a directory record.

@@ -1,1 +1,138 @@
-//! placeholder
+//! partnergraph-server: the gateway process.
+//!
+//! This is the only crate that knows HTTP routing, configuration files and concrete connectors:
+//! it picks a connector for each capability, builds the GraphQL schema over them and serves it.
+
+mod app;
+pub mod auth;
+pub mod config;
+mod graphiql;
+pub mod telemetry;
+
+pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, LogConfig};
+
+use auth::{AuthError, TokenIssuer};
+use partnergraph_core::traits::Connectors;
+use partnergraph_local::{LocalError, LocalStore};
+use std::future::Future;
+use std::sync::Arc;
+
+/// Why the gateway could not start or do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The configuration is invalid.
+    #[error("configuration: {0}")]
+    Config(#[from] Box<figment::Error>),
+    /// The local store failed.
+    #[error("store: {0}")]
+    Store(#[from] LocalError),
+    /// Token issuing failed.
+    #[error("auth: {0}")]
+    Auth(#[from] AuthError),
+    /// A directory lookup failed.
+    #[error(transparent)]
+    Core(#[from] partnergraph_core::Error),
+    /// The data directory or the listener failed.
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    /// No user has this email.
+    #[error("no user with email {0}")]
+    UnknownUser(String),
+}
+
+/// A running gateway's shared state; cheap to clone.
+#[derive(Clone)]
+pub struct Gateway {
+    state: Arc<app::AppState>,
+    store: LocalStore,
+    config: Arc<Config>,
+}
+
+impl Gateway {
+    /// Opens the store, runs pending migrations, seeds the demo data into an empty store when
+    /// `config.demo` is set, and builds the schema.
+    pub async fn start(config: Config) -> Result<Self, ServerError> {
+        let gateway = Self::open(config).await?;
+        gateway.store.migrate().await?;
+        if gateway.config.demo {
+            let today = chrono::Utc::now().date_naive();
+            let seeded = gateway
+                .store
+                .seed_demo(&partnergraph_core::demo::generate(today))
+                .await?;
+            if seeded {
+                tracing::info!("seeded the demo dataset");
+            }
+        }
+        Ok(gateway)
+    }
+
+    /// Opens the store and the token issuer without changing the database (for `token`).
+    pub async fn open(config: Config) -> Result<Self, ServerError> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = LocalStore::connect(&config.database_url()).await?;
+        let issuer = TokenIssuer::load_or_create(&config.data_dir, &config.auth)?;
+        let connectors = Connectors {
+            directory: Arc::new(store.clone()),
+            billing: Arc::new(store.clone()),
+            crm: Arc::new(store.clone()),
+            catalog: Arc::new(store.clone()),
+        };
+        let schema = partnergraph_graphql::build_schema(connectors.clone(), config.graphql_limits());
+        let state = Arc::new(app::AppState {
+            schema,
+            connectors,
+            issuer,
+            graphiql: graphiql::page(),
+        });
+        Ok(Self {
+            state,
+            store,
+            config: Arc::new(config),
+        })
+    }
+
+    /// Runs pending migrations (for `partnergraph migrate`).
+    pub async fn migrate(&self) -> Result<(), ServerError> {
+        Ok(self.store.migrate().await?)
+    }
+
+    /// A token for the user with this email, signed by the embedded issuer.
+    pub async fn issue_token(&self, email: &str) -> Result<String, ServerError> {
+        let user = self
+            .state
+            .connectors
+            .directory
+            .user_by_email(email)
+            .await?
+            .ok_or_else(|| ServerError::UnknownUser(email.to_owned()))?;
+        Ok(self.state.issuer.issue(&user)?)
+    }
+
+    /// SQL statements executed on the local store so far (tests prove batching with it).
+    pub fn sql_statements(&self) -> u64 {
+        self.store.statement_count()
+    }
+
+    /// The HTTP router with its middleware stack.
+    pub fn router(&self) -> axum::Router {
+        app::router(self.state.clone(), &self.config)
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), ServerError> {
+        axum::serve(listener, self.router())
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        Ok(())
+    }
+}
+
+/// The GraphQL schema in SDL, as committed in `schema.graphql`.
+pub fn schema_sdl() -> String {
+    partnergraph_graphql::sdl()
+}

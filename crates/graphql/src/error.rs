@@ -1,0 +1,34 @@
+//! The one mapping from core errors to GraphQL errors with a stable `extensions.code`.
+
+use partnergraph_core::Error;
+
+/// Converts a core error for the client. Internal and upstream details are logged with the
+/// request id and replaced by a generic message.
+pub(crate) fn to_graphql(err: &Error, request_id: &str) -> async_graphql::Error {
+    let (code, message, field) = match err {
+        Error::NotFound => ("NOT_FOUND", "not found".to_owned(), None),
+        Error::Forbidden(reason) => ("FORBIDDEN", format!("forbidden: {reason}"), None),
+        Error::BadInput { field, message } => ("BAD_USER_INPUT", message.clone(), field.clone()),
+        Error::Conflict(reason) => ("CONFLICT", format!("conflict: {reason}"), None),
+        Error::Upstream(upstream) => {
+            tracing::warn!(request_id, error = %upstream, "upstream failure");
+            (
+                "UPSTREAM_UNAVAILABLE",
+                "a backing system is unavailable; try again later".to_owned(),
+                None,
+            )
+        }
+        Error::Internal(detail) => {
+            tracing::error!(request_id, detail, "internal error");
+            ("INTERNAL", "internal error".to_owned(), None)
+        }
+    };
+    let mut error = async_graphql::Error::new(message);
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    extensions.set("code", code);
+    extensions.set("requestId", request_id);
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+    error
+}

@@ -1,0 +1,295 @@
+//! The axum application: routes, tower layers, authentication and GraphQL over HTTP.
+
+use crate::auth::{resolve_principal, AuthError, TokenIssuer};
+use crate::config::Config;
+use async_graphql::parser::types::OperationType;
+use async_graphql::ParseRequestError;
+use async_graphql_axum::{rejection::GraphQLRejection, GraphQLRequest};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json, Router};
+use partnergraph_core::traits::Connectors;
+use partnergraph_core::Principal;
+use partnergraph_graphql::{prepare_request, PartnerSchema, RequestContext};
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+/// The media type of GraphQL-over-HTTP responses.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub(crate) schema: PartnerSchema,
+    pub(crate) connectors: Connectors,
+    pub(crate) issuer: TokenIssuer,
+    pub(crate) graphiql: String,
+}
+
+/// The request id set by the request-id layer, for correlating client errors with logs.
+#[derive(Clone)]
+struct RequestId(String);
+
+/// The full router with its middleware stack.
+pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
+    let graphql = Router::new()
+        .route("/graphql", get(graphql).post(graphql))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .merge(graphql)
+        .route("/graphiql", get(graphiql))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .layer(middleware::from_fn(attach_request_id))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                    let id = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default();
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes))
+                // CORS answers preflights itself, so it sits inside the body limit, whose
+                // response type it could not build.
+                .layer(cors(config))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(config.limits.request_timeout_secs),
+                ))
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    config.limits.max_concurrent_requests,
+                )),
+        )
+}
+
+fn cors(config: &Config) -> CorsLayer {
+    let origins = &config.cors.allowed_origins;
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers(Any)
+        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .max_age(Duration::from_secs(600))
+}
+
+async fn attach_request_id(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    req.extensions_mut().insert(RequestId(id));
+    next.run(req).await
+}
+
+/// An error body in the GraphQL response format, so clients parse one shape for every failure.
+fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+    let body = json!({
+        "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }]
+    });
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"partnergraph\""),
+        );
+    }
+    response
+}
+
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim);
+    let result = match token {
+        None | Some("") => Err(AuthError::Missing),
+        Some(token) => match state.issuer.verify(token) {
+            Ok(claims) => resolve_principal(state.connectors.directory.as_ref(), &claims).await,
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(principal) => {
+            req.extensions_mut().insert(principal);
+            next.run(req).await
+        }
+        Err(err) => {
+            let (status, code) = match err {
+                AuthError::Store(_) | AuthError::Key(_) => {
+                    tracing::error!(error = %err, "authentication failed on our side");
+                    (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE")
+                }
+                _ => {
+                    tracing::info!(reason = %err, "request refused: not authenticated");
+                    (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
+                }
+            };
+            error_response(status, code, err.public_message(), &request_id)
+        }
+    }
+}
+
+async fn graphql(
+    State(state): State<Arc<AppState>>,
+    Extension(principal): Extension<Principal>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    method: Method,
+    headers: HeaderMap,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let request = match request {
+        Ok(request) => request.into_inner(),
+        Err(GraphQLRejection(err)) => return rejection(err, &request_id),
+    };
+    if method == Method::GET && is_mutation(&request) {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "BAD_REQUEST",
+            "mutations must be sent with POST",
+            &request_id,
+        );
+    }
+    let ctx = RequestContext {
+        principal,
+        request_id: request_id.clone(),
+    };
+    let request = prepare_request(request, &state.connectors, ctx);
+    let response = state.schema.execute(request).await;
+    graphql_response(response, &headers, &request_id)
+}
+
+fn rejection(err: ParseRequestError, request_id: &str) -> Response {
+    let text = err.to_string();
+    // The extractor turns body-stream errors into strings, so an over-long chunked body can only
+    // be recognised by its message; bodies with a Content-Length are refused earlier with 413.
+    if text.contains("length limit") {
+        return error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_REQUEST",
+            "request body too large",
+            request_id,
+        );
+    }
+    error_response(
+        StatusCode::BAD_REQUEST,
+        "BAD_REQUEST",
+        &format!("malformed GraphQL request: {text}"),
+        request_id,
+    )
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        doc.operations
+            .iter()
+            .any(|(_, op)| op.node.ty != OperationType::Query)
+    })
+}
+
+/// Serialises a GraphQL response per the GraphQL-over-HTTP spec: with the
+/// `application/graphql-response+json` media type, a request that failed before execution
+/// (parse, validation, limits) is a 400; with plain `application/json` it stays a 200.
+fn graphql_response(
+    mut response: async_graphql::Response,
+    headers: &HeaderMap,
+    request_id: &str,
+) -> Response {
+    let request_error = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
+    for error in &mut response.errors {
+        let ext = error.extensions.get_or_insert_with(Default::default);
+        if ext.get("code").is_none() {
+            let code = if request_error {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                "INTERNAL"
+            };
+            ext.set("code", code);
+        }
+        if ext.get("requestId").is_none() {
+            ext.set("requestId", request_id);
+        }
+    }
+    let wants_graphql_response = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
+    let (status, content_type) = if wants_graphql_response {
+        let status = if request_error {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        (status, GRAPHQL_RESPONSE)
+    } else {
+        (StatusCode::OK, "application/json")
+    };
+    match serde_json::to_vec(&response) {
+        Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Err(err) => {
+            tracing::error!(%err, "could not serialise a GraphQL response");
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+                request_id,
+            )
+        }
+    }
+}
+
+async fn graphiql(State(state): State<Arc<AppState>>) -> Html<String> {
+    Html(state.graphiql.clone())
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.connectors.directory.ping().await {
+        Ok(()) => Json(json!({ "status": "ready" })).into_response(),
+        Err(err) => {
+            tracing::warn!(%err, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Authentication: the embedded token issuer and bearer-token validation.
+//!
+//! Tokens carry only identity (`sub`, `email`, `jti`); the profile, permissions and tenant are
+//! read from the directory on every request, so a profile change or a suspension takes effect on
+//! the next request instead of when the token expires.
+
+use crate::config::AuthConfig;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use partnergraph_core::model::{Membership, User, UserStatus};
+use partnergraph_core::traits::Directory;
+use partnergraph_core::{Principal, Tenant};
+use ring::rand::SystemRandom;
+use ring::signature::{Ed25519KeyPair, KeyPair};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// File name of the issuer's Ed25519 key (PKCS#8 DER) in the data directory.
+const KEY_FILE: &str = "issuer-ed25519.pk8";
+
+/// Why a request could not be authenticated. The reason is logged; clients only learn that the
+/// token was missing or not accepted, so probing reveals nothing about users.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization: Bearer` header.
+    #[error("missing bearer token")]
+    Missing,
+    /// The token failed validation (signature, expiry, issuer, audience, format).
+    #[error("invalid token: {0}")]
+    Invalid(#[from] jsonwebtoken::errors::Error),
+    /// The token names a user the directory does not know.
+    #[error("token subject is not a known user")]
+    UnknownUser,
+    /// The user is suspended.
+    #[error("user is suspended")]
+    Suspended,
+    /// The user's profile, organization or customer is missing from the directory.
+    #[error("user record is inconsistent: {0}")]
+    Inconsistent(&'static str),
+    /// The directory failed.
+    #[error(transparent)]
+    Store(#[from] partnergraph_core::Error),
+    /// The signing key could not be read or created.
+    #[error("signing key: {0}")]
+    Key(String),
+}
+
+impl AuthError {
+    /// The message a client sees.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "missing bearer token: send `Authorization: Bearer <token>`",
+            AuthError::Store(_) | AuthError::Key(_) => "authentication is temporarily unavailable",
+            _ => "the bearer token was not accepted",
+        }
+    }
+}
+
+/// Claims of tokens issued by the embedded issuer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// The user id.
+    pub sub: String,
+    /// The user's email at issue time (informational; the directory is authoritative).
+    pub email: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Not before.
+    pub nbf: i64,
+    /// Expiry.
+    pub exp: i64,
+    /// Token id, for revocation.
+    pub jti: String,
+}
+
+/// Signs and verifies the gateway's own tokens with an Ed25519 key kept in the data directory.
+pub struct TokenIssuer {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    config: AuthConfig,
+}
+
+impl TokenIssuer {
+    /// Loads the key from `data_dir`, creating it (readable by the owner only) on first start.
+    pub fn load_or_create(data_dir: &Path, config: &AuthConfig) -> Result<Self, AuthError> {
+        let path = data_dir.join(KEY_FILE);
+        let pkcs8 = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let doc = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+                    .map_err(|e| AuthError::Key(e.to_string()))?;
+                write_private(&path, doc.as_ref()).map_err(|e| AuthError::Key(e.to_string()))?;
+                doc.as_ref().to_vec()
+            }
+            Err(e) => return Err(AuthError::Key(e.to_string())),
+        };
+        let pair =
+            Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|e| AuthError::Key(e.to_string()))?;
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&config.issuer]);
+        validation.set_audience(&[&config.audience]);
+        validation.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = 30;
+        Ok(Self {
+            encoding: EncodingKey::from_ed_der(&pkcs8),
+            decoding: DecodingKey::from_ed_der(pair.public_key().as_ref()),
+            validation,
+            config: config.clone(),
+        })
+    }
+
+    /// A signed token for `user`.
+    pub fn issue(&self, user: &User) -> Result<String, AuthError> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            iss: self.config.issuer.clone(),
+            aud: self.config.audience.clone(),
+            sub: user.id.0.clone(),
+            email: user.email.clone(),
+            iat: now,
+            nbf: now,
+            exp: now + self.config.token_ttl_secs as i64,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Verifies signature, algorithm, issuer, audience and validity window.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        Ok(jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)?.claims)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}
+
+/// Resolves verified claims to a [`Principal`] from the directory's current records.
+pub async fn resolve_principal(
+    directory: &dyn Directory,
+    claims: &Claims,
+) -> Result<Principal, AuthError> {
+    let user = directory
+        .users(&[claims.sub.as_str().into()])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AuthError::UnknownUser)?;
+    principal_for(directory, user).await
+}
+
+/// Builds the principal of a known user.
+pub async fn principal_for(directory: &dyn Directory, user: User) -> Result<Principal, AuthError> {
+    if user.status == UserStatus::Suspended {
+        return Err(AuthError::Suspended);
+    }
+    let profile = directory
+        .profiles(std::slice::from_ref(&user.profile_id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AuthError::Inconsistent("profile"))?;
+    let tenant = match &user.membership {
+        Membership::Platform => Tenant::Platform,
+        Membership::Organization(id) => {
+            let org = directory
+                .organizations(std::slice::from_ref(id))
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(AuthError::Inconsistent("organization"))?;
+            Tenant::Organization {
+                id: org.id,
+                kind: org.kind,
+            }
+        }
+        Membership::Customer(id) => {
+            let customer = directory
+                .customers(std::slice::from_ref(id))
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(AuthError::Inconsistent("customer"))?;
+            Tenant::Customer {
+                id: customer.id,
+                partner_id: customer.partner_id,
+                status: customer.status,
+            }
+        }
+    };
+    Ok(Principal {
+        user_id: user.id,
+        email: user.email,
+        status: user.status,
+        tenant,
+        profile_id: profile.id,
+        profile_code: profile.code,
+        permissions: profile.permissions,
+        impersonator: None,
+    })
+}

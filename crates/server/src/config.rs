@@ -1,0 +1,219 @@
+//! Gateway configuration: defaults, then a TOML file, then `PARTNERGRAPH__…` environment
+//! variables, then command-line flags. Unknown keys are rejected by name, because a misspelt key
+//! that is silently ignored is a production incident waiting to happen.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration of a gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// Directory for the embedded SQLite store and the token signing key.
+    pub data_dir: PathBuf,
+    /// Seed the demo dataset into an empty store at start and print persona tokens.
+    pub demo: bool,
+    /// The local store.
+    pub database: DatabaseConfig,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Token issuing and validation.
+    pub auth: AuthConfig,
+    /// Cross-origin requests from portal single-page apps.
+    pub cors: CorsConfig,
+    /// Logging.
+    pub log: LogConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            demo: false,
+            database: DatabaseConfig::default(),
+            limits: LimitsConfig::default(),
+            auth: AuthConfig::default(),
+            cors: CorsConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+/// Where the local store lives.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// A `postgres://…` or `sqlite://…` URL; unset means SQLite in the data directory.
+    pub url: Option<String>,
+}
+
+/// Limits that keep one client from exhausting the gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Deepest selection nesting a query may have.
+    pub max_depth: usize,
+    /// Highest computed complexity a query may have (connections count their page size).
+    pub max_complexity: usize,
+    /// Most aliases one document may use.
+    pub max_aliases: usize,
+    /// Largest request body in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds after which a request is abandoned.
+    pub request_timeout_secs: u64,
+    /// Requests processed at once; further requests wait.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let graphql = partnergraph_graphql::Limits::default();
+        Self {
+            max_depth: graphql.max_depth,
+            max_complexity: graphql.max_complexity,
+            max_aliases: graphql.max_aliases,
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+            max_concurrent_requests: 512,
+        }
+    }
+}
+
+/// The embedded token issuer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `iss` of issued tokens, and the only issuer accepted.
+    pub issuer: String,
+    /// `aud` of issued tokens, and the only audience accepted.
+    pub audience: String,
+    /// Lifetime of issued tokens in seconds.
+    pub token_ttl_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "partnergraph".to_owned(),
+            audience: "partnergraph".to_owned(),
+            token_ttl_secs: 8 * 3600,
+        }
+    }
+}
+
+/// Which browser origins may call the API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsConfig {
+    /// Allowed origins (e.g. `https://portal.example.com`); empty allows none, `*` allows any.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Log output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` for people, `json` for log pipelines.
+    pub format: LogFormat,
+    /// A tracing filter (e.g. `info,partnergraph=debug`); `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            filter: "info".to_owned(),
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Loads defaults, then `file` (if given), then `PARTNERGRAPH__SECTION__KEY` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment
+            .merge(Env::prefixed("PARTNERGRAPH__").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// The store URL: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("partnergraph.sqlite").display()
+            ),
+        }
+    }
+
+    /// The GraphQL limits of this configuration.
+    pub fn graphql_limits(&self) -> partnergraph_graphql::Limits {
+        partnergraph_graphql::Limits {
+            max_depth: self.limits.max_depth,
+            max_complexity: self.limits.max_complexity,
+            max_aliases: self.limits.max_aliases,
+        }
+    }
+}
+
+/// The JSON schema of the configuration, for editors and for the API-surface snapshot.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(Config);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_rejected_by_name() {
+        let dir = std::env::temp_dir().join(format!("pg-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("bad.toml");
+        std::fs::write(&file, "[database]\nurl = \"sqlite::memory:\"\npasword = \"x\"\n")
+            .expect("write");
+        let err = Config::load(Some(&file)).expect_err("unknown key must fail");
+        assert!(err.to_string().contains("pasword"), "{err}");
+    }
+
+    #[test]
+    fn file_values_override_defaults() {
+        let dir = std::env::temp_dir().join(format!("pg-config-ok-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("ok.toml");
+        std::fs::write(&file, "demo = true\n[limits]\nmax_depth = 9\n").expect("write");
+        let config = Config::load(Some(&file)).expect("valid");
+        assert!(config.demo);
+        assert_eq!(config.limits.max_depth, 9);
+        assert_eq!(config.auth, AuthConfig::default());
+    }
+
+    #[test]
+    fn config_schema_is_stable() {
+        insta::assert_snapshot!(json_schema());
+    }
+}

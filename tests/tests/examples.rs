@@ -1,0 +1,49 @@
+//! The example queries shipped in `examples/queries/` (and offered as GraphiQL tabs) run without
+//! errors for the personas they are written for, within the default limits.
+
+use partnergraph_tests::{on_both_backends, TestServer};
+use serde_json::json;
+
+fn example_queries() -> Vec<(String, String)> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/queries");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples/queries exists")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "graphql"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (name, std::fs::read_to_string(&p).expect("readable"))
+        })
+        .collect()
+}
+
+async fn every_example_query_runs_cleanly_for_the_platform_admin(s: &TestServer) {
+    let examples = example_queries();
+    assert!(examples.len() >= 10);
+    for (name, query) in examples {
+        let r = s.query("admin@platform.example", &query, json!({})).await;
+        assert_eq!(r.status, 200, "{name}: {}", r.body);
+        assert!(r.body.get("errors").is_none(), "{name}: {}", r.body);
+    }
+}
+
+async fn the_partner_dashboard_example_shows_a_full_page_for_the_partner(s: &TestServer) {
+    let (_, dashboard) = example_queries()
+        .into_iter()
+        .find(|(name, _)| name.contains("partner-dashboard"))
+        .expect("the dashboard example");
+    let r = s.query("paula@acme.example", &dashboard, json!({})).await;
+    let customers = &r.data()["customers"];
+    assert_eq!(customers["totalCount"], 50);
+    assert_eq!(customers["nodes"].as_array().map(Vec::len), Some(50));
+}
+
+on_both_backends!(
+    every_example_query_runs_cleanly_for_the_platform_admin,
+    the_partner_dashboard_example_shows_a_full_page_for_the_partner,
+);
