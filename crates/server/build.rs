@@ -23,7 +23,11 @@ fn main() {
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("example");
-        let _ = writeln!(out, "    ({stem:?}, include_str!({:?})),", file.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({stem:?}, include_str!({:?})),",
+            file.display().to_string()
+        );
     }
     out.push_str("];\n");
     let target = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("examples.rs");

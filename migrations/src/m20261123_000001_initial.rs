@@ -17,7 +17,10 @@ const TABLES: &[(&str, &[&str])] = &[
         "customers",
         &["partner_id", "distributor_id", "billing_id", "crm_id"],
     ),
-    ("users", &["email_lower", "membership_kind", "membership_id"]),
+    (
+        "users",
+        &["email_lower", "membership_kind", "membership_id"],
+    ),
     ("profiles", &[]),
     ("offers", &[]),
     ("billing_accounts", &["account_number"]),
@@ -69,7 +72,12 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, _) in TABLES.iter().rev() {
             manager
-                .drop_table(Table::drop().table(Alias::new(*table)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(*table))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())

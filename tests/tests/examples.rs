@@ -16,7 +16,10 @@ fn example_queries() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             (name, std::fs::read_to_string(&p).expect("readable"))
         })
         .collect()

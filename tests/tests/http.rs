@@ -25,7 +25,9 @@ async fn requests_without_a_valid_token_get_401_with_a_reason(s: &TestServer) {
     let r = s.post_json(None, &body).await;
     assert_eq!(r.status, 401);
     assert_eq!(r.error_code(), "UNAUTHENTICATED");
-    assert!(r.body["errors"][0]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(r.body["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
     assert!(r.body["errors"][0]["extensions"]["requestId"].is_string());
 
     let token = s.token(ADMIN).await;
@@ -39,21 +41,41 @@ async fn requests_without_a_valid_token_get_401_with_a_reason(s: &TestServer) {
     }
     let suspended = s.token("suspended@globex.example").await;
     let r = s.post_json(Some(&suspended), &body).await;
-    assert_eq!(r.status, 401, "a suspended user's token stops working at once");
+    assert_eq!(
+        r.status, 401,
+        "a suspended user's token stops working at once"
+    );
     assert_eq!(s.post_json(Some(&token), &body).await.status, 200);
 }
 
 async fn graphql_over_http_status_codes_and_media_types(s: &TestServer) {
     let token = s.token(ADMIN).await;
-    let ok = s.post_json(Some(&token), &json!({ "query": "{ viewer { user { email } } }" })).await;
+    let ok = s
+        .post_json(
+            Some(&token),
+            &json!({ "query": "{ viewer { user { email } } }" }),
+        )
+        .await;
     assert_eq!(ok.status, 200);
-    assert!(ok.content_type.starts_with("application/graphql-response+json"), "{}", ok.content_type);
+    assert!(
+        ok.content_type
+            .starts_with("application/graphql-response+json"),
+        "{}",
+        ok.content_type
+    );
 
-    let invalid = s.post_json(Some(&token), &json!({ "query": "{ nosuchfield }" })).await;
+    let invalid = s
+        .post_json(Some(&token), &json!({ "query": "{ nosuchfield }" }))
+        .await;
     assert_eq!(invalid.status, 400);
     assert!(!invalid.error_codes().is_empty());
 
-    let get = s.get("/graphql?query=%7Bviewer%7Buser%7Bemail%7D%7D%7D", Some(&token)).await;
+    let get = s
+        .get(
+            "/graphql?query=%7Bviewer%7Buser%7Bemail%7D%7D%7D",
+            Some(&token),
+        )
+        .await;
     assert_eq!(get.status, 200, "{:?}", get.body);
     assert_eq!(get.body["data"]["viewer"]["user"]["email"], ADMIN);
 
@@ -63,7 +85,9 @@ async fn graphql_over_http_status_codes_and_media_types(s: &TestServer) {
 
 async fn malformed_and_oversize_bodies_are_refused_and_the_server_keeps_serving(s: &TestServer) {
     let token = s.token(ADMIN).await;
-    let r = s.post_raw(Some(&token), "application/json", "{\"query\": ").await;
+    let r = s
+        .post_raw(Some(&token), "application/json", "{\"query\": ")
+        .await;
     assert_eq!(r.status, 400);
     assert!(!r.error_codes().is_empty(), "{}", r.body);
 
@@ -85,16 +109,41 @@ async fn malformed_and_oversize_bodies_are_refused_and_the_server_keeps_serving(
 }
 
 async fn malformed_ids_are_bad_user_input_naming_the_argument(s: &TestServer) {
-    let initech = s.demo().customers.into_iter().find(|c| c.name == "Initech").expect("Initech");
+    let initech = s
+        .demo()
+        .customers
+        .into_iter()
+        .find(|c| c.name == "Initech")
+        .expect("Initech");
     for (query, vars) in [
-        ("query($id: ID!) { customer(id: $id) { name } }", json!({ "id": "not base64 !!" })),
-        ("query($id: ID!) { customer(id: $id) { name } }", json!({ "id": "Tm9wZTox" })), // "Nope:1"
-        ("query($id: ID!) { organization(id: $id) { name } }", json!({ "id": initech.id.global().encode() })),
-        ("query($id: ID!) { node(id: $id) { id } }", json!({ "id": "%%%" })),
-        ("query($id: ID!) { customers(filter: { partnerId: $id }) { totalCount } }", json!({ "id": "garbage" })),
+        (
+            "query($id: ID!) { customer(id: $id) { name } }",
+            json!({ "id": "not base64 !!" }),
+        ),
+        (
+            "query($id: ID!) { customer(id: $id) { name } }",
+            json!({ "id": "Tm9wZTox" }),
+        ), // "Nope:1"
+        (
+            "query($id: ID!) { organization(id: $id) { name } }",
+            json!({ "id": initech.id.global().encode() }),
+        ),
+        (
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": "%%%" }),
+        ),
+        (
+            "query($id: ID!) { customers(filter: { partnerId: $id }) { totalCount } }",
+            json!({ "id": "garbage" }),
+        ),
     ] {
         let r = s.query(ADMIN, query, vars.clone()).await;
-        assert_eq!(r.error_code(), "BAD_USER_INPUT", "{query} {vars}: {}", r.body);
+        assert_eq!(
+            r.error_code(),
+            "BAD_USER_INPUT",
+            "{query} {vars}: {}",
+            r.body
+        );
     }
     s.assert_still_serving().await;
 }
@@ -105,13 +154,22 @@ async fn depth_alias_and_complexity_bombs_are_refused_before_execution(s: &TestS
         "parent { ".repeat(30),
         " }".repeat(30)
     );
-    let aliases: String = (0..200).map(|i| format!("a{i}: viewer {{ user {{ email }} }} ")).collect();
+    let aliases: String = (0..200)
+        .map(|i| format!("a{i}: viewer {{ user {{ email }} }} "))
+        .collect();
     let wide = "{ customers(first: 100) { nodes { invoices(first: 100) { nodes { account { ... on Customer {
                  cases(first: 100) { nodes { id } } } } } } } } }";
-    for (name, query) in [("depth", deep), ("aliases", format!("{{ {aliases} }}")), ("complexity", wide.to_owned())] {
+    for (name, query) in [
+        ("depth", deep),
+        ("aliases", format!("{{ {aliases} }}")),
+        ("complexity", wide.to_owned()),
+    ] {
         let r = s.query(ADMIN, &query, json!({})).await;
         assert_eq!(r.status, 400, "{name}: {}", r.body);
-        let message = r.body["errors"][0]["message"].as_str().unwrap_or_default().to_lowercase();
+        let message = r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_lowercase();
         let hint = match name {
             "depth" => "deep",
             "aliases" => "alias",
@@ -119,7 +177,10 @@ async fn depth_alias_and_complexity_bombs_are_refused_before_execution(s: &TestS
         };
         assert!(message.contains(hint), "{name}: {message}");
         assert!(!r.error_codes().is_empty());
-        assert!(r.body.get("data").is_none_or(Value::is_null), "{name} was executed");
+        assert!(
+            r.body.get("data").is_none_or(Value::is_null),
+            "{name} was executed"
+        );
     }
     s.assert_still_serving().await;
 }
@@ -134,11 +195,19 @@ async fn errors_carry_a_code_and_request_id_and_responses_echo_it(s: &TestServer
         .send()
         .await
         .expect("response");
-    assert_eq!(response.headers().get("x-request-id").and_then(|v| v.to_str().ok()), Some("test-req-42"));
+    assert_eq!(
+        response
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some("test-req-42")
+    );
     let body: Value = response.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
     assert_eq!(body["errors"][0]["extensions"]["requestId"], "test-req-42");
-    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("VIEW_AUDIT_LOG")));
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("VIEW_AUDIT_LOG")));
 }
 
 async fn health_readiness_and_graphiql_are_served(s: &TestServer) {
@@ -149,7 +218,10 @@ async fn health_readiness_and_graphiql_are_served(s: &TestServer) {
     assert!(page.content_type.starts_with("text/html"));
     let html = page.body.as_str().unwrap_or_default();
     assert!(html.contains("graphiql"), "GraphiQL is on the page");
-    assert!(html.contains("PartnerDashboard") || html.contains("partner-dashboard"), "example queries are at hand");
+    assert!(
+        html.contains("PartnerDashboard") || html.contains("partner-dashboard"),
+        "example queries are at hand"
+    );
 }
 
 on_both_backends!(

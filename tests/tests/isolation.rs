@@ -19,8 +19,18 @@ struct Globex {
 
 /// Records of Globex (another partner, under another distributor) that Acme must never reach.
 fn globex(demo: &DemoData) -> Globex {
-    let org = demo.organizations.iter().find(|o| o.name == "Globex Systems").cloned().expect("Globex");
-    let customer = demo.customers.iter().find(|c| c.partner_id == org.id && c.external.crm.is_some()).cloned().expect("a Globex customer");
+    let org = demo
+        .organizations
+        .iter()
+        .find(|o| o.name == "Globex Systems")
+        .cloned()
+        .expect("Globex");
+    let customer = demo
+        .customers
+        .iter()
+        .find(|c| c.partner_id == org.id && c.external.crm.is_some())
+        .cloned()
+        .expect("a Globex customer");
     let billing: Vec<_> = demo
         .customers
         .iter()
@@ -29,12 +39,37 @@ fn globex(demo: &DemoData) -> Globex {
         .chain(std::iter::once(&org.external))
         .filter_map(|e| e.billing.clone())
         .collect();
-    let crm: Vec<_> = demo.customers.iter().filter(|c| c.partner_id == org.id).filter_map(|c| c.external.crm.clone()).collect();
+    let crm: Vec<_> = demo
+        .customers
+        .iter()
+        .filter(|c| c.partner_id == org.id)
+        .filter_map(|c| c.external.crm.clone())
+        .collect();
     Globex {
-        invoice: demo.invoices.iter().find(|i| billing.contains(&i.account_id)).cloned().expect("a Globex invoice"),
-        case: demo.cases.iter().find(|c| crm.contains(&c.account_id)).cloned().expect("a Globex case"),
-        subscription: demo.subscriptions.iter().find(|s| billing.contains(&s.account_id)).cloned().expect("a Globex subscription"),
-        user: demo.users.iter().find(|u| u.membership == Membership::Organization(org.id.clone())).cloned().expect("a Globex operator"),
+        invoice: demo
+            .invoices
+            .iter()
+            .find(|i| billing.contains(&i.account_id))
+            .cloned()
+            .expect("a Globex invoice"),
+        case: demo
+            .cases
+            .iter()
+            .find(|c| crm.contains(&c.account_id))
+            .cloned()
+            .expect("a Globex case"),
+        subscription: demo
+            .subscriptions
+            .iter()
+            .find(|s| billing.contains(&s.account_id))
+            .cloned()
+            .expect("a Globex subscription"),
+        user: demo
+            .users
+            .iter()
+            .find(|u| u.membership == Membership::Organization(org.id.clone()))
+            .cloned()
+            .expect("a Globex operator"),
         org,
         customer,
     }
@@ -67,7 +102,13 @@ async fn another_partners_records_are_unreachable_by_id(s: &TestServer) {
     assert!(d["organization"].is_null() && d["customer"].is_null());
     assert_eq!(d["nodes"], json!([null, null, null, null, null, null]));
     for id in &ids {
-        let r = s.query(PAULA, "query($id: ID!) { node(id: $id) { id } }", json!({ "id": id })).await;
+        let r = s
+            .query(
+                PAULA,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
         assert!(r.data()["node"].is_null(), "node({id}) leaked");
     }
 }
@@ -95,7 +136,16 @@ async fn filters_naming_another_partners_records_yield_empty_lists(s: &TestServe
         )
         .await;
     let d = r.data();
-    for field in ["byPartner", "byName", "byNumber", "invoices", "cases", "subscriptions", "users", "organizations"] {
+    for field in [
+        "byPartner",
+        "byName",
+        "byNumber",
+        "invoices",
+        "cases",
+        "subscriptions",
+        "users",
+        "organizations",
+    ] {
         assert_eq!(d[field]["totalCount"], 0, "{field} leaked: {}", d[field]);
     }
 }
@@ -124,16 +174,29 @@ async fn every_list_and_nested_path_stays_inside_the_partner(s: &TestServer) {
         g.subscription.id.global().encode(),
         g.user.id.global().encode(),
     ] {
-        assert!(!body.contains(&forbidden), "Acme's view contains Globex's {forbidden}");
+        assert!(
+            !body.contains(&forbidden),
+            "Acme's view contains Globex's {forbidden}"
+        );
     }
-    let acme = demo.organizations.iter().find(|o| o.name == "Acme Cloud").expect("Acme").id.global().encode();
+    let acme = demo
+        .organizations
+        .iter()
+        .find(|o| o.name == "Acme Cloud")
+        .expect("Acme")
+        .id
+        .global()
+        .encode();
     for c in nodes(d, "customers") {
         assert_eq!(c["partner"]["id"], acme.as_str());
     }
     assert_eq!(d["viewer"]["organization"]["customers"]["totalCount"], 50);
     assert_eq!(d["viewer"]["organization"]["partners"]["totalCount"], 0);
     for i in nodes(d, "invoices") {
-        assert!(!i["account"].is_null(), "an invoice in Acme's list has an invisible account");
+        assert!(
+            !i["account"].is_null(),
+            "an invoice in Acme's list has an invisible account"
+        );
     }
 }
 

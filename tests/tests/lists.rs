@@ -10,7 +10,13 @@ const ADMIN: &str = "admin@platform.example";
 const PAULA: &str = "paula@acme.example";
 
 async fn paging_forward_and_backward_visits_every_customer_once(s: &TestServer) {
-    let mut expected: Vec<String> = s.demo().customers.iter().filter(|c| c.partner_id.as_str() == "org-acme").map(|c| c.name.clone()).collect();
+    let mut expected: Vec<String> = s
+        .demo()
+        .customers
+        .iter()
+        .filter(|c| c.partner_id.as_str() == "org-acme")
+        .map(|c| c.name.clone())
+        .collect();
     expected.sort();
     let q = "query($first: Int, $after: String, $last: Int, $before: String) {
         customers(first: $first, after: $after, last: $last, before: $before) {
@@ -20,7 +26,9 @@ async fn paging_forward_and_backward_visits_every_customer_once(s: &TestServer) 
     let mut after = Value::Null;
     let mut pages = 0;
     loop {
-        let r = s.query(PAULA, q, json!({ "first": 20, "after": after })).await;
+        let r = s
+            .query(PAULA, q, json!({ "first": 20, "after": after }))
+            .await;
         let c = &r.data()["customers"];
         assert_eq!(c["totalCount"], 50);
         for e in c["edges"].as_array().expect("edges") {
@@ -35,26 +43,56 @@ async fn paging_forward_and_backward_visits_every_customer_once(s: &TestServer) 
         assert!(pages < 10, "paging does not terminate");
     }
     assert_eq!(pages, 3);
-    assert_eq!(seen, expected, "forward paging in name order, each customer once");
+    assert_eq!(
+        seen, expected,
+        "forward paging in name order, each customer once"
+    );
 
     let r = s.query(PAULA, q, json!({ "last": 5 })).await;
     let c = &r.data()["customers"];
-    let tail: Vec<&str> = c["edges"].as_array().expect("edges").iter().filter_map(|e| e["node"]["name"].as_str()).collect();
-    assert_eq!(tail, expected[45..].iter().map(String::as_str).collect::<Vec<_>>());
+    let tail: Vec<&str> = c["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["node"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        tail,
+        expected[45..]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(c["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(c["pageInfo"]["hasNextPage"], false);
 
     let before = c["pageInfo"]["startCursor"].clone();
-    let r = s.query(PAULA, q, json!({ "last": 5, "before": before })).await;
-    let prev: Vec<&str> = r.data()["customers"]["edges"].as_array().expect("edges").iter().filter_map(|e| e["node"]["name"].as_str()).collect();
-    assert_eq!(prev, expected[40..45].iter().map(String::as_str).collect::<Vec<_>>());
+    let r = s
+        .query(PAULA, q, json!({ "last": 5, "before": before }))
+        .await;
+    let prev: Vec<&str> = r.data()["customers"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .filter_map(|e| e["node"]["name"].as_str())
+        .collect();
+    assert_eq!(
+        prev,
+        expected[40..45]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
 
     let r = s.query(PAULA, q, json!({ "first": 0 })).await;
     assert_eq!(r.data()["customers"]["edges"], json!([]));
     assert_eq!(r.data()["customers"]["totalCount"], 50);
 
     let r = s.query(PAULA, q, json!({ "first": 100 })).await;
-    assert_eq!(r.data()["customers"]["edges"].as_array().map(Vec::len), Some(50));
+    assert_eq!(
+        r.data()["customers"]["edges"].as_array().map(Vec::len),
+        Some(50)
+    );
     assert_eq!(r.data()["customers"]["pageInfo"]["hasNextPage"], false);
 }
 
@@ -71,44 +109,90 @@ async fn page_size_and_cursor_errors_are_bad_user_input(s: &TestServer) {
         assert_eq!(r.error_code(), "BAD_USER_INPUT", "{vars}: {}", r.body);
         assert_eq!(r.body["errors"][0]["extensions"]["field"], field, "{vars}");
         let message = r.body["errors"][0]["message"].as_str().unwrap_or_default();
-        assert!(message.contains(field), "the message names `{field}`: {message}");
+        assert!(
+            message.contains(field),
+            "the message names `{field}`: {message}"
+        );
     }
     // Nested connections obey the same limit.
-    let r = s.query(ADMIN, "{ organizations(first: 1) { nodes { customers(first: 101) { totalCount } } } }", json!({})).await;
+    let r = s
+        .query(
+            ADMIN,
+            "{ organizations(first: 1) { nodes { customers(first: 101) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.error_code(), "BAD_USER_INPUT");
     s.assert_still_serving().await;
 }
 
 async fn customer_filters_combine_and_match_the_data(s: &TestServer) {
     let demo = s.demo();
-    let acme: Vec<&Customer> = demo.customers.iter().filter(|c| c.partner_id.as_str() == "org-acme").collect();
+    let acme: Vec<&Customer> = demo
+        .customers
+        .iter()
+        .filter(|c| c.partner_id.as_str() == "org-acme")
+        .collect();
     let count = |f: &dyn Fn(&Customer) -> bool| acme.iter().filter(|c| f(c)).count();
     let today = Utc::now().date_naive();
     let soon = today + chrono::Duration::days(30);
     let initech = acme.iter().find(|c| c.name == "Initech").expect("Initech");
     let q = "query($f: CustomerFilter) { customers(first: 100, filter: $f) { totalCount nodes { name status skus expiresOn } } }";
     let cases: Vec<(Value, usize)> = vec![
-        (json!({ "nameContains": "amber" }), count(&|c| c.name.to_lowercase().contains("amber"))),
+        (
+            json!({ "nameContains": "amber" }),
+            count(&|c| c.name.to_lowercase().contains("amber")),
+        ),
         (json!({ "emailContains": "INITECH" }), 1),
-        (json!({ "status": "INACTIVE" }), count(&|c| c.status == CustomerStatus::Inactive)),
-        (json!({ "sku": "TC-PRO" }), count(&|c| c.skus.contains(&"TC-PRO".to_owned()))),
+        (
+            json!({ "status": "INACTIVE" }),
+            count(&|c| c.status == CustomerStatus::Inactive),
+        ),
+        (
+            json!({ "sku": "TC-PRO" }),
+            count(&|c| c.skus.contains(&"TC-PRO".to_owned())),
+        ),
         (json!({ "accountNumber": initech.account_number }), 1),
-        (json!({ "expiresBefore": soon.to_string() }), count(&|c| c.expires_on.is_some_and(|e| e < soon))),
-        (json!({ "expiresAfter": soon.to_string() }), count(&|c| c.expires_on.is_some_and(|e| e > soon))),
+        (
+            json!({ "expiresBefore": soon.to_string() }),
+            count(&|c| c.expires_on.is_some_and(|e| e < soon)),
+        ),
+        (
+            json!({ "expiresAfter": soon.to_string() }),
+            count(&|c| c.expires_on.is_some_and(|e| e > soon)),
+        ),
         (
             json!({ "sku": "CB-STD", "status": "ACTIVE", "expiresAfter": today.to_string() }),
-            count(&|c| c.skus.contains(&"CB-STD".to_owned()) && c.status == CustomerStatus::Active && c.expires_on.is_some_and(|e| e > today)),
+            count(&|c| {
+                c.skus.contains(&"CB-STD".to_owned())
+                    && c.status == CustomerStatus::Active
+                    && c.expires_on.is_some_and(|e| e > today)
+            }),
         ),
-        (json!({ "partnerId": OrgId::from("org-acme").global().encode() }), 50),
+        (
+            json!({ "partnerId": OrgId::from("org-acme").global().encode() }),
+            50,
+        ),
         (json!({ "nameContains": "%" }), 0),
         (json!({ "nameContains": "_" }), 0),
     ];
     for (filter, expected) in cases {
         let r = s.query(PAULA, q, json!({ "f": filter })).await;
-        assert_eq!(r.data()["customers"]["totalCount"], expected, "filter {filter}");
-        assert_eq!(r.data()["customers"]["nodes"].as_array().map(Vec::len), Some(expected), "filter {filter}");
+        assert_eq!(
+            r.data()["customers"]["totalCount"],
+            expected,
+            "filter {filter}"
+        );
+        assert_eq!(
+            r.data()["customers"]["nodes"].as_array().map(Vec::len),
+            Some(expected),
+            "filter {filter}"
+        );
     }
-    assert!(count(&|c| c.status == CustomerStatus::Inactive) > 0, "the demo has inactive customers");
+    assert!(
+        count(&|c| c.status == CustomerStatus::Inactive) > 0,
+        "the demo has inactive customers"
+    );
 }
 
 async fn lists_sort_by_the_requested_field_in_both_directions(s: &TestServer) {
@@ -118,20 +202,47 @@ async fn lists_sort_by_the_requested_field_in_both_directions(s: &TestServer) {
                               d: invoices(first: 100) { nodes { invoiceDate } }
                               e: cases(first: 100, orderBy: { field: PRIORITY, direction: DESC }) { nodes { priority } } }", json!({})).await;
     let d = r.data();
-    let col = |f: &str, k: &str| -> Vec<Value> { d[f]["nodes"].as_array().expect("nodes").iter().map(|n| n[k].clone()).collect() };
-    let names: Vec<String> = col("a", "name").iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let col = |f: &str, k: &str| -> Vec<Value> {
+        d[f]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .map(|n| n[k].clone())
+            .collect()
+    };
+    let names: Vec<String> = col("a", "name")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     let mut sorted = names.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(names, sorted);
     let seats: Vec<i64> = col("b", "seats").iter().filter_map(Value::as_i64).collect();
     assert!(seats.windows(2).all(|w| w[0] <= w[1]), "seats ascending");
-    let due: Vec<String> = col("c", "dueDate").iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    let due: Vec<String> = col("c", "dueDate")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
     assert!(due.windows(2).all(|w| w[0] <= w[1]), "due dates ascending");
-    let invoiced: Vec<String> = col("d", "invoiceDate").iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-    assert!(invoiced.windows(2).all(|w| w[0] >= w[1]), "invoices default to newest first");
-    let rank = |p: &Value| match p.as_str() { Some("HIGH") => 3, Some("MEDIUM") => 2, Some("LOW") => 1, _ => 0 };
+    let invoiced: Vec<String> = col("d", "invoiceDate")
+        .iter()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        invoiced.windows(2).all(|w| w[0] >= w[1]),
+        "invoices default to newest first"
+    );
+    let rank = |p: &Value| match p.as_str() {
+        Some("HIGH") => 3,
+        Some("MEDIUM") => 2,
+        Some("LOW") => 1,
+        _ => 0,
+    };
     let priorities: Vec<i32> = col("e", "priority").iter().map(rank).collect();
-    assert!(priorities.windows(2).all(|w| w[0] >= w[1]), "priority descending");
+    assert!(
+        priorities.windows(2).all(|w| w[0] >= w[1]),
+        "priority descending"
+    );
 }
 
 async fn invoice_case_and_user_filters_match_the_data(s: &TestServer) {
@@ -160,14 +271,35 @@ async fn invoice_case_and_user_filters_match_the_data(s: &TestServer) {
         assert_eq!(i["overdue"], true);
         assert_eq!(i["status"], "OPEN");
     }
-    assert_eq!(d["paid"]["totalCount"], demo.invoices.iter().filter(|i| i.status == InvoiceStatus::Paid).count());
-    assert_eq!(d["dueAfter"]["totalCount"], demo.invoices.iter().filter(|i| i.due_date > today).count());
+    assert_eq!(
+        d["paid"]["totalCount"],
+        demo.invoices
+            .iter()
+            .filter(|i| i.status == InvoiceStatus::Paid)
+            .count()
+    );
+    assert_eq!(
+        d["dueAfter"]["totalCount"],
+        demo.invoices.iter().filter(|i| i.due_date > today).count()
+    );
     assert_eq!(
         d["highOpen"]["totalCount"],
-        demo.cases.iter().filter(|c| c.priority == CasePriority::High && c.status == CaseStatus::New).count()
+        demo.cases
+            .iter()
+            .filter(|c| c.priority == CasePriority::High && c.status == CaseStatus::New)
+            .count()
     );
-    assert_eq!(d["open"]["totalCount"], demo.cases.iter().filter(|c| c.status != CaseStatus::Closed).count());
-    assert_eq!(d["pending"]["nodes"], json!([{ "email": "pending@acme.example" }]));
+    assert_eq!(
+        d["open"]["totalCount"],
+        demo.cases
+            .iter()
+            .filter(|c| c.status != CaseStatus::Closed)
+            .count()
+    );
+    assert_eq!(
+        d["pending"]["nodes"],
+        json!([{ "email": "pending@acme.example" }])
+    );
 }
 
 async fn nested_connections_page_and_filter_like_root_lists(s: &TestServer) {
@@ -207,10 +339,18 @@ async fn unknown_filter_values_are_rejected_before_execution(s: &TestServer) {
         assert!(r.body.get("data").is_none_or(Value::is_null));
     }
     let r = s
-        .query(ADMIN, "query($d: Date!) { invoices(filter: { dueAfter: $d }) { totalCount } }", json!({ "d": "yesterday" }))
+        .query(
+            ADMIN,
+            "query($d: Date!) { invoices(filter: { dueAfter: $d }) { totalCount } }",
+            json!({ "d": "yesterday" }),
+        )
         .await;
     assert!(r.body.get("data").is_none_or(Value::is_null), "{}", r.body);
-    assert!(!r.error_codes().is_empty(), "a malformed date is refused with a code: {}", r.body);
+    assert!(
+        !r.error_codes().is_empty(),
+        "a malformed date is refused with a code: {}",
+        r.body
+    );
     s.assert_still_serving().await;
 }
 

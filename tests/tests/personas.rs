@@ -44,7 +44,8 @@ fn expect_for(
         .iter()
         .filter(|o| orgs.contains(&o.id.as_str()))
         .collect();
-    let visible_customers: Vec<&Customer> = demo.customers.iter().filter(|c| customers(c)).collect();
+    let visible_customers: Vec<&Customer> =
+        demo.customers.iter().filter(|c| customers(c)).collect();
     let billing: HashSet<_> = visible_orgs
         .iter()
         .map(|o| &o.external)
@@ -74,16 +75,31 @@ fn expect_for(
     let offers = demo
         .offers
         .iter()
-        .filter(|offer| orgs.len() == demo.organizations.len() || partners.iter().any(|p| offer.is_eligible_for(p)))
+        .filter(|offer| {
+            orgs.len() == demo.organizations.len()
+                || partners.iter().any(|p| offer.is_eligible_for(p))
+        })
         .count();
     Expect {
         email,
         profile,
         organizations: visible_orgs.len(),
         customers: visible_customers.len(),
-        subscriptions: demo.subscriptions.iter().filter(|s| billing.contains(&s.account_id)).count(),
-        invoices: demo.invoices.iter().filter(|i| billing.contains(&i.account_id)).count(),
-        cases: demo.cases.iter().filter(|c| crm.contains(&c.account_id)).count(),
+        subscriptions: demo
+            .subscriptions
+            .iter()
+            .filter(|s| billing.contains(&s.account_id))
+            .count(),
+        invoices: demo
+            .invoices
+            .iter()
+            .filter(|i| billing.contains(&i.account_id))
+            .count(),
+        cases: demo
+            .cases
+            .iter()
+            .filter(|c| crm.contains(&c.account_id))
+            .count(),
         operators: operators.then(|| {
             demo.users
                 .iter()
@@ -97,7 +113,10 @@ fn expect_for(
         audit: audit.then(|| {
             demo.audit_events
                 .iter()
-                .filter(|e| orgs.len() == demo.organizations.len() || e.org_id.as_ref().is_some_and(|o| org_ids.contains(o)))
+                .filter(|e| {
+                    orgs.len() == demo.organizations.len()
+                        || e.org_id.as_ref().is_some_and(|o| org_ids.contains(o))
+                })
                 .count()
         }),
         offers,
@@ -108,7 +127,15 @@ fn personas(demo: &DemoData) -> Vec<Expect> {
     let all: Vec<&str> = demo.organizations.iter().map(|o| o.id.as_str()).collect();
     let northwind = ["org-northwind", "org-acme", "org-contoso", "org-umbrella"];
     vec![
-        expect_for(demo, "admin@platform.example", "PLATFORM_ADMIN", &all, &|_| true, true, true),
+        expect_for(
+            demo,
+            "admin@platform.example",
+            "PLATFORM_ADMIN",
+            &all,
+            &|_| true,
+            true,
+            true,
+        ),
         expect_for(
             demo,
             "dana@northwind.example",
@@ -118,11 +145,43 @@ fn personas(demo: &DemoData) -> Vec<Expect> {
             true,
             true,
         ),
-        expect_for(demo, "paula@acme.example", "PARTNER", &["org-acme"], &|c| c.partner_id.as_str() == "org-acme", true, false),
-        expect_for(demo, "victor@acme.example", "VIEWER", &["org-acme"], &|c| c.partner_id.as_str() == "org-acme", true, false),
-        expect_for(demo, "olga@globex.example", "ADMIN", &["org-globex"], &|c| c.partner_id.as_str() == "org-globex", true, true),
+        expect_for(
+            demo,
+            "paula@acme.example",
+            "PARTNER",
+            &["org-acme"],
+            &|c| c.partner_id.as_str() == "org-acme",
+            true,
+            false,
+        ),
+        expect_for(
+            demo,
+            "victor@acme.example",
+            "VIEWER",
+            &["org-acme"],
+            &|c| c.partner_id.as_str() == "org-acme",
+            true,
+            false,
+        ),
+        expect_for(
+            demo,
+            "olga@globex.example",
+            "ADMIN",
+            &["org-globex"],
+            &|c| c.partner_id.as_str() == "org-globex",
+            true,
+            true,
+        ),
         // A customer user sees its own account and nothing of the organizations above it.
-        expect_for(demo, "carl@initech.example", "CUSTOMER_ADMIN", &[], &|c| c.name == "Initech", true, false),
+        expect_for(
+            demo,
+            "carl@initech.example",
+            "CUSTOMER_ADMIN",
+            &[],
+            &|c| c.name == "Initech",
+            true,
+            false,
+        ),
     ]
 }
 
@@ -151,21 +210,49 @@ async fn every_root_list_shows_each_persona_exactly_its_part_of_the_channel(s: &
         let d = r.data();
         assert_eq!(d["viewer"]["user"]["email"], who);
         assert_eq!(d["viewer"]["profile"]["code"], e.profile, "{who}");
-        assert!(!d["viewer"]["permissions"].as_array().is_none_or(Vec::is_empty), "{who}");
-        assert_eq!(total(d, "organizations"), e.organizations, "{who}: organizations");
+        assert!(
+            !d["viewer"]["permissions"]
+                .as_array()
+                .is_none_or(Vec::is_empty),
+            "{who}"
+        );
+        assert_eq!(
+            total(d, "organizations"),
+            e.organizations,
+            "{who}: organizations"
+        );
         assert_eq!(total(d, "customers"), e.customers, "{who}: customers");
         assert_eq!(total(d, "offers"), e.offers, "{who}: offers");
-        assert_eq!(total(d, "subscriptions"), e.subscriptions, "{who}: subscriptions");
+        assert_eq!(
+            total(d, "subscriptions"),
+            e.subscriptions,
+            "{who}: subscriptions"
+        );
         assert_eq!(total(d, "invoices"), e.invoices, "{who}: invoices");
         assert_eq!(total(d, "cases"), e.cases, "{who}: cases");
-        assert!(d["profiles"].as_array().is_some_and(|p| p.len() >= 8), "{who}: profiles");
+        assert!(
+            d["profiles"].as_array().is_some_and(|p| p.len() >= 8),
+            "{who}: profiles"
+        );
 
-        let r = s.query(who, "{ users(first: 100) { totalCount nodes { email } } }", json!({})).await;
+        let r = s
+            .query(
+                who,
+                "{ users(first: 100) { totalCount nodes { email } } }",
+                json!({}),
+            )
+            .await;
         match e.operators {
             Some(n) => assert_eq!(total(r.data(), "users"), n, "{who}: users"),
             None => assert_eq!(r.error_code(), "FORBIDDEN", "{who}: users"),
         }
-        let r = s.query(who, "{ auditLog(first: 100) { totalCount nodes { action actorEmail } } }", json!({})).await;
+        let r = s
+            .query(
+                who,
+                "{ auditLog(first: 100) { totalCount nodes { action actorEmail } } }",
+                json!({}),
+            )
+            .await;
         match e.audit {
             Some(n) => assert_eq!(total(r.data(), "auditLog"), n, "{who}: auditLog"),
             None => assert_eq!(r.error_code(), "FORBIDDEN", "{who}: auditLog"),
@@ -175,9 +262,21 @@ async fn every_root_list_shows_each_persona_exactly_its_part_of_the_channel(s: &
 
 async fn single_lookups_return_visible_records_and_null_for_the_rest(s: &TestServer) {
     let demo = s.demo();
-    let initech = demo.customers.iter().find(|c| c.name == "Initech").expect("Initech");
-    let globex_customer = demo.customers.iter().find(|c| c.partner_id.as_str() == "org-globex").expect("a Globex customer");
-    let acme = demo.organizations.iter().find(|o| o.name == "Acme Cloud").expect("Acme");
+    let initech = demo
+        .customers
+        .iter()
+        .find(|c| c.name == "Initech")
+        .expect("Initech");
+    let globex_customer = demo
+        .customers
+        .iter()
+        .find(|c| c.partner_id.as_str() == "org-globex")
+        .expect("a Globex customer");
+    let acme = demo
+        .organizations
+        .iter()
+        .find(|o| o.name == "Acme Cloud")
+        .expect("Acme");
     let query = "query($c: ID!, $g: ID!, $o: ID!) {
         mine: customer(id: $c) { name }  theirs: customer(id: $g) { name }
         org: organization(id: $o) { name }
@@ -202,7 +301,15 @@ async fn single_lookups_return_visible_records_and_null_for_the_rest(s: &TestSer
         assert_eq!(!d["node"].is_null(), mine, "{who}: node(Initech)");
         let nodes = d["nodes"].as_array().expect("nodes");
         assert_eq!(nodes.len(), 3);
-        assert_eq!([!nodes[0].is_null(), !nodes[1].is_null(), !nodes[2].is_null()], [mine, theirs, org], "{who}: nodes");
+        assert_eq!(
+            [
+                !nodes[0].is_null(),
+                !nodes[1].is_null(),
+                !nodes[2].is_null()
+            ],
+            [mine, theirs, org],
+            "{who}: nodes"
+        );
         if mine {
             assert_eq!(d["node"]["name"], "Initech");
         }
@@ -227,13 +334,23 @@ async fn a_customer_user_sees_its_own_account_in_full_but_no_organization(s: &Te
     assert_eq!(d["viewer"]["customer"]["name"], "Initech");
     let c = &d["customers"]["nodes"][0];
     assert_eq!(c["name"], "Initech");
-    assert!(c["partner"].is_null(), "customer users do not see their partner organization");
+    assert!(
+        c["partner"].is_null(),
+        "customer users do not see their partner organization"
+    );
     assert_eq!(c["subscriptions"]["totalCount"], 3);
     assert_eq!(c["invoices"]["totalCount"], 3);
     assert_eq!(c["cases"]["totalCount"], 3);
     assert!(c["seats"].as_i64().is_some_and(|n| n > 0));
-    assert!(c["paymentMethods"].as_array().is_some_and(|m| !m.is_empty()));
-    let users: Vec<&str> = c["users"]["nodes"].as_array().expect("users").iter().filter_map(|u| u["email"].as_str()).collect();
+    assert!(c["paymentMethods"]
+        .as_array()
+        .is_some_and(|m| !m.is_empty()));
+    let users: Vec<&str> = c["users"]["nodes"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["email"].as_str())
+        .collect();
     assert!(users.contains(&"carl@initech.example"));
 }
 
@@ -250,7 +367,13 @@ async fn a_pending_user_is_authenticated_but_sees_nothing(s: &TestServer) {
     assert_eq!(total(d, "organizations"), 0);
     assert_eq!(total(d, "customers"), 0);
     assert_eq!(total(d, "offers"), 0);
-    let r = s.query("pending@acme.example", "{ invoices { totalCount } }", json!({})).await;
+    let r = s
+        .query(
+            "pending@acme.example",
+            "{ invoices { totalCount } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(r.error_code(), "FORBIDDEN");
 }
 
@@ -267,25 +390,53 @@ async fn a_distributor_sees_its_partners_and_their_customers_through_the_hierarc
     let org = &r.data()["viewer"]["organization"];
     assert_eq!(org["name"], "Northwind Distribution");
     assert_eq!(org["kind"], "DISTRIBUTOR");
-    let names: Vec<&str> = org["partners"]["nodes"].as_array().expect("partners").iter().filter_map(|p| p["name"].as_str()).collect();
+    let names: Vec<&str> = org["partners"]["nodes"]
+        .as_array()
+        .expect("partners")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
     assert_eq!(names, ["Acme Cloud", "Contoso Digital", "Umbrella IT"]);
-    assert_eq!(org["partners"]["nodes"][0]["parent"]["name"], "Northwind Distribution");
+    assert_eq!(
+        org["partners"]["nodes"][0]["parent"]["name"],
+        "Northwind Distribution"
+    );
     assert_eq!(org["partners"]["nodes"][0]["customers"]["totalCount"], 50);
 }
 
 async fn offers_show_only_what_the_partner_may_sell(s: &TestServer) {
     let codes = |r: &partnergraph_tests::Response| -> Vec<String> {
-        r.data()["offers"]["nodes"].as_array().expect("offers").iter().filter_map(|o| o["code"].as_str().map(str::to_owned)).collect()
+        r.data()["offers"]["nodes"]
+            .as_array()
+            .expect("offers")
+            .iter()
+            .filter_map(|o| o["code"].as_str().map(str::to_owned))
+            .collect()
     };
     let q = "{ offers(first: 100, orderBy: { field: CODE }) { nodes { code salesChannel eligiblePartners { name } } } }";
     let acme = codes(&s.query("paula@acme.example", q, json!({})).await);
-    assert!(acme.contains(&"TC-PRO-M".to_owned()), "Acme's exclusive offer");
-    assert!(!acme.contains(&"VC-ENT-A".to_owned()), "Globex's exclusive offer");
+    assert!(
+        acme.contains(&"TC-PRO-M".to_owned()),
+        "Acme's exclusive offer"
+    );
+    assert!(
+        !acme.contains(&"VC-ENT-A".to_owned()),
+        "Globex's exclusive offer"
+    );
     assert!(!acme.contains(&"CB-STD-US".to_owned()), "another channel");
     let globex = codes(&s.query("olga@globex.example", q, json!({})).await);
     assert!(globex.contains(&"VC-ENT-A".to_owned()) && !globex.contains(&"TC-PRO-M".to_owned()));
-    let r = s.query("paula@acme.example", "{ offers(filter: { sku: \"TC-PRO\" }) { nodes { eligiblePartners { name } } } }", json!({})).await;
-    assert_eq!(r.data()["offers"]["nodes"][0]["eligiblePartners"], json!([{ "name": "Acme Cloud" }]));
+    let r = s
+        .query(
+            "paula@acme.example",
+            "{ offers(filter: { sku: \"TC-PRO\" }) { nodes { eligiblePartners { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        r.data()["offers"]["nodes"][0]["eligiblePartners"],
+        json!([{ "name": "Acme Cloud" }])
+    );
 }
 
 on_both_backends!(

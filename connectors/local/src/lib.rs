@@ -316,7 +316,6 @@ fn strs<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
     ids.iter().map(AsRef::as_ref).collect()
 }
 
-
 #[async_trait]
 impl Directory for LocalStore {
     async fn ping(&self) -> CoreResult<()> {
@@ -463,17 +462,17 @@ impl Directory for LocalStore {
         page: &PageRequest,
     ) -> CoreResult<Page<User>> {
         let condition = match scope {
-            Scope::All => Some(Cond::all().add(
-                Expr::col(Alias::new("membership_kind"))
-                    .is_in([rows::PLATFORM, rows::ORGANIZATION]),
-            )),
-            Scope::Distributor(_) | Scope::Partner(_) => {
-                Self::scoped_org_ids(scope).map(|orgs| {
-                    Cond::all()
-                        .add(eq("membership_kind", rows::ORGANIZATION))
-                        .add(Expr::col(Alias::new("membership_id")).in_subquery(orgs))
-                })
-            }
+            Scope::All => Some(
+                Cond::all().add(
+                    Expr::col(Alias::new("membership_kind"))
+                        .is_in([rows::PLATFORM, rows::ORGANIZATION]),
+                ),
+            ),
+            Scope::Distributor(_) | Scope::Partner(_) => Self::scoped_org_ids(scope).map(|orgs| {
+                Cond::all()
+                    .add(eq("membership_kind", rows::ORGANIZATION))
+                    .add(Expr::col(Alias::new("membership_id")).in_subquery(orgs))
+            }),
             Scope::Customer { .. } | Scope::Nothing => None,
         };
         self.list(condition, filter, order, page).await

@@ -69,7 +69,13 @@ impl Table {
                 "billing_id",
                 "crm_id",
             ],
-            Table::Users => &["id", "doc", "email_lower", "membership_kind", "membership_id"],
+            Table::Users => &[
+                "id",
+                "doc",
+                "email_lower",
+                "membership_kind",
+                "membership_id",
+            ],
             Table::Profiles | Table::Offers | Table::CrmAccounts => &["id", "doc"],
             Table::BillingAccounts => &["id", "doc", "account_number"],
             Table::Subscriptions
@@ -131,42 +137,82 @@ macro_rules! record {
     };
 }
 
-record!(Organization, Organizations, |r| r.id.0.clone(), [
-    opt(&r.parent_id),
-    opt(&r.external.billing),
-    opt(&r.external.crm)
-]);
-record!(Customer, Customers, |r| r.id.0.clone(), [
-    s(&r.partner_id),
-    opt(&r.distributor_id),
-    opt(&r.external.billing),
-    opt(&r.external.crm)
-]);
-record!(User, Users, |r| r.id.0.clone(), [
-    Some(r.email.trim().to_lowercase()),
-    Some(
-        match r.membership {
-            Membership::Platform => PLATFORM,
-            Membership::Organization(_) => ORGANIZATION,
-            Membership::Customer(_) => CUSTOMER,
+record!(
+    Organization,
+    Organizations,
+    |r| r.id.0.clone(),
+    [
+        opt(&r.parent_id),
+        opt(&r.external.billing),
+        opt(&r.external.crm)
+    ]
+);
+record!(
+    Customer,
+    Customers,
+    |r| r.id.0.clone(),
+    [
+        s(&r.partner_id),
+        opt(&r.distributor_id),
+        opt(&r.external.billing),
+        opt(&r.external.crm)
+    ]
+);
+record!(
+    User,
+    Users,
+    |r| r.id.0.clone(),
+    [
+        Some(r.email.trim().to_lowercase()),
+        Some(
+            match r.membership {
+                Membership::Platform => PLATFORM,
+                Membership::Organization(_) => ORGANIZATION,
+                Membership::Customer(_) => CUSTOMER,
+            }
+            .to_owned()
+        ),
+        match &r.membership {
+            Membership::Platform => None,
+            Membership::Organization(o) => s(o),
+            Membership::Customer(c) => s(c),
         }
-        .to_owned()
-    ),
-    match &r.membership {
-        Membership::Platform => None,
-        Membership::Organization(o) => s(o),
-        Membership::Customer(c) => s(c),
-    }
-]);
+    ]
+);
 record!(Profile, Profiles, |r| r.id.0.clone(), []);
 record!(Offer, Offers, |r| r.id.0.clone(), []);
-record!(BillingAccount, BillingAccounts, |r| r.id.0.clone(), [s(&r.account_number)]);
-record!(Subscription, Subscriptions, |r| r.id.0.clone(), [s(&r.account_id)]);
+record!(
+    BillingAccount,
+    BillingAccounts,
+    |r| r.id.0.clone(),
+    [s(&r.account_number)]
+);
+record!(
+    Subscription,
+    Subscriptions,
+    |r| r.id.0.clone(),
+    [s(&r.account_id)]
+);
 record!(Invoice, Invoices, |r| r.id.0.clone(), [s(&r.account_id)]);
 record!(Payment, Payments, |r| r.id.0.clone(), [s(&r.account_id)]);
-record!(PaymentMethod, PaymentMethods, |r| r.id.0.clone(), [s(&r.account_id)]);
+record!(
+    PaymentMethod,
+    PaymentMethods,
+    |r| r.id.0.clone(),
+    [s(&r.account_id)]
+);
 record!(CrmAccount, CrmAccounts, |r| r.id.0.clone(), []);
 // A contact has no id of its own in the domain: it is the person at an account with an email.
-record!(Contact, Contacts, |r| format!("{}:{}", r.account_id, r.email.to_lowercase()), [s(&r.account_id)]);
+record!(
+    Contact,
+    Contacts,
+    |r| format!("{}:{}", r.account_id, r.email.to_lowercase()),
+    [s(&r.account_id)]
+);
 record!(Case, Cases, |r| r.id.0.clone(), [s(&r.account_id)]);
-record!(AuditEvent, AuditEvents, |r| r.id.0.clone(), [opt(&r.org_id), opt(&r.customer_id)]);
+record!(
+    AuditEvent,
+    AuditEvents,
+    |r| r.id.0.clone(),
+    [opt(&r.org_id), opt(&r.customer_id)]
+);

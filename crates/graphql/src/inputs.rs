@@ -397,7 +397,12 @@ pub(crate) enum AccountRef {
 /// Decodes an `accountId` filter.
 pub(crate) fn account_ref(id: Option<ID>) -> Result<Option<AccountRef>> {
     let Some(id) = id else { return Ok(None) };
-    let bad = || Error::bad_input("filter.accountId", "`filter.accountId` must be an Organization or Customer id");
+    let bad = || {
+        Error::bad_input(
+            "filter.accountId",
+            "`filter.accountId` must be an Organization or Customer id",
+        )
+    };
     let global = GlobalId::decode(id.as_str()).map_err(|_| bad())?;
     match global.kind {
         NodeKind::Organization => Ok(Some(AccountRef::Organization(global.local.into()))),

@@ -18,8 +18,15 @@ pub use query::QueryRoot;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use futures::future::BoxFuture;
+use futures::stream::{FuturesUnordered, StreamExt};
+use futures::task::ArcWake;
 use partnergraph_core::traits::Connectors;
 use partnergraph_core::{Principal, Scope};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 /// The schema the server executes.
 pub type PartnerSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
@@ -33,11 +40,10 @@ pub struct RequestContext {
     pub request_id: String,
 }
 
-/// How long a DataLoader collects keys before it calls the connector. Sibling resolvers of a
-/// page register their keys within microseconds in release builds; the window is wide enough
-/// that a busy two-core machine running debug builds still sees one batch per level, and short
-/// enough to stay invisible next to an upstream round trip.
-const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(5);
+/// How long a DataLoader waits, once the request has gone idle, before it takes its keys.
+/// [`execute`] only starts batches when every resolver is blocked on one, so there is nothing
+/// left to collect by waiting.
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::ZERO;
 
 /// Everything a resolver needs, attached to each request by [`prepare_request`].
 pub(crate) struct Req {
@@ -63,16 +69,111 @@ pub fn sdl() -> String {
         .sdl()
 }
 
-/// Attaches the caller and fresh DataLoaders to a request. Loaders live for one request only:
-/// they batch within it and never serve one caller's records to another.
-pub fn prepare_request(
+/// Executes one request for one caller.
+///
+/// DataLoader batches run on the request's own task, in waves, as in graphql-java's
+/// level-by-level dispatch: the request runs until every resolver is blocked (a poll ends
+/// without the request asking to be polled again, as `FuturesUnordered` makes a busy request
+/// do every few dozen resolvers); then all the keys it registered are loaded at once, one call
+/// per key type; the request resumes only when the whole wave is back. Every resolver that can
+/// register a key has done so, however slow the machine, and follow-up loads find earlier
+/// waves in the cache, so a page's upstream calls are a function of its shape alone. The price
+/// is that a fast batch's follow-ups wait for the slowest batch of its wave; call counts are
+/// what the gateway promises.
+pub async fn execute(
+    schema: &PartnerSchema,
     request: async_graphql::Request,
     connectors: &Connectors,
     ctx: RequestContext,
+) -> async_graphql::Response {
+    let queue = TaskQueue::default();
+    let request = prepare_request(request, connectors, ctx, queue.clone());
+    // Outside tokio's cooperative budget: an exhausted budget wakes the task only after the poll
+    // returns, which would make a busy request look idle. Query limits bound the work instead.
+    let mut response = std::pin::pin!(tokio::task::unconstrained(schema.execute(request)));
+    let mut batches = FuturesUnordered::new();
+    std::future::poll_fn(move |cx| loop {
+        // Finish the wave in flight before the request may register anything new, so that
+        // follow-up keys find the wave's results in the loader's cache.
+        while let Poll::Ready(Some(())) = batches.poll_next_unpin(cx) {}
+        if !batches.is_empty() {
+            return Poll::Pending;
+        }
+        let yielded = Arc::new(YieldFlag::new(cx.waker().clone()));
+        let waker = futures::task::waker(yielded.clone());
+        if let Poll::Ready(response) = response.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return Poll::Ready(response);
+        }
+        if yielded.is_set() {
+            // The request has more work it can do now; its keys are not all in yet.
+            return Poll::Pending;
+        }
+        batches.extend(queue.take());
+        if batches.is_empty() {
+            // Waiting on I/O of its own (a root list), which wakes the task.
+            return Poll::Pending;
+        }
+    })
+    .await
+}
+
+/// A waker that remembers whether it was woken, so that [`execute`] can tell a request that
+/// yielded to be fair from one that waits on I/O.
+struct YieldFlag {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl YieldFlag {
+    fn new(task: Waker) -> Self {
+        Self {
+            woken: AtomicBool::new(false),
+            task,
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        self.woken.load(Ordering::Acquire)
+    }
+}
+
+impl ArcWake for YieldFlag {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.woken.store(true, Ordering::Release);
+        arc_self.task.wake_by_ref();
+    }
+}
+
+/// Loader tasks spawned while the request was being polled, waiting to join its task.
+#[derive(Clone, Default)]
+struct TaskQueue(Arc<Mutex<Vec<BoxFuture<'static, ()>>>>);
+
+impl TaskQueue {
+    fn push(&self, task: BoxFuture<'static, ()>) {
+        self.lock().push(task);
+    }
+
+    fn take(&self) -> Vec<BoxFuture<'static, ()>> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<BoxFuture<'static, ()>>> {
+        // A panic while pushing cannot leave the Vec half-written; keep serving.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Attaches the caller and fresh DataLoaders to a request. Loaders live for one request only:
+/// they batch within it and never serve one caller's records to another.
+fn prepare_request(
+    request: async_graphql::Request,
+    connectors: &Connectors,
+    ctx: RequestContext,
+    queue: TaskQueue,
 ) -> async_graphql::Request {
     let loader = DataLoader::with_cache(
         loaders::Batch::new(connectors.clone()),
-        tokio::spawn,
+        move |task| queue.push(task),
         async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(BATCH_WINDOW);

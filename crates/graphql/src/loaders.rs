@@ -159,7 +159,12 @@ impl Loader<CustomersOf> for Batch {
         keys: &[CustomersOf],
     ) -> Result<HashMap<CustomersOf, Vec<Customer>>, LoadError> {
         let ids: Vec<OrgId> = keys.iter().map(|k| k.0.clone()).collect();
-        let customers = self.c.directory.customers_of(&ids).await.map_err(Arc::new)?;
+        let customers = self
+            .c
+            .directory
+            .customers_of(&ids)
+            .await
+            .map_err(Arc::new)?;
         let mut out: HashMap<CustomersOf, Vec<Customer>> = HashMap::new();
         for customer in customers {
             // A customer belongs to its partner's list and to its distributor's.
@@ -261,7 +266,10 @@ impl Loader<CrmHolder> for Batch {
     type Value = AccountHolder;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[CrmHolder]) -> Result<HashMap<CrmHolder, AccountHolder>, LoadError> {
+    async fn load(
+        &self,
+        keys: &[CrmHolder],
+    ) -> Result<HashMap<CrmHolder, AccountHolder>, LoadError> {
         let ids: Vec<CrmAccountId> = keys.iter().map(|k| k.0.clone()).collect();
         let holders = self
             .c

@@ -8,7 +8,7 @@ use crate::paging::{connection, cost, page_request, Conn};
 use crate::Req;
 use async_graphql::dataloader::Loader;
 use async_graphql::{
-    Context, Interface, Object, InputValueError, InputValueResult, Scalar, ScalarType,
+    Context, Description, InputValueError, InputValueResult, Interface, Object, Scalar, ScalarType,
     SimpleObject, Union, Value, ID,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -17,7 +17,6 @@ use partnergraph_core::model::{self, AccountHolder, Membership};
 use partnergraph_core::paging::{select, Direction, Listable, Order};
 use partnergraph_core::permission::Permission;
 use partnergraph_core::{filter, Error, GlobalId, NodeKind};
-use rust_decimal::Decimal;
 use std::hash::Hash;
 
 /// Resolver results.
@@ -95,7 +94,9 @@ impl Req {
         }
         let owner = match &user.membership {
             Membership::Platform => None,
-            Membership::Organization(o) => self.load(o.clone()).await?.map(AccountHolder::Organization),
+            Membership::Organization(o) => {
+                self.load(o.clone()).await?.map(AccountHolder::Organization)
+            }
             Membership::Customer(c) => self.load(c.clone()).await?.map(AccountHolder::Customer),
         };
         Ok(self.scope.permits_user(user, owner.as_ref()))
@@ -205,14 +206,17 @@ fn page_of<T: Listable, N: async_graphql::OutputType>(
     to_node: impl Fn(T) -> N,
 ) -> R<Conn<N>> {
     let page = page_request(args.0, args.1, args.2, args.3).map_err(|e| req(ctx).fail(e))?;
-    Ok(connection(select(items, filter, order, &page, today()), to_node))
+    Ok(connection(
+        select(items, filter, order, &page, today()),
+        to_node,
+    ))
 }
 
 /// An ISO-8601 calendar date, e.g. `2026-11-23`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Description)]
 pub struct Date(pub NaiveDate);
 
-#[Scalar(name = "Date")]
+#[Scalar(name = "Date", use_type_description)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
@@ -228,6 +232,28 @@ impl ScalarType for Date {
     }
 }
 
+/// An exact decimal number, written as a JSON string (e.g. `"1234.50"`) so that no client
+/// rounds it through a float.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Description)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+#[Scalar(name = "Decimal", use_type_description)]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => s
+                .parse()
+                .map(Decimal)
+                .map_err(|_| InputValueError::custom(format!("`{s}` is not a decimal number"))),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
 /// An amount of money: an exact decimal and its currency.
 #[derive(SimpleObject)]
 pub struct Money {
@@ -240,7 +266,7 @@ pub struct Money {
 impl From<model::Money> for Money {
     fn from(m: model::Money) -> Self {
         Self {
-            amount: m.amount,
+            amount: Decimal(m.amount),
             currency: m.currency,
         }
     }
@@ -279,7 +305,11 @@ pub struct Contact {
 
 /// Anything that can be fetched by its global id with `node(id:)`.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID", desc = "The global id; `node(id:)` fetches the record again."))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "The global id; `node(id:)` fetches the record again."
+))]
 pub enum Node {
     /// A distributor or partner.
     Organization(Organization),
@@ -350,7 +380,11 @@ impl Accounts<'_> {
         Ok(r.load(id.clone()).await?.map(|a| a.balance.into()))
     }
 
-    async fn billing_children<K, V>(&self, ctx: &Context<'_>, key: impl Fn(BillingAccountId) -> K) -> R<Vec<V>>
+    async fn billing_children<K, V>(
+        &self,
+        ctx: &Context<'_>,
+        key: impl Fn(BillingAccountId) -> K,
+    ) -> R<Vec<V>>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
         V: Send + Sync + Clone + 'static,
@@ -384,12 +418,18 @@ async fn subscriptions_of(
     order_by: Option<OrderBy<SubscriptionOrderField>>,
 ) -> R<Conn<Subscription>> {
     let r = req(ctx);
-    let (filter, customer) = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+    let (filter, customer) = filter
+        .unwrap_or_default()
+        .into_core()
+        .map_err(|e| r.fail(e))?;
     let mut items = accounts.billing_children(ctx, SubscriptionsOf).await?;
     if accounts.excluded(&customer.map(AccountRef::Customer)) {
         items.clear();
     }
-    let order = order(order_by, (filter::SubscriptionOrderField::StartDate, Direction::Desc));
+    let order = order(
+        order_by,
+        (filter::SubscriptionOrderField::StartDate, Direction::Desc),
+    );
     page_of(ctx, items, &filter, order, args, Subscription)
 }
 
@@ -401,12 +441,18 @@ async fn invoices_of(
     order_by: Option<OrderBy<InvoiceOrderField>>,
 ) -> R<Conn<Invoice>> {
     let r = req(ctx);
-    let (filter, account) = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+    let (filter, account) = filter
+        .unwrap_or_default()
+        .into_core()
+        .map_err(|e| r.fail(e))?;
     let mut items = accounts.billing_children(ctx, InvoicesOf).await?;
     if accounts.excluded(&account) {
         items.clear();
     }
-    let order = order(order_by, (filter::InvoiceOrderField::InvoiceDate, Direction::Desc));
+    let order = order(
+        order_by,
+        (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
+    );
     page_of(ctx, items, &filter, order, args, Invoice)
 }
 
@@ -417,7 +463,10 @@ async fn payments_of(
     order_by: Option<OrderBy<PaymentOrderField>>,
 ) -> R<Conn<Payment>> {
     let items = accounts.billing_children(ctx, PaymentsOf).await?;
-    let order = order(order_by, (filter::PaymentOrderField::EffectiveDate, Direction::Desc));
+    let order = order(
+        order_by,
+        (filter::PaymentOrderField::EffectiveDate, Direction::Desc),
+    );
     page_of(ctx, items, &(), order, args, Payment)
 }
 
@@ -429,12 +478,18 @@ async fn cases_of(
     order_by: Option<OrderBy<CaseOrderField>>,
 ) -> R<Conn<Case>> {
     let r = req(ctx);
-    let (filter, account) = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+    let (filter, account) = filter
+        .unwrap_or_default()
+        .into_core()
+        .map_err(|e| r.fail(e))?;
     let mut items = accounts.cases(ctx).await?;
     if accounts.excluded(&account) {
         items.clear();
     }
-    let order = order(order_by, (filter::CaseOrderField::CreatedAt, Direction::Desc));
+    let order = order(
+        order_by,
+        (filter::CaseOrderField::CreatedAt, Direction::Desc),
+    );
     page_of(ctx, items, &filter, order, args, Case)
 }
 
@@ -446,7 +501,10 @@ async fn users_of(
     order_by: Option<OrderBy<UserOrderField>>,
 ) -> R<Conn<User>> {
     let r = req(ctx);
-    let filter = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+    let filter = filter
+        .unwrap_or_default()
+        .into_core()
+        .map_err(|e| r.fail(e))?;
     let order = order(order_by, (filter::UserOrderField::Email, Direction::Asc));
     page_of(ctx, users, &filter, order, args, User)
 }
@@ -465,9 +523,10 @@ async fn contact_of(ctx: &Context<'_>, external: &model::ExternalIds) -> R<Optio
 }
 
 /// A distributor or a partner (reseller) organization of the channel.
+#[derive(Description)]
 pub struct Organization(pub model::Organization);
 
-#[Object]
+#[Object(use_type_description)]
 impl Organization {
     /// The global id.
     async fn id(&self) -> ID {
@@ -505,50 +564,103 @@ impl Organization {
     async fn partners(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<OrganizationFilter>,
-        order_by: Option<OrderBy<OrganizationOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<OrganizationOrderField>,
+        >,
     ) -> R<Conn<Organization>> {
         let r = req(ctx);
         let mut partners = r.children(PartnersOf(self.0.id.clone())).await?;
         partners.retain(|p| r.scope.permits_organization(p));
-        let order = order(order_by, (filter::OrganizationOrderField::Name, Direction::Asc));
+        let order = order(
+            order_by,
+            (filter::OrganizationOrderField::Name, Direction::Asc),
+        );
         let filter = filter.unwrap_or_default().into_core();
-        page_of(ctx, partners, &filter, order, (first, after, last, before), Organization)
+        page_of(
+            ctx,
+            partners,
+            &filter,
+            order,
+            (first, after, last, before),
+            Organization,
+        )
     }
     /// The end customers this organization sells to (for a distributor: all of its partners').
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<CustomerFilter>,
-        order_by: Option<OrderBy<CustomerOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<CustomerOrderField>,
+        >,
     ) -> R<Conn<Customer>> {
         let r = req(ctx);
-        let filter = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+        let filter = filter
+            .unwrap_or_default()
+            .into_core()
+            .map_err(|e| r.fail(e))?;
         let mut customers = r.children(CustomersOf(self.0.id.clone())).await?;
         customers.retain(|c| r.scope.permits_customer(c));
         let order = order(order_by, (filter::CustomerOrderField::Name, Direction::Asc));
-        page_of(ctx, customers, &filter, order, (first, after, last, before), Customer)
+        page_of(
+            ctx,
+            customers,
+            &filter,
+            order,
+            (first, after, last, before),
+            Customer,
+        )
     }
     /// The organization's operators (needs VIEW_USERS).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<UserFilter>,
-        order_by: Option<OrderBy<UserOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<UserOrderField>,
+        >,
     ) -> R<Conn<User>> {
         let r = req(ctx);
         r.require(Permission::ViewUsers)?;
@@ -560,12 +672,23 @@ impl Organization {
     async fn eligible_offers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<OfferFilter>,
-        order_by: Option<OrderBy<OfferOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<OfferOrderField>,
+        >,
     ) -> R<Conn<Offer>> {
         let r = req(ctx);
         let sellers = match self.0.kind {
@@ -576,7 +699,14 @@ impl Organization {
         offers.retain(|o| sellers.iter().any(|s| o.is_eligible_for(s)));
         let order = order(order_by, (filter::OfferOrderField::Name, Direction::Asc));
         let filter = filter.unwrap_or_default().into_core();
-        page_of(ctx, offers, &filter, order, (first, after, last, before), Offer)
+        page_of(
+            ctx,
+            offers,
+            &filter,
+            order,
+            (first, after, last, before),
+            Offer,
+        )
     }
     /// The organization's accounts in billing and CRM.
     async fn external_ids(&self) -> ExternalIds {
@@ -591,14 +721,32 @@ impl Organization {
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<SubscriptionFilter>,
-        order_by: Option<OrderBy<SubscriptionOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<SubscriptionOrderField>,
+        >,
     ) -> R<Conn<Subscription>> {
-        subscriptions_of(ctx, self.accounts(), (first, after, last, before), filter, order_by).await
+        subscriptions_of(
+            ctx,
+            self.accounts(),
+            (first, after, last, before),
+            filter,
+            order_by,
+        )
+        .await
     }
     /// Invoices billed to the organization itself, e.g. for customers whose invoice owner is
     /// the partner (needs VIEW_BILLING).
@@ -606,31 +754,62 @@ impl Organization {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<InvoiceFilter>,
-        order_by: Option<OrderBy<InvoiceOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<InvoiceOrderField>,
+        >,
     ) -> R<Conn<Invoice>> {
-        invoices_of(ctx, self.accounts(), (first, after, last, before), filter, order_by).await
+        invoices_of(
+            ctx,
+            self.accounts(),
+            (first, after, last, before),
+            filter,
+            order_by,
+        )
+        .await
     }
     /// Payments made by the organization (needs VIEW_BILLING).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn payments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
-        order_by: Option<OrderBy<PaymentOrderField>>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<PaymentOrderField>,
+        >,
     ) -> R<Conn<Payment>> {
         payments_of(ctx, self.accounts(), (first, after, last, before), order_by).await
     }
     /// Payment methods stored for the organization (needs VIEW_BILLING).
     async fn payment_methods(&self, ctx: &Context<'_>) -> R<Vec<PaymentMethod>> {
-        let methods = self.accounts().billing_children(ctx, PaymentMethodsOf).await?;
+        let methods = self
+            .accounts()
+            .billing_children(ctx, PaymentMethodsOf)
+            .await?;
         Ok(methods.into_iter().map(PaymentMethod).collect())
     }
     /// Support cases of the organization's own account (needs VIEW_CASES).
@@ -638,14 +817,32 @@ impl Organization {
     async fn cases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<CaseFilter>,
-        order_by: Option<OrderBy<CaseOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<CaseOrderField>,
+        >,
     ) -> R<Conn<Case>> {
-        cases_of(ctx, self.accounts(), (first, after, last, before), filter, order_by).await
+        cases_of(
+            ctx,
+            self.accounts(),
+            (first, after, last, before),
+            filter,
+            order_by,
+        )
+        .await
     }
 }
 
@@ -659,9 +856,10 @@ impl Organization {
 }
 
 /// An end customer account, sold to by a partner.
+#[derive(Description)]
 pub struct Customer(pub model::Customer);
 
-#[Object]
+#[Object(use_type_description)]
 impl Customer {
     /// The global id.
     async fn id(&self) -> ID {
@@ -689,7 +887,10 @@ impl Customer {
     }
     /// The partner selling to this customer (null for customer users, who see no organization).
     async fn partner(&self, ctx: &Context<'_>) -> R<Option<Organization>> {
-        Ok(req(ctx).organization(&self.0.partner_id).await?.map(Organization))
+        Ok(req(ctx)
+            .organization(&self.0.partner_id)
+            .await?
+            .map(Organization))
     }
     /// Seats over all active subscriptions.
     async fn seats(&self) -> i64 {
@@ -716,12 +917,23 @@ impl Customer {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<UserFilter>,
-        order_by: Option<OrderBy<UserOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<UserOrderField>,
+        >,
     ) -> R<Conn<User>> {
         let r = req(ctx);
         r.require(Permission::ViewUsers)?;
@@ -737,14 +949,32 @@ impl Customer {
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<SubscriptionFilter>,
-        order_by: Option<OrderBy<SubscriptionOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<SubscriptionOrderField>,
+        >,
     ) -> R<Conn<Subscription>> {
-        subscriptions_of(ctx, self.accounts(), (first, after, last, before), filter, order_by).await
+        subscriptions_of(
+            ctx,
+            self.accounts(),
+            (first, after, last, before),
+            filter,
+            order_by,
+        )
+        .await
     }
     /// Invoices billed to the customer directly (needs VIEW_BILLING); empty when the partner
     /// is the invoice owner.
@@ -752,31 +982,62 @@ impl Customer {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<InvoiceFilter>,
-        order_by: Option<OrderBy<InvoiceOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<InvoiceOrderField>,
+        >,
     ) -> R<Conn<Invoice>> {
-        invoices_of(ctx, self.accounts(), (first, after, last, before), filter, order_by).await
+        invoices_of(
+            ctx,
+            self.accounts(),
+            (first, after, last, before),
+            filter,
+            order_by,
+        )
+        .await
     }
     /// Payments made by the customer (needs VIEW_BILLING).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn payments(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
-        order_by: Option<OrderBy<PaymentOrderField>>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<PaymentOrderField>,
+        >,
     ) -> R<Conn<Payment>> {
         payments_of(ctx, self.accounts(), (first, after, last, before), order_by).await
     }
     /// Payment methods stored for the customer (needs VIEW_BILLING).
     async fn payment_methods(&self, ctx: &Context<'_>) -> R<Vec<PaymentMethod>> {
-        let methods = self.accounts().billing_children(ctx, PaymentMethodsOf).await?;
+        let methods = self
+            .accounts()
+            .billing_children(ctx, PaymentMethodsOf)
+            .await?;
         Ok(methods.into_iter().map(PaymentMethod).collect())
     }
     /// The customer's support cases (needs VIEW_CASES).
@@ -784,14 +1045,32 @@ impl Customer {
     async fn cases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<CaseFilter>,
-        order_by: Option<OrderBy<CaseOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<CaseOrderField>,
+        >,
     ) -> R<Conn<Case>> {
-        cases_of(ctx, self.accounts(), (first, after, last, before), filter, order_by).await
+        cases_of(
+            ctx,
+            self.accounts(),
+            (first, after, last, before),
+            filter,
+            order_by,
+        )
+        .await
     }
 }
 
@@ -805,9 +1084,10 @@ impl Customer {
 }
 
 /// What a sales channel offers partners to order for their customers.
+#[derive(Description)]
 pub struct Offer(pub model::Offer);
 
-#[Object]
+#[Object(use_type_description)]
 impl Offer {
     /// The global id.
     async fn id(&self) -> ID {
@@ -864,9 +1144,10 @@ impl Offer {
 }
 
 /// A subscription of a customer to an offer, from billing.
+#[derive(Description)]
 pub struct Subscription(pub model::Subscription);
 
-#[Object]
+#[Object(use_type_description)]
 impl Subscription {
     /// The global id.
     async fn id(&self) -> ID {
@@ -921,9 +1202,10 @@ impl Subscription {
 }
 
 /// An invoice from billing.
+#[derive(Description)]
 pub struct Invoice(pub model::Invoice);
 
-#[Object]
+#[Object(use_type_description)]
 impl Invoice {
     /// The global id.
     async fn id(&self) -> ID {
@@ -935,7 +1217,10 @@ impl Invoice {
     }
     /// The organization or customer invoiced (null when not visible).
     async fn account(&self, ctx: &Context<'_>) -> R<Option<AccountHolderUnion>> {
-        Ok(req(ctx).billing_holder(&self.0.account_id).await?.map(Into::into))
+        Ok(req(ctx)
+            .billing_holder(&self.0.account_id)
+            .await?
+            .map(Into::into))
     }
     /// Invoice date.
     async fn invoice_date(&self) -> Date {
@@ -964,9 +1249,10 @@ impl Invoice {
 }
 
 /// A payment from billing.
+#[derive(Description)]
 pub struct Payment(pub model::Payment);
 
-#[Object]
+#[Object(use_type_description)]
 impl Payment {
     /// The global id.
     async fn id(&self) -> ID {
@@ -978,7 +1264,10 @@ impl Payment {
     }
     /// The paying organization or customer (null when not visible).
     async fn account(&self, ctx: &Context<'_>) -> R<Option<AccountHolderUnion>> {
-        Ok(req(ctx).billing_holder(&self.0.account_id).await?.map(Into::into))
+        Ok(req(ctx)
+            .billing_holder(&self.0.account_id)
+            .await?
+            .map(Into::into))
     }
     /// Amount paid.
     async fn amount(&self) -> Money {
@@ -1013,9 +1302,10 @@ impl Payment {
 }
 
 /// A stored payment method of a billing account.
+#[derive(Description)]
 pub struct PaymentMethod(pub model::PaymentMethod);
 
-#[Object]
+#[Object(use_type_description)]
 impl PaymentMethod {
     /// The global id.
     async fn id(&self) -> ID {
@@ -1045,9 +1335,10 @@ impl PaymentMethod {
 }
 
 /// A support case from the CRM.
+#[derive(Description)]
 pub struct Case(pub model::Case);
 
-#[Object]
+#[Object(use_type_description)]
 impl Case {
     /// The global id.
     async fn id(&self) -> ID {
@@ -1079,7 +1370,10 @@ impl Case {
     }
     /// The organization or customer the case is about (null when not visible).
     async fn account(&self, ctx: &Context<'_>) -> R<Option<AccountHolderUnion>> {
-        Ok(req(ctx).crm_holder(&self.0.account_id).await?.map(Into::into))
+        Ok(req(ctx)
+            .crm_holder(&self.0.account_id)
+            .await?
+            .map(Into::into))
     }
     /// The customer the case is about, when it is a customer's.
     async fn customer(&self, ctx: &Context<'_>) -> R<Option<Customer>> {
@@ -1091,9 +1385,10 @@ impl Case {
 }
 
 /// A portal user: an operator of the platform, a distributor or a partner, or a customer user.
+#[derive(Description)]
 pub struct User(pub model::User);
 
-#[Object]
+#[Object(use_type_description)]
 impl User {
     /// The global id.
     async fn id(&self) -> ID {
@@ -1144,9 +1439,10 @@ impl User {
 }
 
 /// A named set of permissions given to users.
+#[derive(Description)]
 pub struct Profile(pub model::Profile);
 
-#[Object]
+#[Object(use_type_description)]
 impl Profile {
     /// The global id.
     async fn id(&self) -> ID {
@@ -1171,9 +1467,10 @@ impl Profile {
 }
 
 /// One audited action.
+#[derive(Description)]
 pub struct AuditEvent(pub model::AuditEvent);
 
-#[Object]
+#[Object(use_type_description)]
 impl AuditEvent {
     /// The global id.
     async fn id(&self) -> ID {

@@ -1,11 +1,12 @@
 //! Relay connections over core's offset pages.
 
-use async_graphql::connection::{Connection, CursorType, Edge};
-use async_graphql::{OutputType, SimpleObject};
+use async_graphql::connection::{CursorType, Edge, EmptyFields, PageInfo};
+use async_graphql::{Object, OutputType, TypeName};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use partnergraph_core::paging::{Page, PageRequest, DEFAULT_PAGE_SIZE};
 use partnergraph_core::{Error, Result};
+use std::borrow::Cow;
 
 /// An opaque cursor: the item's position in the filtered, ordered list.
 pub(crate) struct Cursor(u64);
@@ -27,15 +28,51 @@ impl CursorType for Cursor {
     }
 }
 
-/// What every connection adds to Relay's edges and page info.
-#[derive(SimpleObject)]
-pub(crate) struct Totals {
-    /// How many items the whole filtered list has, over all pages.
+/// A Relay connection of `N` with `totalCount`, named `<N>Connection`. async-graphql's own
+/// connection type has no description, and analysts read one in GraphiQL.
+pub(crate) struct Conn<N: OutputType> {
+    edges: Vec<Edge<Cursor, N, EmptyFields>>,
+    has_previous: bool,
+    has_next: bool,
     total_count: u64,
 }
 
-/// A Relay connection of `N` with `totalCount`.
-pub(crate) type Conn<N> = Connection<Cursor, N, Totals>;
+impl<N: OutputType> TypeName for Conn<N> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
+
+/// One page of a list: its items, with or without Relay edges, where the page sits in the
+/// list, and how long the whole filtered list is. Page with `first`/`after` forwards or
+/// `last`/`before` backwards, at most 100 items a page.
+#[Object(name_type)]
+impl<N: OutputType> Conn<N> {
+    /// The items of this page with their cursors.
+    async fn edges(&self) -> &[Edge<Cursor, N, EmptyFields>] {
+        &self.edges
+    }
+
+    /// The items of this page, for callers that do not need cursors.
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// Whether there are items before and after this page, and the cursors to reach them.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start_cursor: self.edges.first().map(|e| e.cursor.encode_cursor()),
+            end_cursor: self.edges.last().map(|e| e.cursor.encode_cursor()),
+        }
+    }
+
+    /// How many items the whole filtered list has, over all pages.
+    async fn total_count(&self) -> u64 {
+        self.total_count
+    }
+}
 
 /// Validates the Relay arguments of a connection field.
 pub(crate) fn page_request(
@@ -63,21 +100,18 @@ pub(crate) fn page_request(
 
 /// A page as a connection.
 pub(crate) fn connection<T, N: OutputType>(page: Page<T>, to_node: impl Fn(T) -> N) -> Conn<N> {
-    let mut conn = Connection::with_additional_fields(
-        page.has_previous(),
-        page.has_next(),
-        Totals {
-            total_count: page.total,
-        },
-    );
     let offset = page.offset;
-    conn.edges.extend(
-        page.items
+    Conn {
+        has_previous: page.has_previous(),
+        has_next: page.has_next(),
+        total_count: page.total,
+        edges: page
+            .items
             .into_iter()
             .enumerate()
-            .map(|(i, item)| Edge::new(Cursor(offset + i as u64), to_node(item))),
-    );
-    conn
+            .map(|(i, item)| Edge::new(Cursor(offset + i as u64), to_node(item)))
+            .collect(),
+    }
 }
 
 /// Complexity of a connection field: its page size times what is selected per node.

@@ -3,7 +3,7 @@
 use crate::inputs::*;
 use crate::objects::*;
 use crate::paging::{connection, cost, page_request, Conn};
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, Object, SimpleObject, ID};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::paging::{select, Direction, PageRequest};
@@ -14,14 +14,19 @@ use partnergraph_core::{Error, GlobalId, NodeKind, Scope, Tenant};
 /// The most ids `nodes(ids:)` takes at once.
 const MAX_NODES: usize = 100;
 
-/// Every read of the portal model, each limited to what the caller may see.
+/// Every read of the portal model, each limited to what the caller may see: what is out of
+/// the caller's scope reads exactly like what does not exist.
+#[derive(Description)]
 pub struct QueryRoot;
 
-fn page(r: &crate::Req, args: (Option<i32>, Option<String>, Option<i32>, Option<String>)) -> R<PageRequest> {
+fn page(
+    r: &crate::Req,
+    args: (Option<i32>, Option<String>, Option<i32>, Option<String>),
+) -> R<PageRequest> {
     page_request(args.0, args.1, args.2, args.3).map_err(|e| r.fail(e))
 }
 
-#[Object]
+#[Object(use_type_description)]
 impl QueryRoot {
     /// The caller: who they are, where they sit in the channel and what they may do.
     async fn viewer(&self) -> Viewer {
@@ -29,7 +34,11 @@ impl QueryRoot {
     }
 
     /// Any record by its global id; null when it does not exist or the caller may not see it.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> R<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as every type's `id` field gives it.")] id: ID,
+    ) -> R<Option<Node>> {
         let r = req(ctx);
         let global = decode_global(r, &id, "id")?;
         r.node(&global).await
@@ -37,7 +46,12 @@ impl QueryRoot {
 
     /// Many records by global id, in the order asked (at most 100); each null when it does not
     /// exist or the caller may not see it.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> R<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Up to 100 global ids; the answer lists them in the same order.")]
+        ids: Vec<ID>,
+    ) -> R<Vec<Option<Node>>> {
         let r = req(ctx);
         if ids.len() > MAX_NODES {
             return Err(r.fail(Error::bad_input(
@@ -53,7 +67,11 @@ impl QueryRoot {
     }
 
     /// An organization by id; null when it does not exist or the caller may not see it.
-    async fn organization(&self, ctx: &Context<'_>, id: ID) -> R<Option<Organization>> {
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organization's global id.")] id: ID,
+    ) -> R<Option<Organization>> {
         let r = req(ctx);
         let local = decode_id(&id, NodeKind::Organization, "id").map_err(|e| r.fail(e))?;
         Ok(r.organization(&local.into()).await?.map(Organization))
@@ -64,16 +82,30 @@ impl QueryRoot {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<OrganizationFilter>,
-        order_by: Option<OrderBy<OrganizationOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<OrganizationOrderField>,
+        >,
     ) -> R<Conn<Organization>> {
         let r = req(ctx);
         let page = page(r, (first, after, last, before))?;
-        let order = order(order_by, (filter::OrganizationOrderField::Name, Direction::Asc));
+        let order = order(
+            order_by,
+            (filter::OrganizationOrderField::Name, Direction::Asc),
+        );
         let filter = filter.unwrap_or_default().into_core();
         let result = r
             .connectors
@@ -85,7 +117,11 @@ impl QueryRoot {
     }
 
     /// A customer by id; null when it does not exist or the caller may not see it.
-    async fn customer(&self, ctx: &Context<'_>, id: ID) -> R<Option<Customer>> {
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The customer's global id.")] id: ID,
+    ) -> R<Option<Customer>> {
         let r = req(ctx);
         let local = decode_id(&id, NodeKind::Customer, "id").map_err(|e| r.fail(e))?;
         Ok(r.customer(&local.into()).await?.map(Customer))
@@ -96,16 +132,30 @@ impl QueryRoot {
     async fn customers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<CustomerFilter>,
-        order_by: Option<OrderBy<CustomerOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<CustomerOrderField>,
+        >,
     ) -> R<Conn<Customer>> {
         let r = req(ctx);
         let page = page(r, (first, after, last, before))?;
-        let filter = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+        let filter = filter
+            .unwrap_or_default()
+            .into_core()
+            .map_err(|e| r.fail(e))?;
         let order = order(order_by, (filter::CustomerOrderField::Name, Direction::Asc));
         let result = r
             .connectors
@@ -122,12 +172,23 @@ impl QueryRoot {
     async fn offers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<OfferFilter>,
-        order_by: Option<OrderBy<OfferOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<OfferOrderField>,
+        >,
     ) -> R<Conn<Offer>> {
         let r = req(ctx);
         let page = page(r, (first, after, last, before))?;
@@ -135,7 +196,10 @@ impl QueryRoot {
         let filter = filter.unwrap_or_default().into_core();
         let offers = r.visible_offers().await?;
         let today = chrono::Utc::now().date_naive();
-        Ok(connection(select(offers, &filter, order, &page, today), Offer))
+        Ok(connection(
+            select(offers, &filter, order, &page, today),
+            Offer,
+        ))
     }
 
     /// Subscriptions of every account the caller may see (needs VIEW_BILLING).
@@ -143,19 +207,36 @@ impl QueryRoot {
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<SubscriptionFilter>,
-        order_by: Option<OrderBy<SubscriptionOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<SubscriptionOrderField>,
+        >,
     ) -> R<Conn<Subscription>> {
         let r = req(ctx);
         r.require(Permission::ViewBilling)?;
         let page = page(r, (first, after, last, before))?;
-        let (filter, customer) = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+        let (filter, customer) = filter
+            .unwrap_or_default()
+            .into_core()
+            .map_err(|e| r.fail(e))?;
         let accounts = billing_accounts(r, customer.map(AccountRef::Customer)).await?;
-        let order = order(order_by, (filter::SubscriptionOrderField::StartDate, Direction::Desc));
+        let order = order(
+            order_by,
+            (filter::SubscriptionOrderField::StartDate, Direction::Desc),
+        );
         let result = r
             .connectors
             .billing
@@ -170,19 +251,36 @@ impl QueryRoot {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<InvoiceFilter>,
-        order_by: Option<OrderBy<InvoiceOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<InvoiceOrderField>,
+        >,
     ) -> R<Conn<Invoice>> {
         let r = req(ctx);
         r.require(Permission::ViewBilling)?;
         let page = page(r, (first, after, last, before))?;
-        let (filter, account) = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+        let (filter, account) = filter
+            .unwrap_or_default()
+            .into_core()
+            .map_err(|e| r.fail(e))?;
         let accounts = billing_accounts(r, account).await?;
-        let order = order(order_by, (filter::InvoiceOrderField::InvoiceDate, Direction::Desc));
+        let order = order(
+            order_by,
+            (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
+        );
         let result = r
             .connectors
             .billing
@@ -197,17 +295,31 @@ impl QueryRoot {
     async fn cases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<CaseFilter>,
-        order_by: Option<OrderBy<CaseOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<CaseOrderField>,
+        >,
     ) -> R<Conn<Case>> {
         let r = req(ctx);
         r.require(Permission::ViewCases)?;
         let page = page(r, (first, after, last, before))?;
-        let (filter, account) = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+        let (filter, account) = filter
+            .unwrap_or_default()
+            .into_core()
+            .map_err(|e| r.fail(e))?;
         let scoped = r
             .connectors
             .directory
@@ -221,7 +333,10 @@ impl QueryRoot {
                 None => AccountSet::Only(Vec::new()),
             },
         };
-        let order = order(order_by, (filter::CaseOrderField::CreatedAt, Direction::Desc));
+        let order = order(
+            order_by,
+            (filter::CaseOrderField::CreatedAt, Direction::Desc),
+        );
         let result = r
             .connectors
             .crm
@@ -237,17 +352,31 @@ impl QueryRoot {
     async fn users(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<UserFilter>,
-        order_by: Option<OrderBy<UserOrderField>>,
+        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
+            OrderBy<UserOrderField>,
+        >,
     ) -> R<Conn<User>> {
         let r = req(ctx);
         r.require(Permission::ViewUsers)?;
         let page = page(r, (first, after, last, before))?;
-        let filter = filter.unwrap_or_default().into_core().map_err(|e| r.fail(e))?;
+        let filter = filter
+            .unwrap_or_default()
+            .into_core()
+            .map_err(|e| r.fail(e))?;
         let order = order(order_by, (filter::UserOrderField::Email, Direction::Asc));
         let result = r
             .connectors
@@ -263,10 +392,19 @@ impl QueryRoot {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
+        )]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
+            String,
+        >,
+        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
         filter: Option<AuditFilter>,
     ) -> R<Conn<AuditEvent>> {
         let r = req(ctx);
@@ -339,7 +477,8 @@ async fn billing_accounts(
     })
 }
 
-/// The caller.
+/// The caller: the user behind the token, where it sits in the channel and what it may do.
+#[derive(Description)]
 pub struct Viewer;
 
 /// The real actor behind a login-as session.
@@ -351,7 +490,7 @@ pub struct Impersonation {
     reason: String,
 }
 
-#[Object]
+#[Object(use_type_description)]
 impl Viewer {
     /// The caller's user record.
     async fn user(&self, ctx: &Context<'_>) -> R<User> {
@@ -387,13 +526,22 @@ impl Viewer {
     }
     /// The permission codes the caller's profile grants.
     async fn permissions(&self, ctx: &Context<'_>) -> Vec<&'static str> {
-        req(ctx).principal.permissions.iter().map(|p| p.code()).collect()
+        req(ctx)
+            .principal
+            .permissions
+            .iter()
+            .map(|p| p.code())
+            .collect()
     }
     /// Set when this session is a login-as, so portals can show a banner.
     async fn impersonation(&self, ctx: &Context<'_>) -> Option<Impersonation> {
-        req(ctx).principal.impersonator.as_ref().map(|i| Impersonation {
-            actor_email: i.email.clone(),
-            reason: i.reason.clone(),
-        })
+        req(ctx)
+            .principal
+            .impersonator
+            .as_ref()
+            .map(|i| Impersonation {
+                actor_email: i.email.clone(),
+                reason: i.reason.clone(),
+            })
     }
 }

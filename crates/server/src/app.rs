@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Extension, Json, Router};
 use partnergraph_core::traits::Connectors;
 use partnergraph_core::Principal;
-use partnergraph_graphql::{prepare_request, PartnerSchema, RequestContext};
+use partnergraph_graphql::{execute, PartnerSchema, RequestContext};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -186,8 +186,7 @@ async fn graphql(
         principal,
         request_id: request_id.clone(),
     };
-    let request = prepare_request(request, &state.connectors, ctx);
-    let response = state.schema.execute(request).await;
+    let response = execute(&state.schema, request, &state.connectors, ctx).await;
     graphql_response(response, &headers, &request_id)
 }
 

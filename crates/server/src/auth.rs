@@ -98,8 +98,7 @@ impl TokenIssuer {
             }
             Err(e) => return Err(AuthError::Key(e.to_string())),
         };
-        let pair =
-            Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|e| AuthError::Key(e.to_string()))?;
+        let pair = Ed25519KeyPair::from_pkcs8(&pkcs8).map_err(|e| AuthError::Key(e.to_string()))?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.set_issuer(&[&config.issuer]);
         validation.set_audience(&[&config.audience]);

@@ -194,8 +194,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("pg-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let file = dir.join("bad.toml");
-        std::fs::write(&file, "[database]\nurl = \"sqlite::memory:\"\npasword = \"x\"\n")
-            .expect("write");
+        std::fs::write(
+            &file,
+            "[database]\nurl = \"sqlite::memory:\"\npasword = \"x\"\n",
+        )
+        .expect("write");
         let err = Config::load(Some(&file)).expect_err("unknown key must fail");
         assert!(err.to_string().contains("pasword"), "{err}");
     }

@@ -78,7 +78,8 @@ impl Gateway {
             crm: Arc::new(store.clone()),
             catalog: Arc::new(store.clone()),
         };
-        let schema = partnergraph_graphql::build_schema(connectors.clone(), config.graphql_limits());
+        let schema =
+            partnergraph_graphql::build_schema(connectors.clone(), config.graphql_limits());
         let state = Arc::new(app::AppState {
             schema,
             connectors,

@@ -94,7 +94,10 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             Ok(())
         }
         Command::Token { email } => {
-            println!("{}", Gateway::open(config).await?.issue_token(&email).await?);
+            println!(
+                "{}",
+                Gateway::open(config).await?.issue_token(&email).await?
+            );
             Ok(())
         }
         Command::Schema | Command::ConfigSchema => Ok(()),

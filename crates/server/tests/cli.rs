@@ -31,7 +31,11 @@ fn serve_demo(data_dir: &std::path::Path) -> (Child, String, Vec<(String, String
     for line in lines.by_ref() {
         let line = line.expect("a line");
         if let Some(rest) = line.strip_prefix("partnergraph listening on ") {
-            base = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            base = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
         }
         if let Some((email, link)) = line.trim().split_once(' ') {
             if let Some((_, token)) = link.trim().split_once("#token=") {
@@ -77,7 +81,11 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
     assert_eq!(emails, partnergraph_core::demo::PERSONAS);
     for (email, token) in &personas {
         let body = query(&base, token, "{ viewer { user { email } } }");
-        assert_eq!(body["data"]["viewer"]["user"]["email"], email.as_str(), "{body}");
+        assert_eq!(
+            body["data"]["viewer"]["user"]["email"],
+            email.as_str(),
+            "{body}"
+        );
     }
 
     let status = Command::new("kill")
@@ -90,7 +98,10 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
         if let Some(exit) = child.try_wait().expect("wait") {
             break exit;
         }
-        assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
@@ -101,7 +112,11 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
         .args(["token", "--email", "paula@acme.example"])
         .output()
         .expect("token runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let token = String::from_utf8(output.stdout).expect("utf-8");
     let (mut again, base, _, _) = serve_demo(dir.path());
     let body = query(&base, token.trim(), "{ customers { totalCount } }");
@@ -114,8 +129,15 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
 fn migrate_is_idempotent_and_unknown_config_keys_are_named() {
     let dir = tempfile::tempdir().expect("temporary directory");
     for _ in 0..2 {
-        let out = partnergraph(dir.path()).arg("migrate").output().expect("migrate runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = partnergraph(dir.path())
+            .arg("migrate")
+            .output()
+            .expect("migrate runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[limits]\nmax_dept = 3\n").expect("write config");
@@ -127,7 +149,10 @@ fn migrate_is_idempotent_and_unknown_config_keys_are_named() {
         .expect("runs");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("max_dept"), "the error names the unknown key: {stderr}");
+    assert!(
+        stderr.contains("max_dept"),
+        "the error names the unknown key: {stderr}"
+    );
 
     let out = partnergraph(dir.path())
         .env("PARTNERGRAPH__LIMITS__MAX_BODY_BYTEZ", "1")
@@ -141,7 +166,11 @@ fn migrate_is_idempotent_and_unknown_config_keys_are_named() {
 #[test]
 fn token_for_an_unknown_user_fails_clearly() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    assert!(partnergraph(dir.path()).arg("migrate").status().expect("runs").success());
+    assert!(partnergraph(dir.path())
+        .arg("migrate")
+        .status()
+        .expect("runs")
+        .success());
     let out = partnergraph(dir.path())
         .args(["token", "--email", "nobody@nowhere.example"])
         .output()
