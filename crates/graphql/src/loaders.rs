@@ -180,6 +180,29 @@ impl Loader<CustomersOf> for Batch {
     }
 }
 
+impl Batch {
+    /// The users of many organizations or customers in one call, grouped by `parent`.
+    async fn users_of<K: Eq + Hash>(
+        &self,
+        memberships: Vec<Membership>,
+        parent: impl Fn(Membership) -> Option<K>,
+    ) -> Result<HashMap<K, Vec<User>>, LoadError> {
+        let users = self
+            .c
+            .directory
+            .users_by_membership(&memberships)
+            .await
+            .map_err(Arc::new)?;
+        let mut out: HashMap<K, Vec<User>> = HashMap::new();
+        for user in users {
+            if let Some(key) = parent(user.membership.clone()) {
+                out.entry(key).or_default().push(user);
+            }
+        }
+        Ok(out)
+    }
+}
+
 impl Loader<UsersOfOrganization> for Batch {
     type Value = Vec<User>;
     type Error = LoadError;
@@ -188,25 +211,15 @@ impl Loader<UsersOfOrganization> for Batch {
         &self,
         keys: &[UsersOfOrganization],
     ) -> Result<HashMap<UsersOfOrganization, Vec<User>>, LoadError> {
-        let memberships: Vec<Membership> = keys
+        let memberships = keys
             .iter()
             .map(|k| Membership::Organization(k.0.clone()))
             .collect();
-        let users = self
-            .c
-            .directory
-            .users_by_membership(&memberships)
-            .await
-            .map_err(Arc::new)?;
-        let mut out: HashMap<UsersOfOrganization, Vec<User>> = HashMap::new();
-        for user in users {
-            if let Membership::Organization(org) = &user.membership {
-                out.entry(UsersOfOrganization(org.clone()))
-                    .or_default()
-                    .push(user);
-            }
-        }
-        Ok(out)
+        self.users_of(memberships, |m| match m {
+            Membership::Organization(org) => Some(UsersOfOrganization(org)),
+            _ => None,
+        })
+        .await
     }
 }
 
@@ -218,25 +231,15 @@ impl Loader<UsersOfCustomer> for Batch {
         &self,
         keys: &[UsersOfCustomer],
     ) -> Result<HashMap<UsersOfCustomer, Vec<User>>, LoadError> {
-        let memberships: Vec<Membership> = keys
+        let memberships = keys
             .iter()
             .map(|k| Membership::Customer(k.0.clone()))
             .collect();
-        let users = self
-            .c
-            .directory
-            .users_by_membership(&memberships)
-            .await
-            .map_err(Arc::new)?;
-        let mut out: HashMap<UsersOfCustomer, Vec<User>> = HashMap::new();
-        for user in users {
-            if let Membership::Customer(customer) = &user.membership {
-                out.entry(UsersOfCustomer(customer.clone()))
-                    .or_default()
-                    .push(user);
-            }
-        }
-        Ok(out)
+        self.users_of(memberships, |m| match m {
+            Membership::Customer(customer) => Some(UsersOfCustomer(customer)),
+            _ => None,
+        })
+        .await
     }
 }
 

@@ -564,23 +564,14 @@ impl Organization {
     async fn partners(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<OrganizationFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<OrganizationOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<OrganizationFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<OrganizationOrderField>>,
     ) -> R<Conn<Organization>> {
         let r = req(ctx);
         let mut partners = r.children(PartnersOf(self.0.id.clone())).await?;
@@ -604,23 +595,14 @@ impl Organization {
     async fn customers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<CustomerFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<CustomerOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<CustomerFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<CustomerOrderField>>,
     ) -> R<Conn<Customer>> {
         let r = req(ctx);
         let filter = filter
@@ -644,23 +626,14 @@ impl Organization {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<UserFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<UserOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<UserFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<UserOrderField>>,
     ) -> R<Conn<User>> {
         let r = req(ctx);
         r.require(Permission::ViewUsers)?;
@@ -672,23 +645,14 @@ impl Organization {
     async fn eligible_offers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<OfferFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<OfferOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<OfferFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<OfferOrderField>>,
     ) -> R<Conn<Offer>> {
         let r = req(ctx);
         let sellers = match self.0.kind {
@@ -721,23 +685,14 @@ impl Organization {
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<SubscriptionFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<SubscriptionOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<SubscriptionFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<SubscriptionOrderField>>,
     ) -> R<Conn<Subscription>> {
         subscriptions_of(
             ctx,
@@ -754,23 +709,14 @@ impl Organization {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<InvoiceFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<InvoiceOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<InvoiceFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<InvoiceOrderField>>,
     ) -> R<Conn<Invoice>> {
         invoices_of(
             ctx,
@@ -786,21 +732,13 @@ impl Organization {
     async fn payments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<PaymentOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<PaymentOrderField>>,
     ) -> R<Conn<Payment>> {
         payments_of(ctx, self.accounts(), (first, after, last, before), order_by).await
     }
@@ -817,23 +755,14 @@ impl Organization {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<CaseFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<CaseOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<CaseOrderField>>,
     ) -> R<Conn<Case>> {
         cases_of(
             ctx,
@@ -917,23 +846,14 @@ impl Customer {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<UserFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<UserOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<UserFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<UserOrderField>>,
     ) -> R<Conn<User>> {
         let r = req(ctx);
         r.require(Permission::ViewUsers)?;
@@ -949,23 +869,14 @@ impl Customer {
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<SubscriptionFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<SubscriptionOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<SubscriptionFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<SubscriptionOrderField>>,
     ) -> R<Conn<Subscription>> {
         subscriptions_of(
             ctx,
@@ -982,23 +893,14 @@ impl Customer {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<InvoiceFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<InvoiceOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<InvoiceFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<InvoiceOrderField>>,
     ) -> R<Conn<Invoice>> {
         invoices_of(
             ctx,
@@ -1014,21 +916,13 @@ impl Customer {
     async fn payments(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<PaymentOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<PaymentOrderField>>,
     ) -> R<Conn<Payment>> {
         payments_of(ctx, self.accounts(), (first, after, last, before), order_by).await
     }
@@ -1045,23 +939,14 @@ impl Customer {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<CaseFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<CaseOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<CaseOrderField>>,
     ) -> R<Conn<Case>> {
         cases_of(
             ctx,

@@ -82,23 +82,14 @@ impl QueryRoot {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<OrganizationFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<OrganizationOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<OrganizationFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<OrganizationOrderField>>,
     ) -> R<Conn<Organization>> {
         let r = req(ctx);
         let page = page(r, (first, after, last, before))?;
@@ -132,23 +123,14 @@ impl QueryRoot {
     async fn customers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<CustomerFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<CustomerOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<CustomerFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<CustomerOrderField>>,
     ) -> R<Conn<Customer>> {
         let r = req(ctx);
         let page = page(r, (first, after, last, before))?;
@@ -172,23 +154,14 @@ impl QueryRoot {
     async fn offers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<OfferFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<OfferOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<OfferFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<OfferOrderField>>,
     ) -> R<Conn<Offer>> {
         let r = req(ctx);
         let page = page(r, (first, after, last, before))?;
@@ -207,23 +180,14 @@ impl QueryRoot {
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<SubscriptionFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<SubscriptionOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<SubscriptionFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<SubscriptionOrderField>>,
     ) -> R<Conn<Subscription>> {
         let r = req(ctx);
         r.require(Permission::ViewBilling)?;
@@ -251,23 +215,14 @@ impl QueryRoot {
     async fn invoices(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<InvoiceFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<InvoiceOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<InvoiceFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<InvoiceOrderField>>,
     ) -> R<Conn<Invoice>> {
         let r = req(ctx);
         r.require(Permission::ViewBilling)?;
@@ -295,23 +250,14 @@ impl QueryRoot {
     async fn cases(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<CaseFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<CaseOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<CaseFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<CaseOrderField>>,
     ) -> R<Conn<Case>> {
         let r = req(ctx);
         r.require(Permission::ViewCases)?;
@@ -352,23 +298,14 @@ impl QueryRoot {
     async fn users(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<UserFilter>,
-        #[graphql(desc = "Sort order; the list\'s natural order when omitted.")] order_by: Option<
-            OrderBy<UserOrderField>,
-        >,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<UserFilter>,
+        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+        order_by: Option<OrderBy<UserOrderField>>,
     ) -> R<Conn<User>> {
         let r = req(ctx);
         r.require(Permission::ViewUsers)?;
@@ -392,20 +329,12 @@ impl QueryRoot {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "Forward paging: at most this many items (1 to 100, default 20), after `after`."
-        )]
+        #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
         first: Option<i32>,
-        #[graphql(desc = "Forward paging: the cursor of the item to start after.")] after: Option<
-            String,
-        >,
-        #[graphql(desc = "Backward paging: at most this many items (1 to 100), before `before`.")]
-        last: Option<i32>,
-        #[graphql(desc = "Backward paging: the cursor of the item to end before.")] before: Option<
-            String,
-        >,
-        #[graphql(desc = "Conditions every item must meet; all that are given apply.")]
-        filter: Option<AuditFilter>,
+        #[graphql(desc = "Forward paging: start after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Backward paging: how many items, 1 to 100.")] last: Option<i32>,
+        #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
+        #[graphql(desc = "Conditions every item must meet.")] filter: Option<AuditFilter>,
     ) -> R<Conn<AuditEvent>> {
         let r = req(ctx);
         r.require(Permission::ViewAuditLog)?;
