@@ -5,6 +5,7 @@
 //! Tests that count SQL statements need a gateway nobody else talks to: [`TestServer::dedicated`].
 
 use partnergraph_core::demo::DemoData;
+use partnergraph_core::write::{NoHook, StepHook};
 use partnergraph_server::{Config, DatabaseConfig, Gateway};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -90,6 +91,11 @@ impl TestServer {
 
     /// A gateway of its own, on a runtime of its own that lives as long as the process.
     pub fn dedicated(backend: Backend) -> TestServer {
+        Self::dedicated_with_hook(backend, Arc::new(NoHook))
+    }
+
+    /// A gateway of its own whose saga steps run through `hook` (fault injection).
+    pub fn dedicated_with_hook(backend: Backend, hook: Arc<dyn StepHook>) -> TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -99,7 +105,7 @@ impl TestServer {
                 .expect("test runtime");
             let handle = runtime.handle().clone();
             runtime.block_on(async move {
-                let server = Self::boot(backend, handle).await;
+                let server = Self::boot(backend, handle, hook).await;
                 tx.send(server).expect("hand over the server");
                 // Keep the runtime (and with it the server) alive for the rest of the process.
                 std::future::pending::<()>().await;
@@ -108,7 +114,11 @@ impl TestServer {
         rx.recv().expect("the gateway started")
     }
 
-    async fn boot(backend: Backend, runtime: tokio::runtime::Handle) -> TestServer {
+    async fn boot(
+        backend: Backend,
+        runtime: tokio::runtime::Handle,
+        hook: Arc<dyn StepHook>,
+    ) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
         let database = match backend {
             Backend::Sqlite => None,
@@ -123,7 +133,9 @@ impl TestServer {
             ..Config::default()
         };
         let started = Instant::now();
-        let gateway = Gateway::start(config).await.expect("gateway starts");
+        let gateway = Gateway::start_with_hook(config, hook)
+            .await
+            .expect("gateway starts");
         let startup = started.elapsed();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -158,6 +170,17 @@ impl TestServer {
             .await
             .expect("token task")
             .expect("token for a known user")
+    }
+
+    /// The store tables that still hold a row naming `id` (in its key or its record).
+    pub async fn tables_mentioning(&self, id: &str) -> Vec<&'static str> {
+        let gateway = self.gateway.clone();
+        let id = id.to_owned();
+        self.runtime
+            .spawn(async move { gateway.store().tables_mentioning(&id).await })
+            .await
+            .expect("scan task")
+            .expect("scan the store")
     }
 
     /// SQL statements the gateway's store has executed so far.

@@ -17,6 +17,7 @@ use partnergraph_core::model::*;
 use partnergraph_core::paging::{select, Order, Page, PageRequest};
 use partnergraph_core::permission::BuiltInProfile;
 use partnergraph_core::traits::*;
+use partnergraph_core::write::derived_id;
 use partnergraph_core::{Scope, UpstreamError};
 use partnergraph_migrations::{Migrator, MigratorTrait};
 use rows::{Record, Table};
@@ -143,6 +144,33 @@ impl LocalStore {
         Ok(true)
     }
 
+    /// The tables holding a row whose key or record names `id`, ignoring the audit log and
+    /// the operation journal, which keep history on purpose. Proves deletions complete.
+    pub async fn tables_mentioning(&self, id: &str) -> Result<Vec<&'static str>> {
+        let mut found = Vec::new();
+        for table in Table::ALL {
+            if matches!(table, Table::AuditEvents | Table::Operations) {
+                continue;
+            }
+            let pattern = format!("%{}%", id.replace(['%', '_'], ""));
+            let query = Query::select()
+                .expr(Expr::col(Alias::new("id")))
+                .from(table.alias())
+                .cond_where(
+                    Cond::any()
+                        .add(eq("id", id))
+                        .add(Expr::col(Alias::new("doc")).like(pattern)),
+                )
+                .limit(1)
+                .to_owned();
+            let backend = self.db.get_database_backend();
+            if self.db.query_one(backend.build(&query)).await?.is_some() {
+                found.push(table.name());
+            }
+        }
+        Ok(found)
+    }
+
     /// SQL statements executed through this store since it connected (tests prove batching
     /// with it).
     pub fn statement_count(&self) -> u64 {
@@ -190,26 +218,74 @@ impl LocalStore {
 
     /// Records of `R` matching `condition`, in one statement.
     async fn fetch<R: Record>(&self, condition: Cond) -> Result<Vec<R>> {
-        let query = Query::select()
-            .column(Alias::new("doc"))
-            .from(R::TABLE.alias())
-            .cond_where(condition)
-            .to_owned();
-        let rows = self
-            .db
-            .query_all(self.db.get_database_backend().build(&query))
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let doc: String = row.try_get("", "doc")?;
-                serde_json::from_str(&doc).map_err(|source| LocalError::Decode {
-                    table: R::TABLE.name(),
-                    source,
-                })
-            })
-            .collect()
+        fetch_in(&self.db, condition).await
     }
 
+    /// Inserts `record` unless a row with its key exists, and returns the stored row: creates
+    /// keyed by a derived id are idempotent, and of two racing creates one wins.
+    async fn insert_if_absent<R: Record>(&self, record: &R) -> Result<R> {
+        let columns = R::TABLE.columns();
+        let values: Vec<SimpleExpr> = record.row()?.into_iter().map(Into::into).collect();
+        let mut insert = Query::insert();
+        insert
+            .into_table(R::TABLE.alias())
+            .columns(columns.iter().map(|c| Alias::new(*c)))
+            .values(values)
+            .map_err(|e| LocalError::Db(sea_orm::DbErr::Custom(e.to_string())))?
+            .on_conflict(OnConflict::column(Alias::new("id")).do_nothing().to_owned());
+        self.db
+            .execute(self.db.get_database_backend().build(&insert))
+            .await?;
+        let key = record.key();
+        let stored: Vec<R> = self.by_keys("id", &[key.as_str()]).await?;
+        stored.into_iter().next().ok_or_else(|| {
+            LocalError::Db(sea_orm::DbErr::RecordNotFound(format!(
+                "{} {key} vanished after its insert",
+                R::TABLE.name()
+            )))
+        })
+    }
+
+    /// Deletes the rows of `table` whose `column` is `value`; returns how many went.
+    async fn delete_rows(
+        conn: &impl ConnectionTrait,
+        table: Table,
+        column: &str,
+        value: &str,
+    ) -> Result<u64> {
+        let delete = Query::delete()
+            .from_table(table.alias())
+            .cond_where(eq(column, value))
+            .to_owned();
+        Ok(conn
+            .execute(conn.get_database_backend().build(&delete))
+            .await?
+            .rows_affected())
+    }
+}
+
+/// Records of `R` matching `condition` over `conn` (the pool or a transaction).
+async fn fetch_in<R: Record>(conn: &impl ConnectionTrait, condition: Cond) -> Result<Vec<R>> {
+    let query = Query::select()
+        .column(Alias::new("doc"))
+        .from(R::TABLE.alias())
+        .cond_where(condition)
+        .to_owned();
+    let rows = conn
+        .query_all(conn.get_database_backend().build(&query))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let doc: String = row.try_get("", "doc")?;
+            serde_json::from_str(&doc).map_err(|source| LocalError::Decode {
+                table: R::TABLE.name(),
+                source,
+            })
+        })
+        .collect()
+}
+
+impl LocalStore {
     /// Records of `R` whose `column` is one of `keys`: one statement per [`MAX_KEYS`] keys,
     /// none for no keys.
     async fn by_keys<R: Record>(&self, column: &str, keys: &[&str]) -> Result<Vec<R>> {
@@ -522,6 +598,57 @@ impl Directory for LocalStore {
             total,
         })
     }
+
+    async fn save_customer(&self, customer: &Customer) -> CoreResult<()> {
+        Ok(self
+            .upsert(&self.db, std::slice::from_ref(customer))
+            .await?)
+    }
+
+    async fn delete_customer(&self, id: &CustomerId) -> CoreResult<Removed> {
+        let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let users = Self::delete_rows(&txn, Table::Users, "membership_id", id.as_str()).await?;
+        Self::delete_rows(&txn, Table::Customers, "id", id.as_str()).await?;
+        txn.commit().await.map_err(LocalError::from)?;
+        Ok(Removed {
+            users,
+            ..Removed::default()
+        })
+    }
+
+    async fn save_user(&self, user: &User) -> CoreResult<()> {
+        Ok(self.upsert(&self.db, std::slice::from_ref(user)).await?)
+    }
+
+    async fn delete_user(&self, id: &UserId) -> CoreResult<()> {
+        Self::delete_rows(&self.db, Table::Users, "id", id.as_str()).await?;
+        Ok(())
+    }
+
+    async fn record_audit(&self, event: &AuditEvent) -> CoreResult<()> {
+        Ok(self.insert(&self.db, std::slice::from_ref(event)).await?)
+    }
+
+    async fn begin_operation(&self, op: &Operation) -> CoreResult<Option<Operation>> {
+        let stored = self.insert_if_absent(op).await?;
+        // Ours if what is stored is exactly what we inserted: a twin's insert would carry
+        // another creation time.
+        Ok((stored != *op).then_some(stored))
+    }
+
+    async fn save_operation(&self, op: &Operation) -> CoreResult<()> {
+        Ok(self.upsert(&self.db, std::slice::from_ref(op)).await?)
+    }
+
+    async fn unfinished_operations(&self) -> CoreResult<Vec<Operation>> {
+        let unfinished = [
+            rows::operation_status(OperationStatus::Running),
+            rows::operation_status(OperationStatus::Compensating),
+        ];
+        Ok(self
+            .fetch(Cond::all().add(is_in("status", &unfinished)))
+            .await?)
+    }
 }
 
 impl LocalStore {
@@ -537,6 +664,15 @@ impl LocalStore {
             .chain(customers.into_iter().map(AccountHolder::Customer))
             .collect())
     }
+}
+
+/// An eight-digit record number derived from a record id, like the numbers billing systems
+/// and CRMs hand out.
+fn number_from(id: &str) -> String {
+    let digits: u64 = id.bytes().fold(0u64, |acc, b| {
+        acc.wrapping_mul(31).wrapping_add(u64::from(b))
+    });
+    format!("{:08}", digits % 100_000_000)
 }
 
 fn ids_of<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
@@ -615,6 +751,113 @@ impl Billing for LocalStore {
     ) -> CoreResult<Vec<PaymentMethod>> {
         Ok(self.by_keys("account_id", &strs(ids)).await?)
     }
+
+    async fn create_billing_account(
+        &self,
+        key: &str,
+        account: &NewBillingAccount,
+    ) -> CoreResult<BillingAccount> {
+        let id = derived_id("ba", key);
+        let account = BillingAccount {
+            account_number: format!("A{}", number_from(&id)),
+            id: BillingAccountId::from(id),
+            name: account.name.clone(),
+            balance: Money::new(rust_decimal::Decimal::ZERO, account.currency.clone()),
+            parent_id: account.parent_id.clone(),
+        };
+        Ok(self.insert_if_absent(&account).await?)
+    }
+
+    async fn delete_billing_account(&self, id: &BillingAccountId) -> CoreResult<Removed> {
+        let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let id = id.as_str();
+        let removed = Removed {
+            subscriptions: Self::delete_rows(&txn, Table::Subscriptions, "account_id", id).await?,
+            invoices: Self::delete_rows(&txn, Table::Invoices, "account_id", id).await?,
+            payments: Self::delete_rows(&txn, Table::Payments, "account_id", id).await?,
+            payment_methods: Self::delete_rows(&txn, Table::PaymentMethods, "account_id", id)
+                .await?,
+            ..Removed::default()
+        };
+        Self::delete_rows(&txn, Table::BillingAccounts, "id", id).await?;
+        txn.commit().await.map_err(LocalError::from)?;
+        Ok(removed)
+    }
+
+    async fn create_subscription(
+        &self,
+        key: &str,
+        new: &NewSubscription,
+    ) -> CoreResult<Subscription> {
+        let id = derived_id("sub", key);
+        let subscription = Subscription {
+            number: format!("S{}", number_from(&id)),
+            id: SubscriptionId::from(id),
+            account_id: new.account_id.clone(),
+            offer_id: Some(new.offer.id.clone()),
+            sku: new.offer.sku.clone(),
+            status: SubscriptionStatus::Active,
+            quantity: new.quantity,
+            start_date: new.start_date,
+            // One-year terms, billed monthly or annually as the offer says.
+            term_end_date: new.start_date.checked_add_months(chrono::Months::new(12)),
+            auto_renew: true,
+            invoice_owner: new.invoice_owner,
+        };
+        Ok(self.insert_if_absent(&subscription).await?)
+    }
+
+    async fn delete_subscription(&self, id: &SubscriptionId) -> CoreResult<()> {
+        Self::delete_rows(&self.db, Table::Subscriptions, "id", id.as_str()).await?;
+        Ok(())
+    }
+
+    async fn apply_payment(&self, key: &str, new: &NewPayment) -> CoreResult<Payment> {
+        let id = PaymentId::from(derived_id("pay", key));
+        let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let existing: Vec<Payment> = fetch_in(&txn, Cond::all().add(eq("id", id.as_str()))).await?;
+        if let Some(payment) = existing.into_iter().next() {
+            return Ok(payment);
+        }
+        let mut invoice: Invoice =
+            fetch_in(&txn, Cond::all().add(eq("id", new.invoice_id.as_str())))
+                .await?
+                .into_iter()
+                .next()
+                .ok_or(partnergraph_core::Error::NotFound)?;
+        if new.amount.amount > invoice.balance.amount
+            || new.amount.currency != invoice.balance.currency
+        {
+            // Checked again inside the transaction: a concurrent payment may have lowered it.
+            return Err(partnergraph_core::Error::Conflict(
+                "the invoice's balance changed; fetch it and try again".to_owned(),
+            ));
+        }
+        invoice.balance.amount -= new.amount.amount;
+        if invoice.balance.amount.is_zero() {
+            invoice.status = InvoiceStatus::Paid;
+        }
+        let payment = Payment {
+            number: format!("P{}", number_from(id.as_str())),
+            id,
+            account_id: invoice.account_id.clone(),
+            amount: new.amount.clone(),
+            effective_date: new.effective_date,
+            status: PaymentStatus::Processed,
+            payment_method_id: Some(new.payment_method_id.clone()),
+            invoice_id: Some(invoice.id.clone()),
+        };
+        self.insert(&txn, std::slice::from_ref(&payment)).await?;
+        self.upsert(&txn, std::slice::from_ref(&invoice)).await?;
+        let mut account: Vec<BillingAccount> =
+            fetch_in(&txn, Cond::all().add(eq("id", invoice.account_id.as_str()))).await?;
+        if let Some(account) = account.first_mut() {
+            account.balance.amount -= new.amount.amount;
+            self.upsert(&txn, std::slice::from_ref(account)).await?;
+        }
+        txn.commit().await.map_err(LocalError::from)?;
+        Ok(payment)
+    }
 }
 
 #[async_trait]
@@ -640,6 +883,51 @@ impl Crm for LocalStore {
     ) -> CoreResult<Page<Case>> {
         self.list(Self::account_condition(accounts), filter, order, page)
             .await
+    }
+
+    async fn create_crm_account(
+        &self,
+        key: &str,
+        account: &NewCrmAccount,
+    ) -> CoreResult<CrmAccount> {
+        let account = CrmAccount {
+            id: CrmAccountId::from(derived_id("crm", key)),
+            name: account.name.clone(),
+            parent_id: account.parent_id.clone(),
+        };
+        Ok(self.insert_if_absent(&account).await?)
+    }
+
+    async fn save_contact(&self, contact: &Contact) -> CoreResult<()> {
+        Ok(self.upsert(&self.db, std::slice::from_ref(contact)).await?)
+    }
+
+    async fn delete_crm_account(&self, id: &CrmAccountId) -> CoreResult<Removed> {
+        let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let id = id.as_str();
+        let removed = Removed {
+            contacts: Self::delete_rows(&txn, Table::Contacts, "account_id", id).await?,
+            cases: Self::delete_rows(&txn, Table::Cases, "account_id", id).await?,
+            ..Removed::default()
+        };
+        Self::delete_rows(&txn, Table::CrmAccounts, "id", id).await?;
+        txn.commit().await.map_err(LocalError::from)?;
+        Ok(removed)
+    }
+
+    async fn create_case(&self, key: &str, new: &NewCase) -> CoreResult<Case> {
+        let id = derived_id("case", key);
+        let case = Case {
+            number: format!("C{}", number_from(&id)),
+            id: CaseId::from(id),
+            account_id: new.account_id.clone(),
+            subject: new.subject.clone(),
+            description: new.description.clone(),
+            status: CaseStatus::New,
+            priority: new.priority,
+            created_at: chrono::Utc::now(),
+        };
+        Ok(self.insert_if_absent(&case).await?)
     }
 }
 

@@ -30,9 +30,29 @@ pub enum Table {
     Contacts,
     Cases,
     AuditEvents,
+    Operations,
 }
 
 impl Table {
+    /// Every table.
+    pub const ALL: [Table; 15] = [
+        Table::Organizations,
+        Table::Customers,
+        Table::Users,
+        Table::Profiles,
+        Table::Offers,
+        Table::BillingAccounts,
+        Table::Subscriptions,
+        Table::Invoices,
+        Table::Payments,
+        Table::PaymentMethods,
+        Table::CrmAccounts,
+        Table::Contacts,
+        Table::Cases,
+        Table::AuditEvents,
+        Table::Operations,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Table::Organizations => "organizations",
@@ -49,6 +69,7 @@ impl Table {
             Table::Contacts => "contacts",
             Table::Cases => "cases",
             Table::AuditEvents => "audit_events",
+            Table::Operations => "operations",
         }
     }
 
@@ -85,6 +106,7 @@ impl Table {
             | Table::Contacts
             | Table::Cases => &["id", "doc", "account_id"],
             Table::AuditEvents => &["id", "doc", "org_id", "customer_id"],
+            Table::Operations => &["id", "doc", "status"],
         }
     }
 }
@@ -216,3 +238,19 @@ record!(
     |r| r.id.0.clone(),
     [opt(&r.org_id), opt(&r.customer_id)]
 );
+record!(
+    Operation,
+    Operations,
+    |r| r.key.clone(),
+    [Some(operation_status(r.status).to_owned())]
+);
+
+/// `operations.status` of an operation.
+pub fn operation_status(status: OperationStatus) -> &'static str {
+    match status {
+        OperationStatus::Running => "running",
+        OperationStatus::Compensating => "compensating",
+        OperationStatus::Completed => "completed",
+        OperationStatus::Failed => "failed",
+    }
+}

@@ -14,6 +14,7 @@ pub mod paging;
 pub mod permission;
 pub mod principal;
 pub mod traits;
+pub mod write;
 
 pub use error::{Error, Result, UpstreamError};
 pub use ids::{GlobalId, NodeKind};

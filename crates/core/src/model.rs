@@ -511,3 +511,161 @@ pub struct AuditEvent {
     /// The customer the event concerns, if any.
     pub customer_id: Option<CustomerId>,
 }
+
+/// What deleting an account removed, per kind of record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removed {
+    /// Subscriptions.
+    pub subscriptions: u64,
+    /// Invoices.
+    pub invoices: u64,
+    /// Payments.
+    pub payments: u64,
+    /// Stored payment methods.
+    pub payment_methods: u64,
+    /// CRM contacts.
+    pub contacts: u64,
+    /// Support cases.
+    pub cases: u64,
+    /// Portal users of the customer.
+    pub users: u64,
+}
+
+impl std::ops::Add for Removed {
+    type Output = Removed;
+
+    fn add(self, o: Removed) -> Removed {
+        Removed {
+            subscriptions: self.subscriptions + o.subscriptions,
+            invoices: self.invoices + o.invoices,
+            payments: self.payments + o.payments,
+            payment_methods: self.payment_methods + o.payment_methods,
+            contacts: self.contacts + o.contacts,
+            cases: self.cases + o.cases,
+            users: self.users + o.users,
+        }
+    }
+}
+
+/// A billing account to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBillingAccount {
+    /// Account name.
+    pub name: String,
+    /// Currency the account is billed in.
+    pub currency: String,
+    /// The parent account (the partner's), for channel hierarchies.
+    pub parent_id: Option<BillingAccountId>,
+}
+
+/// A CRM account to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCrmAccount {
+    /// Account name.
+    pub name: String,
+    /// The parent account (the partner's).
+    pub parent_id: Option<CrmAccountId>,
+}
+
+/// A subscription to create; the billing system numbers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewSubscription {
+    /// The subscribing billing account.
+    pub account_id: BillingAccountId,
+    /// The offer ordered.
+    pub offer: Offer,
+    /// Seats.
+    pub quantity: i64,
+    /// First day of service.
+    pub start_date: NaiveDate,
+    /// Who is invoiced.
+    pub invoice_owner: InvoiceOwner,
+}
+
+/// A payment to apply to one invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPayment {
+    /// The invoice paid.
+    pub invoice_id: InvoiceId,
+    /// How much.
+    pub amount: Money,
+    /// The stored method charged.
+    pub payment_method_id: PaymentMethodId,
+    /// The day the payment takes effect.
+    pub effective_date: NaiveDate,
+}
+
+/// A support case to open; the CRM numbers it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCase {
+    /// The CRM account the case is about.
+    pub account_id: CrmAccountId,
+    /// One-line summary.
+    pub subject: String,
+    /// Details.
+    pub description: String,
+    /// Urgency.
+    pub priority: CasePriority,
+}
+
+/// Where a journaled operation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OperationStatus {
+    /// Steps are running (or were, when the process stopped).
+    Running,
+    /// A step failed; completed steps are being undone.
+    Compensating,
+    /// Done; `result` holds the answer replayed for the same key.
+    Completed,
+    /// Failed and fully undone; `error` holds the answer replayed for the same key.
+    Failed,
+}
+
+/// A step of a journaled operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// The step's name, e.g. `billing.account`.
+    pub name: String,
+    /// Whether the step is known to have completed (otherwise its outcome is unknown).
+    pub done: bool,
+    /// What the step asks its capability for, kept so that a step whose outcome is unknown can
+    /// be re-issued (creates are idempotent by key) to learn what to undo.
+    pub request: Option<serde_json::Value>,
+    /// What the step produced (ids), for later steps and for compensation.
+    pub output: Option<serde_json::Value>,
+}
+
+/// A client error kept in the journal so that a replay answers exactly as the first call did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredError {
+    /// `NOT_FOUND`, `FORBIDDEN`, `BAD_USER_INPUT`, `CONFLICT` or `INTERNAL`.
+    pub code: String,
+    /// The client message.
+    pub message: String,
+    /// The input field at fault.
+    pub field: Option<String>,
+}
+
+/// A write in the operation journal: idempotency record and, for writes spanning systems, the
+/// saga's progress, so that a retry or a restart resumes or undoes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Operation {
+    /// `<user id>/<idempotency key>`: keys are per caller.
+    pub key: String,
+    /// The mutation, e.g. `placeOrder`.
+    pub action: String,
+    /// The input as given, compared on replay and used to resume.
+    pub input: serde_json::Value,
+    /// Who asked.
+    pub actor_id: UserId,
+    /// Where it stands.
+    pub status: OperationStatus,
+    /// Steps started so far, in order.
+    pub steps: Vec<StepRecord>,
+    /// The result of a completed operation.
+    pub result: Option<serde_json::Value>,
+    /// The error of a failed operation.
+    pub error: Option<StoredError>,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+}

@@ -113,6 +113,26 @@ pub trait Directory: Send + Sync {
         filter: &AuditFilter,
         page: &PageRequest,
     ) -> Result<Page<AuditEvent>>;
+
+    /// Creates or replaces a customer record.
+    async fn save_customer(&self, customer: &Customer) -> Result<()>;
+    /// Removes a customer record with its users; idempotent. Returns what went with it.
+    async fn delete_customer(&self, id: &CustomerId) -> Result<Removed>;
+    /// Creates or replaces a user.
+    async fn save_user(&self, user: &User) -> Result<()>;
+    /// Removes a user; idempotent.
+    async fn delete_user(&self, id: &UserId) -> Result<()>;
+    /// Appends an audit event.
+    async fn record_audit(&self, event: &AuditEvent) -> Result<()>;
+
+    /// Journals `op` unless an operation with its key exists, atomically: of many concurrent
+    /// callers with one key exactly one gets `None` (and runs the operation); the others get
+    /// the journaled operation.
+    async fn begin_operation(&self, op: &Operation) -> Result<Option<Operation>>;
+    /// Stores an operation's progress.
+    async fn save_operation(&self, op: &Operation) -> Result<()>;
+    /// Operations still running or compensating (to resume after a restart).
+    async fn unfinished_operations(&self) -> Result<Vec<Operation>>;
 }
 
 /// Money: billing accounts, subscriptions, invoices, payments, payment methods.
@@ -164,6 +184,24 @@ pub trait Billing: Send + Sync {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<PaymentMethod>>;
+
+    /// Creates a billing account for `key` unless one exists for it; returns it either way, so
+    /// a retried or resumed step never creates a second one.
+    async fn create_billing_account(
+        &self,
+        key: &str,
+        account: &NewBillingAccount,
+    ) -> Result<BillingAccount>;
+    /// Deletes a billing account with its subscriptions, invoices, payments and payment
+    /// methods; idempotent.
+    async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed>;
+    /// Creates a subscription for `key` unless one exists for it; returns it either way.
+    async fn create_subscription(&self, key: &str, new: &NewSubscription) -> Result<Subscription>;
+    /// Removes a subscription that never took effect (undoing a failed order); idempotent.
+    async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()>;
+    /// Applies a payment for `key` unless one exists for it, lowering the invoice's balance in
+    /// the same transaction; returns the payment either way.
+    async fn apply_payment(&self, key: &str, new: &NewPayment) -> Result<Payment>;
 }
 
 /// The CRM: contacts and support cases.
@@ -183,6 +221,15 @@ pub trait Crm: Send + Sync {
         order: Order<CaseOrderField>,
         page: &PageRequest,
     ) -> Result<Page<Case>>;
+
+    /// Creates a CRM account for `key` unless one exists for it; returns it either way.
+    async fn create_crm_account(&self, key: &str, account: &NewCrmAccount) -> Result<CrmAccount>;
+    /// Creates or replaces the contact with this account and email.
+    async fn save_contact(&self, contact: &Contact) -> Result<()>;
+    /// Deletes a CRM account with its contacts and cases; idempotent.
+    async fn delete_crm_account(&self, id: &CrmAccountId) -> Result<Removed>;
+    /// Opens a case for `key` unless one exists for it; returns it either way.
+    async fn create_case(&self, key: &str, new: &NewCase) -> Result<Case>;
 }
 
 /// The product catalog: what partners may sell.

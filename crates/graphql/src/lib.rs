@@ -9,19 +9,22 @@ mod error;
 mod inputs;
 mod limits;
 mod loaders;
+mod mutation;
 mod objects;
 mod paging;
 mod query;
 
 pub use limits::Limits;
+pub use mutation::MutationRoot;
 pub use query::QueryRoot;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptySubscription, Schema};
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::task::ArcWake;
 use partnergraph_core::traits::Connectors;
+use partnergraph_core::write::Writes;
 use partnergraph_core::{Principal, Scope};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -29,7 +32,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 /// The schema the server executes.
-pub type PartnerSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type PartnerSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 /// Who is asking, for one request.
 #[derive(Debug, Clone)]
@@ -54,17 +57,18 @@ pub(crate) struct Req {
     pub loader: DataLoader<loaders::Batch, async_graphql::dataloader::HashMapCache>,
 }
 
-/// Builds the schema with its query limits.
-pub fn build_schema(connectors: Connectors, limits: Limits) -> PartnerSchema {
+/// Builds the schema with its query limits; mutations go through `writes`.
+pub fn build_schema(connectors: Connectors, writes: Writes, limits: Limits) -> PartnerSchema {
     limits
-        .apply(Schema::build(QueryRoot, EmptyMutation, EmptySubscription))
+        .apply(Schema::build(QueryRoot, MutationRoot, EmptySubscription))
         .data(connectors)
+        .data(writes)
         .finish()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, EmptyMutation, EmptySubscription)
+    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .finish()
         .sdl()
 }

@@ -32,6 +32,7 @@ const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 pub(crate) struct AppState {
     pub(crate) schema: PartnerSchema,
     pub(crate) connectors: Connectors,
+    pub(crate) writes: partnergraph_core::write::Writes,
     pub(crate) issuer: TokenIssuer,
     pub(crate) graphiql: String,
 }

@@ -13,6 +13,7 @@ pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, L
 
 use auth::{AuthError, TokenIssuer};
 use partnergraph_core::traits::Connectors;
+use partnergraph_core::write::{NoHook, StepHook, Writes};
 use partnergraph_local::{LocalError, LocalStore};
 use std::future::Future;
 use std::sync::Arc;
@@ -52,7 +53,16 @@ impl Gateway {
     /// Opens the store, runs pending migrations, seeds the demo data into an empty store when
     /// `config.demo` is set, and builds the schema.
     pub async fn start(config: Config) -> Result<Self, ServerError> {
-        let gateway = Self::open(config).await?;
+        Self::start_with_hook(config, Arc::new(NoHook)).await
+    }
+
+    /// [`Gateway::start`] with `hook` around every saga step, then resumes the operations a
+    /// previous process left unfinished. Fault-injection tests fail or stall steps here.
+    pub async fn start_with_hook(
+        config: Config,
+        hook: Arc<dyn StepHook>,
+    ) -> Result<Self, ServerError> {
+        let gateway = Self::open_with_hook(config, hook).await?;
         gateway.store.migrate().await?;
         if gateway.config.demo {
             let today = chrono::Utc::now().date_naive();
@@ -64,11 +74,22 @@ impl Gateway {
                 tracing::info!("seeded the demo dataset");
             }
         }
+        let resumed = gateway.state.writes.resume_unfinished().await?;
+        if resumed > 0 {
+            tracing::info!(
+                resumed,
+                "finished the writes a previous process left unfinished"
+            );
+        }
         Ok(gateway)
     }
 
     /// Opens the store and the token issuer without changing the database (for `token`).
     pub async fn open(config: Config) -> Result<Self, ServerError> {
+        Self::open_with_hook(config, Arc::new(NoHook)).await
+    }
+
+    async fn open_with_hook(config: Config, hook: Arc<dyn StepHook>) -> Result<Self, ServerError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = LocalStore::connect(&config.database_url()).await?;
         let issuer = TokenIssuer::load_or_create(&config.data_dir, &config.auth)?;
@@ -78,10 +99,15 @@ impl Gateway {
             crm: Arc::new(store.clone()),
             catalog: Arc::new(store.clone()),
         };
-        let schema =
-            partnergraph_graphql::build_schema(connectors.clone(), config.graphql_limits());
+        let writes = Writes::new(connectors.clone(), hook);
+        let schema = partnergraph_graphql::build_schema(
+            connectors.clone(),
+            writes.clone(),
+            config.graphql_limits(),
+        );
         let state = Arc::new(app::AppState {
             schema,
+            writes,
             connectors,
             issuer,
             graphiql: graphiql::page(),
@@ -108,6 +134,11 @@ impl Gateway {
             .await?
             .ok_or_else(|| ServerError::UnknownUser(email.to_owned()))?;
         Ok(self.state.issuer.issue(&user)?)
+    }
+
+    /// The local store (diagnostics and tests).
+    pub fn store(&self) -> &LocalStore {
+        &self.store
     }
 
     /// SQL statements executed on the local store so far (tests prove batching with it).

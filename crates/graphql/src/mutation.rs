@@ -1,0 +1,429 @@
+//! Mutations: thin adapters from GraphQL inputs to core's [`Writes`], which decides permission,
+//! scope, validation, idempotency and audit.
+
+use crate::inputs::{decode_id, CasePriority};
+use crate::objects::{req, Case, Customer, Decimal, Invoice, Payment, Subscription, R};
+use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
+use partnergraph_core::ids::*;
+use partnergraph_core::write::{
+    Actor, CaseRequest, CustomerChanges, InvoicePayment, NewCustomer, Order, OrderFor, Writes,
+};
+use partnergraph_core::{Error, NodeKind};
+
+/// Every write of the portal model. Each takes one `input` and returns a payload with the
+/// objects it touched. Every input takes an `idempotencyKey`: repeating a call with the same
+/// key and input returns the first call's answer and changes nothing more.
+#[derive(Default, Description)]
+pub struct MutationRoot;
+
+/// A new end customer, as part of `createCustomer` or `placeOrder`.
+#[derive(InputObject)]
+pub struct NewCustomerInput {
+    /// Display name (at most 200 characters).
+    pub name: String,
+    /// Main contact email.
+    pub email: String,
+    /// Main contact's first name.
+    pub first_name: Option<String>,
+    /// Main contact's last name.
+    pub last_name: Option<String>,
+    /// The partner selling to the customer: required for distributor and platform users,
+    /// implied for partner users.
+    pub partner_id: Option<ID>,
+}
+
+impl NewCustomerInput {
+    fn into_core(self) -> partnergraph_core::Result<NewCustomer> {
+        Ok(NewCustomer {
+            partner_id: self
+                .partner_id
+                .map(|id| decode_id(&id, NodeKind::Organization, "partnerId"))
+                .transpose()?
+                .map(OrgId::from),
+            name: self.name,
+            email: self.email,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        })
+    }
+}
+
+/// Input of `createCustomer`.
+#[derive(InputObject)]
+pub struct CreateCustomerInput {
+    /// The customer.
+    pub customer: NewCustomerInput,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `updateCustomer`; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateCustomerInput {
+    /// The customer.
+    pub customer_id: ID,
+    /// New display name.
+    pub name: Option<String>,
+    /// New main contact email.
+    pub email: Option<String>,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of the mutations that act on one customer as a whole.
+#[derive(InputObject)]
+pub struct CustomerActionInput {
+    /// The customer.
+    pub customer_id: ID,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `placeOrder`: an offer and seats, for an existing customer (`customerId`) or a
+/// new one (`newCustomer`).
+#[derive(InputObject)]
+pub struct PlaceOrderInput {
+    /// An existing customer.
+    pub customer_id: Option<ID>,
+    /// A customer to create with the order.
+    pub new_customer: Option<NewCustomerInput>,
+    /// The offer ordered; the selling partner must be eligible for it.
+    pub offer_id: ID,
+    /// Seats, within the offer's minimum and maximum.
+    pub quantity: i32,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `payInvoice`.
+#[derive(InputObject)]
+pub struct PayInvoiceInput {
+    /// The invoice.
+    pub invoice_id: ID,
+    /// How much to pay, in the invoice's currency; the whole balance when absent.
+    pub amount: Option<Decimal>,
+    /// A stored payment method of the invoice's account.
+    pub payment_method_id: ID,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `createCase`.
+#[derive(InputObject)]
+pub struct CreateCaseInput {
+    /// The customer the case is about; the caller's own account when absent.
+    pub customer_id: Option<ID>,
+    /// One-line summary (at most 200 characters).
+    pub subject: String,
+    /// Details (at most 10,000 characters).
+    #[graphql(default)]
+    pub description: String,
+    /// Urgency.
+    #[graphql(default_with = "CasePriority::Medium")]
+    pub priority: CasePriority,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a customer mutation touched.
+#[derive(SimpleObject)]
+pub struct CustomerPayload {
+    /// The customer as it is now.
+    pub customer: Customer,
+}
+
+/// What `deleteCustomer` removed. The customer is gone for good.
+#[derive(SimpleObject)]
+pub struct DeleteCustomerPayload {
+    /// The global id the customer had.
+    pub deleted_customer_id: ID,
+    /// The name it had.
+    pub name: String,
+    /// Subscriptions removed with it.
+    pub subscriptions: u64,
+    /// Invoices removed with it.
+    pub invoices: u64,
+    /// Payments removed with it.
+    pub payments: u64,
+    /// Stored payment methods removed with it.
+    pub payment_methods: u64,
+    /// CRM contacts removed with it.
+    pub contacts: u64,
+    /// Support cases removed with it.
+    pub cases: u64,
+    /// Portal users removed with it.
+    pub users: u64,
+}
+
+/// What `placeOrder` created.
+#[derive(SimpleObject)]
+pub struct PlaceOrderPayload {
+    /// The customer ordered for (new or existing).
+    pub customer: Customer,
+    /// The new subscription.
+    pub subscription: Option<Subscription>,
+}
+
+/// What `payInvoice` did.
+#[derive(SimpleObject)]
+pub struct PayInvoicePayload {
+    /// The payment.
+    pub payment: Option<Payment>,
+    /// The invoice, with its new balance and status.
+    pub invoice: Option<Invoice>,
+}
+
+/// What `createCase` opened.
+#[derive(SimpleObject)]
+pub struct CreateCasePayload {
+    /// The new case.
+    pub case: Option<Case>,
+}
+
+fn customer_id(id: &ID) -> partnergraph_core::Result<CustomerId> {
+    decode_id(id, NodeKind::Customer, "customerId").map(CustomerId::from)
+}
+
+#[Object(use_type_description)]
+impl MutationRoot {
+    /// Creates an end customer under a partner: its billing account (under the partner's),
+    /// CRM account and contact, and its directory record (needs MANAGE_CUSTOMERS).
+    async fn create_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CreateCustomerInput,
+    ) -> R<CustomerPayload> {
+        let r = req(ctx);
+        let new = input.customer.into_core().map_err(|e| r.fail(e))?;
+        let customer = writes(ctx)
+            .create_customer(actor(ctx), new, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(CustomerPayload {
+            customer: Customer(customer),
+        })
+    }
+
+    /// Changes a customer's name or contact email (needs MANAGE_CUSTOMERS).
+    async fn update_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UpdateCustomerInput,
+    ) -> R<CustomerPayload> {
+        let r = req(ctx);
+        let changes = CustomerChanges {
+            customer_id: customer_id(&input.customer_id).map_err(|e| r.fail(e))?,
+            name: input.name,
+            email: input.email,
+        };
+        let customer = writes(ctx)
+            .update_customer(actor(ctx), changes, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(CustomerPayload {
+            customer: Customer(customer),
+        })
+    }
+
+    /// Deactivates a customer: its users can no longer sign in; its data stays (needs
+    /// MANAGE_CUSTOMERS).
+    async fn deactivate_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
+    ) -> R<CustomerPayload> {
+        set_active(ctx, input, false).await
+    }
+
+    /// Reactivates a deactivated customer (needs MANAGE_CUSTOMERS).
+    async fn reactivate_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
+    ) -> R<CustomerPayload> {
+        set_active(ctx, input, true).await
+    }
+
+    /// Deletes a customer with all its data: subscriptions, invoices, payments, payment
+    /// methods, contacts, cases and users. Cannot be undone (needs DELETE_CUSTOMERS).
+    async fn delete_customer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
+    ) -> R<DeleteCustomerPayload> {
+        let r = req(ctx);
+        let id = customer_id(&input.customer_id).map_err(|e| r.fail(e))?;
+        let deletion = writes(ctx)
+            .delete_customer(actor(ctx), id, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        let removed = deletion.removed;
+        Ok(DeleteCustomerPayload {
+            deleted_customer_id: deletion.customer_id.global().encode().into(),
+            name: deletion.name,
+            subscriptions: removed.subscriptions,
+            invoices: removed.invoices,
+            payments: removed.payments,
+            payment_methods: removed.payment_methods,
+            contacts: removed.contacts,
+            cases: removed.cases,
+            users: removed.users,
+        })
+    }
+
+    /// Orders an offer for an existing customer or a new one created with the order (needs
+    /// MANAGE_SUBSCRIPTIONS, and MANAGE_CUSTOMERS for a new customer). The invoice owner of
+    /// the subscription follows the partner's setting.
+    async fn place_order(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: PlaceOrderInput,
+    ) -> R<PlaceOrderPayload> {
+        let r = req(ctx);
+        let order = place_order_input(input.customer_id, input.new_customer)
+            .and_then(|customer| {
+                Ok(Order {
+                    customer,
+                    offer_id: OfferId::from(decode_id(
+                        &input.offer_id,
+                        NodeKind::Offer,
+                        "offerId",
+                    )?),
+                    quantity: i64::from(input.quantity),
+                })
+            })
+            .map_err(|e| r.fail(e))?;
+        let result = writes(ctx)
+            .place_order(actor(ctx), order, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        let customer = r
+            .customer(&result.customer_id)
+            .await?
+            .ok_or_else(|| r.fail(Error::NotFound))?;
+        let subscription = match result.subscription_id {
+            Some(id) => r.load(id).await?.map(Subscription),
+            None => None,
+        };
+        Ok(PlaceOrderPayload {
+            customer: Customer(customer),
+            subscription,
+        })
+    }
+
+    /// Pays an invoice in full or in part with a stored payment method of its account (needs
+    /// PAY_INVOICES). Paying more than the balance, or a paid invoice, is refused.
+    async fn pay_invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: PayInvoiceInput,
+    ) -> R<PayInvoicePayload> {
+        let r = req(ctx);
+        let payment = (|| {
+            Ok::<_, Error>(InvoicePayment {
+                invoice_id: InvoiceId::from(decode_id(
+                    &input.invoice_id,
+                    NodeKind::Invoice,
+                    "invoiceId",
+                )?),
+                amount: input.amount.map(|a| a.0),
+                payment_method_id: PaymentMethodId::from(decode_id(
+                    &input.payment_method_id,
+                    NodeKind::PaymentMethod,
+                    "paymentMethodId",
+                )?),
+            })
+        })()
+        .map_err(|e| r.fail(e))?;
+        let result = writes(ctx)
+            .pay_invoice(actor(ctx), payment, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        // Read after the write, past the request's loader cache.
+        let c = &r.connectors;
+        let invoice = c
+            .billing
+            .invoices(&[result.invoice_id])
+            .await
+            .map_err(|e| r.fail(e))?;
+        let payment = c
+            .billing
+            .payments(&[result.payment_id])
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(PayInvoicePayload {
+            payment: payment.into_iter().next().map(Payment),
+            invoice: invoice.into_iter().next().map(Invoice),
+        })
+    }
+
+    /// Opens a support case on a customer's account, or on the caller's own (needs
+    /// MANAGE_CASES).
+    async fn create_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CreateCaseInput,
+    ) -> R<CreateCasePayload> {
+        let r = req(ctx);
+        let request = CaseRequest {
+            customer_id: input
+                .customer_id
+                .as_ref()
+                .map(customer_id)
+                .transpose()
+                .map_err(|e| r.fail(e))?,
+            subject: input.subject,
+            description: input.description,
+            priority: input.priority.into(),
+        };
+        let id = writes(ctx)
+            .create_case(actor(ctx), request, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(CreateCasePayload {
+            case: r.load(id).await?.map(Case),
+        })
+    }
+}
+
+fn place_order_input(
+    customer: Option<ID>,
+    new: Option<NewCustomerInput>,
+) -> partnergraph_core::Result<OrderFor> {
+    match (customer, new) {
+        (Some(id), None) => Ok(OrderFor::Existing(customer_id(&id)?)),
+        (None, Some(new)) => Ok(OrderFor::New(new.into_core()?)),
+        _ => Err(Error::bad_input(
+            "customerId",
+            "give either `customerId` or `newCustomer`",
+        )),
+    }
+}
+
+async fn set_active(
+    ctx: &Context<'_>,
+    input: CustomerActionInput,
+    active: bool,
+) -> R<CustomerPayload> {
+    let r = req(ctx);
+    let id = customer_id(&input.customer_id).map_err(|e| r.fail(e))?;
+    let customer = writes(ctx)
+        .set_customer_active(actor(ctx), id, active, input.idempotency_key.as_deref())
+        .await
+        .map_err(|e| r.fail(e))?;
+    Ok(CustomerPayload {
+        customer: Customer(customer),
+    })
+}
+
+fn writes<'a>(ctx: &Context<'a>) -> &'a Writes {
+    ctx.data_unchecked::<Writes>()
+}
+
+fn actor<'a>(ctx: &Context<'a>) -> Actor<'a> {
+    let r = req(ctx);
+    Actor {
+        principal: &r.principal,
+        request_id: &r.request_id,
+    }
+}
