@@ -807,6 +807,16 @@ impl Billing for LocalStore {
         Ok(self.insert_if_absent(&subscription).await?)
     }
 
+    async fn update_subscription(
+        &self,
+        _key: &str,
+        desired: &Subscription,
+    ) -> CoreResult<Subscription> {
+        // The local store applies the desired state in one statement, so a retry is harmless.
+        self.upsert(&self.db, std::slice::from_ref(desired)).await?;
+        Ok(desired.clone())
+    }
+
     async fn delete_subscription(&self, id: &SubscriptionId) -> CoreResult<()> {
         Self::delete_rows(&self.db, Table::Subscriptions, "id", id.as_str()).await?;
         Ok(())
@@ -915,6 +925,11 @@ impl Crm for LocalStore {
         Ok(removed)
     }
 
+    async fn update_case(&self, desired: &Case) -> CoreResult<Case> {
+        self.upsert(&self.db, std::slice::from_ref(desired)).await?;
+        Ok(desired.clone())
+    }
+
     async fn create_case(&self, key: &str, new: &NewCase) -> CoreResult<Case> {
         let id = derived_id("case", key);
         let case = Case {
@@ -926,6 +941,7 @@ impl Crm for LocalStore {
             status: CaseStatus::New,
             priority: new.priority,
             created_at: chrono::Utc::now(),
+            comments: Vec::new(),
         };
         Ok(self.insert_if_absent(&case).await?)
     }

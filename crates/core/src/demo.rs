@@ -961,6 +961,7 @@ impl Generator {
                 ][seed % 4],
                 priority: [CasePriority::Low, CasePriority::Medium, CasePriority::High][seed % 3],
                 created_at: self.instant((seed % 90) as i64),
+                comments: Vec::new(),
             });
         }
     }

@@ -414,6 +414,22 @@ pub struct Case {
     pub priority: CasePriority,
     /// When the case was opened.
     pub created_at: DateTime<Utc>,
+    /// Comments, oldest first.
+    #[serde(default)]
+    pub comments: Vec<CaseComment>,
+}
+
+/// A comment on a support case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseComment {
+    /// Unique within the case; derived from the write that added it, so a retry adds nothing.
+    pub id: String,
+    /// When it was added.
+    pub at: DateTime<Utc>,
+    /// Who wrote it.
+    pub author_email: String,
+    /// The text.
+    pub body: String,
 }
 
 /// Whether a portal user may use the portal.

@@ -71,6 +71,55 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The principal of `user`, from its profile and its organization or customer as the
+    /// directory has them now. `NotFound` when one of those is missing.
+    pub async fn of_user(
+        directory: &dyn crate::traits::Directory,
+        user: crate::model::User,
+    ) -> Result<Principal> {
+        let profile = directory
+            .profiles(std::slice::from_ref(&user.profile_id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        let tenant = match &user.membership {
+            Membership::Platform => Tenant::Platform,
+            Membership::Organization(id) => {
+                let org = directory
+                    .organizations(std::slice::from_ref(id))
+                    .await?
+                    .pop()
+                    .ok_or(Error::NotFound)?;
+                Tenant::Organization {
+                    id: org.id,
+                    kind: org.kind,
+                }
+            }
+            Membership::Customer(id) => {
+                let customer = directory
+                    .customers(std::slice::from_ref(id))
+                    .await?
+                    .pop()
+                    .ok_or(Error::NotFound)?;
+                Tenant::Customer {
+                    id: customer.id,
+                    partner_id: customer.partner_id,
+                    status: customer.status,
+                }
+            }
+        };
+        Ok(Principal {
+            user_id: user.id,
+            email: user.email,
+            status: user.status,
+            tenant,
+            profile_id: profile.id,
+            profile_code: profile.code,
+            permissions: profile.permissions,
+            impersonator: None,
+        })
+    }
+
     /// What this principal may see.
     pub fn scope(&self) -> Scope {
         if self.status != UserStatus::Active {

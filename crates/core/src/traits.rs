@@ -197,6 +197,10 @@ pub trait Billing: Send + Sync {
     async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed>;
     /// Creates a subscription for `key` unless one exists for it; returns it either way.
     async fn create_subscription(&self, key: &str, new: &NewSubscription) -> Result<Subscription>;
+    /// Gives an existing subscription the quantity, offer, status, term and renewal of
+    /// `desired` (an amendment, for `key` once); returns it as billing now has it.
+    async fn update_subscription(&self, key: &str, desired: &Subscription)
+        -> Result<Subscription>;
     /// Removes a subscription that never took effect (undoing a failed order); idempotent.
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()>;
     /// Applies a payment for `key` unless one exists for it, lowering the invoice's balance in
@@ -228,6 +232,8 @@ pub trait Crm: Send + Sync {
     async fn save_contact(&self, contact: &Contact) -> Result<()>;
     /// Deletes a CRM account with its contacts and cases; idempotent.
     async fn delete_crm_account(&self, id: &CrmAccountId) -> Result<Removed>;
+    /// Gives an existing case the status, priority, description and comments of `desired`.
+    async fn update_case(&self, desired: &Case) -> Result<Case>;
     /// Opens a case for `key` unless one exists for it; returns it either way.
     async fn create_case(&self, key: &str, new: &NewCase) -> Result<Case>;
 }

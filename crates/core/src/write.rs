@@ -137,6 +137,8 @@ pub struct InvoicePayment {
     pub invoice_id: InvoiceId,
     /// How much; the whole balance when absent.
     pub amount: Option<Decimal>,
+    /// The currency the caller means; must be the invoice's when given.
+    pub currency: Option<String>,
     /// The stored method to charge.
     pub payment_method_id: PaymentMethodId,
 }
@@ -161,6 +163,45 @@ pub struct CaseRequest {
     pub description: String,
     /// Urgency.
     pub priority: CasePriority,
+}
+
+/// A user to invite onto a customer account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInvite {
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// Login email; must not be in use.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// `CUSTOMER_ADMIN` rather than `CUSTOMER_USER`.
+    pub admin: bool,
+}
+
+/// Changes to a subscription; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriptionChange {
+    /// The subscription.
+    pub subscription_id: SubscriptionId,
+    /// New seat count.
+    pub quantity: Option<i64>,
+    /// New offer (an upgrade or downgrade).
+    pub offer_id: Option<OfferId>,
+}
+
+/// Changes to a case; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseChange {
+    /// The case.
+    pub case_id: CaseId,
+    /// New status.
+    pub status: Option<CaseStatus>,
+    /// New priority.
+    pub priority: Option<CasePriority>,
+    /// New description.
+    pub description: Option<String>,
 }
 
 /// What deleting a customer removed.
@@ -353,6 +394,14 @@ impl Writes {
             if invoice.balance.amount <= Decimal::ZERO {
                 return Err(Error::Conflict("the invoice is already paid".to_owned()));
             }
+            if let Some(currency) = &input.currency {
+                if !currency.eq_ignore_ascii_case(&invoice.balance.currency) {
+                    return Err(Error::bad_input(
+                        "currency",
+                        format!("the invoice is in {}", invoice.balance.currency),
+                    ));
+                }
+            }
             let amount = input.amount.unwrap_or(invoice.balance.amount);
             if amount <= Decimal::ZERO {
                 return Err(Error::bad_input("amount", "the amount must be positive"));
@@ -428,6 +477,287 @@ impl Writes {
         .await
     }
 
+    /// Invites a user onto a customer account; the user is `PENDING` until it signs in.
+    pub async fn invite_customer_user(
+        &self,
+        actor: Actor<'_>,
+        input: UserInvite,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        self.journaled(actor, "inviteCustomerUser", key, &input, async |j| {
+            actor.principal.require(Permission::ManageUsers)?;
+            let customer = self.visible_customer(actor, &input.customer_id).await?;
+            let email = email_address("email", &input.email)?;
+            let id = UserId::from(derived_id("user", &j.op.key));
+            if let Some(existing) = self.c.directory.user_by_email(&email).await? {
+                if existing.id != id {
+                    return Err(Error::Conflict(format!("{email} already has a portal user")));
+                }
+            }
+            let code = if input.admin { "CUSTOMER_ADMIN" } else { "CUSTOMER_USER" };
+            let profile = self
+                .c
+                .directory
+                .all_profiles()
+                .await?
+                .into_iter()
+                .find(|p| p.code == code)
+                .ok_or_else(|| Error::internal(format!("the {code} profile is missing")))?;
+            let user = User {
+                id,
+                email,
+                first_name: text("firstName", &input.first_name, MAX_TEXT)?,
+                last_name: text("lastName", &input.last_name, MAX_TEXT)?,
+                profile_id: profile.id,
+                status: UserStatus::Pending,
+                membership: Membership::Customer(customer.id.clone()),
+                created_at: j.op.created_at,
+            };
+            self.c.directory.save_user(&user).await?;
+            let holder = AccountHolder::Customer(customer);
+            self.audit_target(actor, "user.invite", user.id.global(), &holder).await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Removes a user from a customer account.
+    pub async fn remove_customer_user(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        self.journaled(actor, "removeCustomerUser", key, &user_id, async |_| {
+            actor.principal.require(Permission::ManageUsers)?;
+            let user = self
+                .c
+                .directory
+                .users(std::slice::from_ref(&user_id))
+                .await?
+                .pop()
+                .ok_or(Error::NotFound)?;
+            let Membership::Customer(customer_id) = &user.membership else {
+                return Err(Error::NotFound);
+            };
+            let customer = self.visible_customer(actor, customer_id).await?;
+            if user.id == actor.principal.user_id {
+                return Err(Error::Conflict("you cannot remove yourself".to_owned()));
+            }
+            self.c.directory.delete_user(&user.id).await?;
+            let holder = AccountHolder::Customer(customer);
+            self.audit_target(actor, "user.remove", user.id.global(), &holder).await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Changes a subscription's seats or offer, within the offer's limits and eligibility.
+    pub async fn change_subscription(
+        &self,
+        actor: Actor<'_>,
+        input: SubscriptionChange,
+        key: Option<&str>,
+    ) -> Result<SubscriptionId> {
+        self.journaled(actor, "changeSubscription", key, &input, async |j| {
+            actor.principal.require(Permission::ManageSubscriptions)?;
+            let (mut subscription, holder) =
+                self.visible_subscription(actor, &input.subscription_id).await?;
+            if matches!(
+                subscription.status,
+                SubscriptionStatus::Cancelled | SubscriptionStatus::Expired
+            ) {
+                return Err(Error::Conflict("the subscription has ended".to_owned()));
+            }
+            let offer_id = input
+                .offer_id
+                .clone()
+                .or_else(|| subscription.offer_id.clone())
+                .ok_or_else(|| Error::bad_input("offerId", "name the offer to change to"))?;
+            let partner = self.partner_of(&holder).await?;
+            let offer = self
+                .c
+                .catalog
+                .offers(std::slice::from_ref(&offer_id))
+                .await?
+                .pop()
+                .filter(|o| o.is_eligible_for(&partner))
+                .ok_or_else(|| Error::bad_input("offerId", "no such offer for this partner"))?;
+            let quantity = input.quantity.unwrap_or(subscription.quantity);
+            seats_within(&offer, quantity)?;
+            subscription.quantity = quantity;
+            subscription.sku = offer.sku.clone();
+            subscription.offer_id = Some(offer.id);
+            let key = format!("{}/subscription", j.op.key);
+            let updated = self.c.billing.update_subscription(&key, &subscription).await?;
+            self.after_subscription_change(&holder, &updated).await;
+            self.audit_target(actor, "subscription.change", updated.id.global(), &holder)
+                .await;
+            Ok(updated.id)
+        })
+        .await
+    }
+
+    /// Cancels a subscription now, or at the end of its term (it then stops renewing).
+    pub async fn cancel_subscription(
+        &self,
+        actor: Actor<'_>,
+        subscription_id: SubscriptionId,
+        immediately: bool,
+        key: Option<&str>,
+    ) -> Result<SubscriptionId> {
+        let input = (&subscription_id, immediately);
+        self.journaled(actor, "cancelSubscription", key, &input, async |j| {
+            actor.principal.require(Permission::ManageSubscriptions)?;
+            let (mut subscription, holder) =
+                self.visible_subscription(actor, &subscription_id).await?;
+            if matches!(
+                subscription.status,
+                SubscriptionStatus::Cancelled | SubscriptionStatus::Expired
+            ) {
+                return Err(Error::Conflict("the subscription has already ended".to_owned()));
+            }
+            subscription.auto_renew = false;
+            if immediately {
+                subscription.status = SubscriptionStatus::Cancelled;
+                subscription.term_end_date = Some(Utc::now().date_naive());
+            }
+            let key = format!("{}/subscription", j.op.key);
+            let updated = self.c.billing.update_subscription(&key, &subscription).await?;
+            self.after_subscription_change(&holder, &updated).await;
+            self.audit_target(actor, "subscription.cancel", updated.id.global(), &holder)
+                .await;
+            Ok(updated.id)
+        })
+        .await
+    }
+
+    /// Changes a case's status, priority or description.
+    pub async fn update_case(
+        &self,
+        actor: Actor<'_>,
+        input: CaseChange,
+        key: Option<&str>,
+    ) -> Result<CaseId> {
+        self.journaled(actor, "updateCase", key, &input, async |_| {
+            actor.principal.require(Permission::ManageCases)?;
+            let (mut case, holder) = self.visible_case(actor, &input.case_id).await?;
+            if let Some(status) = input.status {
+                case.status = status;
+            }
+            if let Some(priority) = input.priority {
+                case.priority = priority;
+            }
+            if let Some(description) = &input.description {
+                case.description = long_text("description", description)?;
+            }
+            let case = self.c.crm.update_case(&case).await?;
+            self.audit_target(actor, "case.update", case.id.global(), &holder)
+                .await;
+            Ok(case.id)
+        })
+        .await
+    }
+
+    /// Adds a comment to a case.
+    pub async fn add_case_comment(
+        &self,
+        actor: Actor<'_>,
+        case_id: CaseId,
+        body: String,
+        key: Option<&str>,
+    ) -> Result<CaseId> {
+        let input = (&case_id, &body);
+        self.journaled(actor, "addCaseComment", key, &input, async |j| {
+            actor.principal.require(Permission::ManageCases)?;
+            let (mut case, holder) = self.visible_case(actor, &case_id).await?;
+            let body = long_text("body", &body)?;
+            if body.is_empty() {
+                return Err(Error::bad_input("body", "`body` must not be empty"));
+            }
+            let id = derived_id("comment", &j.op.key);
+            if !case.comments.iter().any(|c| c.id == id) {
+                case.comments.push(CaseComment {
+                    id,
+                    at: j.op.created_at,
+                    author_email: actor.principal.email.clone(),
+                    body,
+                });
+            }
+            let case = self.c.crm.update_case(&case).await?;
+            self.audit_target(actor, "case.comment", case.id.global(), &holder)
+                .await;
+            Ok(case.id)
+        })
+        .await
+    }
+
+    /// A subscription whose account holder the caller may see, with that holder.
+    async fn visible_subscription(
+        &self,
+        actor: Actor<'_>,
+        id: &SubscriptionId,
+    ) -> Result<(Subscription, AccountHolder)> {
+        let subscription = self
+            .c
+            .billing
+            .subscriptions(std::slice::from_ref(id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        let holder = self
+            .c
+            .directory
+            .holders_by_billing_account(std::slice::from_ref(&subscription.account_id))
+            .await?
+            .pop()
+            .filter(|h| actor.principal.scope().permits_holder(h))
+            .ok_or(Error::NotFound)?;
+        Ok((subscription, holder))
+    }
+
+    /// A case whose account holder the caller may see, with that holder.
+    async fn visible_case(&self, actor: Actor<'_>, id: &CaseId) -> Result<(Case, AccountHolder)> {
+        let case = self
+            .c
+            .crm
+            .cases(std::slice::from_ref(id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        let holder = self
+            .c
+            .directory
+            .holders_by_crm_account(std::slice::from_ref(&case.account_id))
+            .await?
+            .pop()
+            .filter(|h| actor.principal.scope().permits_holder(h))
+            .ok_or(Error::NotFound)?;
+        Ok((case, holder))
+    }
+
+    /// The partner whose eligibility governs what the holder may order.
+    async fn partner_of(&self, holder: &AccountHolder) -> Result<Organization> {
+        let id = match holder {
+            AccountHolder::Customer(c) => c.partner_id.clone(),
+            AccountHolder::Organization(o) => o.id.clone(),
+        };
+        self.c
+            .directory
+            .organizations(std::slice::from_ref(&id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)
+    }
+
+    async fn after_subscription_change(&self, holder: &AccountHolder, s: &Subscription) {
+        if let AccountHolder::Customer(c) = holder {
+            if let Err(e) = self.refresh_summary(&c.id, &s.account_id).await {
+                tracing::warn!(error = %e, customer = %c.id, "customer summary not refreshed");
+            }
+        }
+    }
+
     /// Resumes the journaled operations a stopped process left unfinished: orders run to the
     /// end (their steps are idempotent); other writes, single steps whose outcome is unknown,
     /// are marked failed so that a replay answers instead of waiting.
@@ -485,47 +815,7 @@ impl Writes {
             .await?
             .pop()
             .ok_or(Error::NotFound)?;
-        let profile = self
-            .c
-            .directory
-            .profiles(std::slice::from_ref(&user.profile_id))
-            .await?
-            .pop()
-            .ok_or(Error::NotFound)?;
-        let tenant = match &user.membership {
-            Membership::Platform => Tenant::Platform,
-            Membership::Organization(id) => {
-                let org = self
-                    .c
-                    .directory
-                    .organizations(std::slice::from_ref(id))
-                    .await?
-                    .pop()
-                    .ok_or(Error::NotFound)?;
-                Tenant::Organization {
-                    id: org.id,
-                    kind: org.kind,
-                }
-            }
-            Membership::Customer(id) => {
-                let customer = self.customer(id).await?;
-                Tenant::Customer {
-                    id: customer.id,
-                    partner_id: customer.partner_id,
-                    status: customer.status,
-                }
-            }
-        };
-        Ok(Principal {
-            user_id: user.id,
-            email: user.email,
-            status: user.status,
-            tenant,
-            profile_id: profile.id,
-            profile_code: profile.code,
-            permissions: profile.permissions,
-            impersonator: None,
-        })
+        Principal::of_user(self.c.directory.as_ref(), user).await
     }
 
     /// Runs `run` as a journaled operation. Without an idempotency key it runs under a fresh
@@ -692,20 +982,7 @@ impl Writes {
                 .pop()
                 .filter(|o| o.is_eligible_for(&partner))
                 .ok_or(Error::NotFound)?;
-            if order.quantity < offer.min_seats.max(1)
-                || offer.max_seats.is_some_and(|max| order.quantity > max)
-            {
-                return Err(Error::bad_input(
-                    "quantity",
-                    match offer.max_seats {
-                        Some(max) => format!(
-                            "the quantity must be between {} and {max} for this offer",
-                            offer.min_seats.max(1)
-                        ),
-                        None => format!("the quantity must be at least {}", offer.min_seats.max(1)),
-                    },
-                ));
-            }
+            seats_within(&offer, order.quantity)?;
             Some(offer)
         } else {
             None
@@ -1219,6 +1496,21 @@ fn idempotency_key(key: &str) -> Result<&str> {
         ));
     }
     Ok(key)
+}
+
+/// Fails unless `quantity` is within the offer's seat limits.
+fn seats_within(offer: &Offer, quantity: i64) -> Result<()> {
+    let min = offer.min_seats.max(1);
+    if quantity >= min && offer.max_seats.is_none_or(|max| quantity <= max) {
+        return Ok(());
+    }
+    Err(Error::bad_input(
+        "quantity",
+        match offer.max_seats {
+            Some(max) => format!("the quantity must be between {min} and {max} for this offer"),
+            None => format!("the quantity must be at least {min}"),
+        },
+    ))
 }
 
 /// A required single-line text of at most `max` characters, trimmed.

@@ -1,12 +1,13 @@
 //! Mutations: thin adapters from GraphQL inputs to core's [`Writes`], which decides permission,
 //! scope, validation, idempotency and audit.
 
-use crate::inputs::{decode_id, CasePriority};
-use crate::objects::{req, Case, Customer, Decimal, Invoice, Payment, Subscription, R};
+use crate::inputs::{decode_id, CasePriority, CaseStatus};
+use crate::objects::{req, Case, Customer, Decimal, Invoice, Payment, Subscription, User, R};
 use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
 use partnergraph_core::ids::*;
 use partnergraph_core::write::{
-    Actor, CaseRequest, CustomerChanges, InvoicePayment, NewCustomer, Order, OrderFor, Writes,
+    Actor, CaseChange, CaseRequest, CustomerChanges, InvoicePayment, NewCustomer, Order, OrderFor,
+    SubscriptionChange, UserInvite, Writes,
 };
 use partnergraph_core::{Error, NodeKind};
 
@@ -102,6 +103,8 @@ pub struct PayInvoiceInput {
     pub invoice_id: ID,
     /// How much to pay, in the invoice's currency; the whole balance when absent.
     pub amount: Option<Decimal>,
+    /// The currency of `amount`; refused unless it is the invoice's.
+    pub currency: Option<String>,
     /// A stored payment method of the invoice's account.
     pub payment_method_id: ID,
     /// Makes retries safe: the same key and input return the first result.
@@ -123,6 +126,113 @@ pub struct CreateCaseInput {
     pub priority: CasePriority,
     /// Makes retries safe: the same key and input return the first result.
     pub idempotency_key: Option<String>,
+}
+
+/// Input of `inviteCustomerUser`.
+#[derive(InputObject)]
+pub struct InviteCustomerUserInput {
+    /// The customer account the user joins.
+    pub customer_id: ID,
+    /// Login email; must not be in use.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Make the user a CUSTOMER_ADMIN (who may pay, order and manage users) rather than a
+    /// CUSTOMER_USER.
+    #[graphql(default)]
+    pub admin: bool,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `removeCustomerUser`.
+#[derive(InputObject)]
+pub struct RemoveCustomerUserInput {
+    /// The customer user.
+    pub user_id: ID,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `changeSubscription`; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct ChangeSubscriptionInput {
+    /// The subscription.
+    pub subscription_id: ID,
+    /// New seat count, within the offer's limits.
+    pub quantity: Option<i32>,
+    /// New offer, which the partner must be eligible for.
+    pub offer_id: Option<ID>,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `cancelSubscription`.
+#[derive(InputObject)]
+pub struct CancelSubscriptionInput {
+    /// The subscription.
+    pub subscription_id: ID,
+    /// End service today rather than at the end of the term (when it simply stops renewing).
+    #[graphql(default)]
+    pub immediately: bool,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `updateCase`; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateCaseInput {
+    /// The case.
+    pub case_id: ID,
+    /// New status.
+    pub status: Option<CaseStatus>,
+    /// New priority.
+    pub priority: Option<CasePriority>,
+    /// New description (at most 10,000 characters).
+    pub description: Option<String>,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `addCaseComment`.
+#[derive(InputObject)]
+pub struct AddCaseCommentInput {
+    /// The case.
+    pub case_id: ID,
+    /// The comment (at most 10,000 characters).
+    pub body: String,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a user mutation touched.
+#[derive(SimpleObject)]
+pub struct UserPayload {
+    /// The user as it is now.
+    pub user: Option<User>,
+}
+
+/// What `removeCustomerUser` removed.
+#[derive(SimpleObject)]
+pub struct RemoveUserPayload {
+    /// The global id the user had.
+    pub removed_user_id: ID,
+}
+
+/// What a subscription mutation touched.
+#[derive(SimpleObject)]
+pub struct SubscriptionPayload {
+    /// The subscription as billing now has it.
+    pub subscription: Option<Subscription>,
+}
+
+/// What a case mutation touched.
+#[derive(SimpleObject)]
+pub struct CasePayload {
+    /// The case as the CRM now has it.
+    pub case: Option<Case>,
 }
 
 /// What a customer mutation touched.
@@ -173,11 +283,30 @@ pub struct PayInvoicePayload {
     pub invoice: Option<Invoice>,
 }
 
-/// What `createCase` opened.
-#[derive(SimpleObject)]
-pub struct CreateCasePayload {
-    /// The new case.
-    pub case: Option<Case>,
+fn subscription_id(id: &ID) -> partnergraph_core::Result<SubscriptionId> {
+    decode_id(id, NodeKind::Subscription, "subscriptionId").map(SubscriptionId::from)
+}
+
+fn case_id(id: &ID) -> partnergraph_core::Result<CaseId> {
+    decode_id(id, NodeKind::Case, "caseId").map(CaseId::from)
+}
+
+/// The subscription as billing has it after a write (past the request's loader cache).
+async fn subscription_payload(ctx: &Context<'_>, id: SubscriptionId) -> R<SubscriptionPayload> {
+    let r = req(ctx);
+    let found = r.connectors.billing.subscriptions(&[id]).await.map_err(|e| r.fail(e))?;
+    Ok(SubscriptionPayload {
+        subscription: found.into_iter().next().map(Subscription),
+    })
+}
+
+/// The case as the CRM has it after a write (past the request's loader cache).
+async fn case_payload(ctx: &Context<'_>, id: CaseId) -> R<CasePayload> {
+    let r = req(ctx);
+    let found = r.connectors.crm.cases(&[id]).await.map_err(|e| r.fail(e))?;
+    Ok(CasePayload {
+        case: found.into_iter().next().map(Case),
+    })
 }
 
 fn customer_id(id: &ID) -> partnergraph_core::Result<CustomerId> {
@@ -327,6 +456,7 @@ impl MutationRoot {
                     "invoiceId",
                 )?),
                 amount: input.amount.map(|a| a.0),
+                currency: input.currency.clone(),
                 payment_method_id: PaymentMethodId::from(decode_id(
                     &input.payment_method_id,
                     NodeKind::PaymentMethod,
@@ -363,7 +493,7 @@ impl MutationRoot {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: CreateCaseInput,
-    ) -> R<CreateCasePayload> {
+    ) -> R<CasePayload> {
         let r = req(ctx);
         let request = CaseRequest {
             customer_id: input
@@ -380,9 +510,135 @@ impl MutationRoot {
             .create_case(actor(ctx), request, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
-        Ok(CreateCasePayload {
+        Ok(CasePayload {
             case: r.load(id).await?.map(Case),
         })
+    }
+
+    /// Invites a user onto a customer account (needs MANAGE_USERS). The user is PENDING
+    /// until it first signs in.
+    async fn invite_customer_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: InviteCustomerUserInput,
+    ) -> R<UserPayload> {
+        let r = req(ctx);
+        let invite = UserInvite {
+            customer_id: customer_id(&input.customer_id).map_err(|e| r.fail(e))?,
+            email: input.email,
+            first_name: input.first_name,
+            last_name: input.last_name,
+            admin: input.admin,
+        };
+        let id = writes(ctx)
+            .invite_customer_user(actor(ctx), invite, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        let user = r.connectors.directory.users(&[id]).await.map_err(|e| r.fail(e))?;
+        Ok(UserPayload {
+            user: user.into_iter().next().map(User),
+        })
+    }
+
+    /// Removes a user from a customer account (needs MANAGE_USERS).
+    async fn remove_customer_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: RemoveCustomerUserInput,
+    ) -> R<RemoveUserPayload> {
+        let r = req(ctx);
+        let id = decode_id(&input.user_id, NodeKind::User, "userId")
+            .map(UserId::from)
+            .map_err(|e| r.fail(e))?;
+        let id = writes(ctx)
+            .remove_customer_user(actor(ctx), id, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(RemoveUserPayload {
+            removed_user_id: id.global().encode().into(),
+        })
+    }
+
+    /// Changes a subscription's seats or offer (needs MANAGE_SUBSCRIPTIONS).
+    async fn change_subscription(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: ChangeSubscriptionInput,
+    ) -> R<SubscriptionPayload> {
+        let r = req(ctx);
+        let change = (|| {
+            Ok::<_, Error>(SubscriptionChange {
+                subscription_id: subscription_id(&input.subscription_id)?,
+                quantity: input.quantity.map(i64::from),
+                offer_id: input
+                    .offer_id
+                    .as_ref()
+                    .map(|id| decode_id(id, NodeKind::Offer, "offerId").map(OfferId::from))
+                    .transpose()?,
+            })
+        })()
+        .map_err(|e| r.fail(e))?;
+        let id = writes(ctx)
+            .change_subscription(actor(ctx), change, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        subscription_payload(ctx, id).await
+    }
+
+    /// Cancels a subscription at the end of its term, or immediately (needs
+    /// MANAGE_SUBSCRIPTIONS).
+    async fn cancel_subscription(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CancelSubscriptionInput,
+    ) -> R<SubscriptionPayload> {
+        let r = req(ctx);
+        let id = subscription_id(&input.subscription_id).map_err(|e| r.fail(e))?;
+        let id = writes(ctx)
+            .cancel_subscription(
+                actor(ctx),
+                id,
+                input.immediately,
+                input.idempotency_key.as_deref(),
+            )
+            .await
+            .map_err(|e| r.fail(e))?;
+        subscription_payload(ctx, id).await
+    }
+
+    /// Changes a case's status, priority or description (needs MANAGE_CASES).
+    async fn update_case(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UpdateCaseInput,
+    ) -> R<CasePayload> {
+        let r = req(ctx);
+        let change = CaseChange {
+            case_id: case_id(&input.case_id).map_err(|e| r.fail(e))?,
+            status: input.status.map(Into::into),
+            priority: input.priority.map(Into::into),
+            description: input.description,
+        };
+        let id = writes(ctx)
+            .update_case(actor(ctx), change, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        case_payload(ctx, id).await
+    }
+
+    /// Adds a comment to a case (needs MANAGE_CASES).
+    async fn add_case_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: AddCaseCommentInput,
+    ) -> R<CasePayload> {
+        let r = req(ctx);
+        let id = case_id(&input.case_id).map_err(|e| r.fail(e))?;
+        let id = writes(ctx)
+            .add_case_comment(actor(ctx), id, input.body, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        case_payload(ctx, id).await
     }
 }
 

@@ -1267,6 +1267,29 @@ impl Case {
             _ => None,
         })
     }
+    /// Comments on the case, oldest first.
+    async fn comments(&self) -> Vec<CaseComment> {
+        self.0
+            .comments
+            .iter()
+            .map(|c| CaseComment {
+                at: c.at,
+                author_email: c.author_email.clone(),
+                body: c.body.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A comment on a support case.
+#[derive(SimpleObject)]
+pub struct CaseComment {
+    /// When it was added.
+    at: DateTime<Utc>,
+    /// Who wrote it.
+    author_email: String,
+    /// The text.
+    body: String,
 }
 
 /// A portal user: an operator of the platform, a distributor or a partner, or a customer user.

@@ -6,7 +6,7 @@
 
 use crate::config::AuthConfig;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use partnergraph_core::model::{Membership, User, UserStatus};
+use partnergraph_core::model::{CustomerStatus, User, UserStatus};
 use partnergraph_core::traits::Directory;
 use partnergraph_core::{Principal, Tenant};
 use ring::rand::SystemRandom;
@@ -33,6 +33,9 @@ pub enum AuthError {
     /// The user is suspended.
     #[error("user is suspended")]
     Suspended,
+    /// The user belongs to a deactivated customer account.
+    #[error("the user's customer account is deactivated")]
+    CustomerInactive,
     /// The user's profile, organization or customer is missing from the directory.
     #[error("user record is inconsistent: {0}")]
     Inconsistent(&'static str),
@@ -50,6 +53,7 @@ impl AuthError {
         match self {
             AuthError::Missing => "missing bearer token: send `Authorization: Bearer <token>`",
             AuthError::Store(_) | AuthError::Key(_) => "authentication is temporarily unavailable",
+            AuthError::CustomerInactive => "the customer account is deactivated",
             _ => "the bearer token was not accepted",
         }
     }
@@ -170,53 +174,26 @@ pub async fn resolve_principal(
     principal_for(directory, user).await
 }
 
-/// Builds the principal of a known user.
+/// Builds the principal of a known user, refusing suspended users and the users of
+/// deactivated customers.
 pub async fn principal_for(directory: &dyn Directory, user: User) -> Result<Principal, AuthError> {
     if user.status == UserStatus::Suspended {
         return Err(AuthError::Suspended);
     }
-    let profile = directory
-        .profiles(std::slice::from_ref(&user.profile_id))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AuthError::Inconsistent("profile"))?;
-    let tenant = match &user.membership {
-        Membership::Platform => Tenant::Platform,
-        Membership::Organization(id) => {
-            let org = directory
-                .organizations(std::slice::from_ref(id))
-                .await?
-                .into_iter()
-                .next()
-                .ok_or(AuthError::Inconsistent("organization"))?;
-            Tenant::Organization {
-                id: org.id,
-                kind: org.kind,
+    let principal = Principal::of_user(directory, user)
+        .await
+        .map_err(|e| match e {
+            partnergraph_core::Error::NotFound => {
+                AuthError::Inconsistent("profile, organization or customer")
             }
-        }
-        Membership::Customer(id) => {
-            let customer = directory
-                .customers(std::slice::from_ref(id))
-                .await?
-                .into_iter()
-                .next()
-                .ok_or(AuthError::Inconsistent("customer"))?;
-            Tenant::Customer {
-                id: customer.id,
-                partner_id: customer.partner_id,
-                status: customer.status,
-            }
-        }
-    };
-    Ok(Principal {
-        user_id: user.id,
-        email: user.email,
-        status: user.status,
-        tenant,
-        profile_id: profile.id,
-        profile_code: profile.code,
-        permissions: profile.permissions,
-        impersonator: None,
-    })
+            other => AuthError::Store(other),
+        })?;
+    if let Tenant::Customer {
+        status: CustomerStatus::Inactive,
+        ..
+    } = principal.tenant
+    {
+        return Err(AuthError::CustomerInactive);
+    }
+    Ok(principal)
 }
