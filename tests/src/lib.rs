@@ -29,8 +29,16 @@ pub struct TestServer {
     runtime: tokio::runtime::Handle,
     /// How long `Gateway::start` took (migrations and demo seeding included).
     pub startup: Duration,
-    _data_dir: tempfile::TempDir,
-    _database: Option<PgDatabase>,
+    storage: Arc<Storage>,
+    /// Ends the gateway's runtime, like killing the process: see [`TestServer::restart`].
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// Where a gateway keeps its data: kept across restarts, removed with the last server.
+struct Storage {
+    data_dir: tempfile::TempDir,
+    database: Option<PgDatabase>,
 }
 
 /// A GraphQL response as the client saw it.
@@ -96,8 +104,48 @@ impl TestServer {
 
     /// A gateway of its own whose saga steps run through `hook` (fault injection).
     pub fn dedicated_with_hook(backend: Backend, hook: Arc<dyn StepHook>) -> TestServer {
+        let storage = std::thread::spawn(move || {
+            let database = match backend {
+                Backend::Sqlite => None,
+                Backend::Postgres => Some(
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("setup runtime")
+                        .block_on(PgDatabase::create()),
+                ),
+            };
+            Storage {
+                data_dir: tempfile::tempdir().expect("temporary data directory"),
+                database,
+            }
+        })
+        .join()
+        .expect("storage set up");
+        Self::spawn(Arc::new(storage), hook)
+    }
+
+    /// Stops this gateway the hard way (its runtime is dropped mid-request, as if the process
+    /// were killed) and starts a new one on the same store, which resumes what was left
+    /// unfinished.
+    pub fn restart(self, hook: Arc<dyn StepHook>) -> TestServer {
+        let TestServer {
+            storage,
+            stop,
+            thread,
+            ..
+        } = self;
+        // The receiver is gone only if the runtime already ended, which is what we want.
+        let _ = stop.send(());
+        thread.join().expect("the old gateway's thread ends");
+        Self::spawn(storage, hook)
+    }
+
+    /// Runs a gateway over `storage` on a thread and runtime of its own, until stopped.
+    fn spawn(storage: Arc<Storage>, hook: Arc<dyn StepHook>) -> TestServer {
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -105,30 +153,32 @@ impl TestServer {
                 .expect("test runtime");
             let handle = runtime.handle().clone();
             runtime.block_on(async move {
-                let server = Self::boot(backend, handle, hook).await;
-                tx.send(server).expect("hand over the server");
-                // Keep the runtime (and with it the server) alive for the rest of the process.
-                std::future::pending::<()>().await;
+                let booted = Self::boot(&storage, hook).await;
+                tx.send((booted, handle, storage))
+                    .expect("hand over the server");
+                // Shared servers never stop; they live as long as the test process.
+                let _ = stopped.await;
             });
+            runtime.shutdown_timeout(Duration::from_secs(5));
         });
-        rx.recv().expect("the gateway started")
+        let ((url, gateway, startup), runtime, storage) = rx.recv().expect("the gateway started");
+        TestServer {
+            url,
+            gateway,
+            runtime,
+            startup,
+            storage,
+            stop,
+            thread,
+        }
     }
 
-    async fn boot(
-        backend: Backend,
-        runtime: tokio::runtime::Handle,
-        hook: Arc<dyn StepHook>,
-    ) -> TestServer {
-        let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let database = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(PgDatabase::create().await),
-        };
+    async fn boot(storage: &Storage, hook: Arc<dyn StepHook>) -> (String, Gateway, Duration) {
         let config = Config {
-            data_dir: data_dir.path().to_path_buf(),
+            data_dir: storage.data_dir.path().to_path_buf(),
             demo: true,
             database: DatabaseConfig {
-                url: database.as_ref().map(|db| db.url.clone()),
+                url: storage.database.as_ref().map(|db| db.url.clone()),
             },
             ..Config::default()
         };
@@ -146,14 +196,7 @@ impl TestServer {
                 .clone()
                 .serve(listener, std::future::pending::<()>()),
         );
-        TestServer {
-            url,
-            gateway,
-            runtime,
-            startup,
-            _data_dir: data_dir,
-            _database: database,
-        }
+        (url, gateway, startup)
     }
 
     /// The demo data the gateway was seeded with, as the tests' oracle.

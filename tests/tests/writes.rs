@@ -53,9 +53,8 @@ async fn customers_named(s: &TestServer, name: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-#[tokio::test]
-async fn a_partner_orders_for_a_new_customer_once_per_idempotency_key() {
-    let s = TestServer::dedicated(Backend::Sqlite);
+async fn a_partner_orders_for_a_new_customer_once_per_idempotency_key(backend: Backend) {
+    let s = TestServer::dedicated(backend);
     let (offer, seats) = acme_offer(&s).await;
     let vars = new_customer_order("Hooli Labs", &offer, seats, "order-hooli-1");
     let first = s.query(PAULA, PLACE_ORDER, vars.clone()).await;
@@ -118,9 +117,8 @@ async fn a_partner_orders_for_a_new_customer_once_per_idempotency_key() {
     );
 }
 
-#[tokio::test]
-async fn twenty_concurrent_orders_with_one_key_create_one_customer() {
-    let s = Arc::new(TestServer::dedicated(Backend::Sqlite));
+async fn twenty_concurrent_orders_with_one_key_create_one_customer(backend: Backend) {
+    let s = Arc::new(TestServer::dedicated(backend));
     let (offer, seats) = acme_offer(&s).await;
     let token = s.token(PAULA).await;
     let vars = new_customer_order("Concurrent Co", &offer, seats, "order-concurrent");
@@ -145,9 +143,10 @@ async fn twenty_concurrent_orders_with_one_key_create_one_customer() {
     assert_eq!(customers_named(&s, "Concurrent Co").await, 1);
 }
 
-#[tokio::test]
-async fn writes_are_refused_without_the_permission_and_out_of_scope_ids_are_not_found() {
-    let s = TestServer::shared(Backend::Sqlite);
+async fn writes_are_refused_without_the_permission_and_out_of_scope_ids_are_not_found(
+    backend: Backend,
+) {
+    let s = TestServer::shared(backend);
     let (offer, seats) = acme_offer(&s).await;
     let create =
         "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }";
@@ -206,9 +205,8 @@ async fn writes_are_refused_without_the_permission_and_out_of_scope_ids_are_not_
     s.assert_still_serving().await;
 }
 
-#[tokio::test]
-async fn deleting_a_customer_leaves_no_row_of_it_in_any_table() {
-    let s = TestServer::dedicated(Backend::Sqlite);
+async fn deleting_a_customer_leaves_no_row_of_it_in_any_table(backend: Backend) {
+    let s = TestServer::dedicated(backend);
     let r = s
         .query(
             "dana@northwind.example",
@@ -281,8 +279,7 @@ impl StepHook for FailAt {
     }
 }
 
-#[tokio::test]
-async fn an_order_failing_at_any_step_leaves_nothing_and_replays_its_error() {
+async fn an_order_failing_at_any_step_leaves_nothing_and_replays_its_error(backend: Backend) {
     let steps = [
         "billing.account",
         "crm.account",
@@ -292,8 +289,7 @@ async fn an_order_failing_at_any_step_leaves_nothing_and_replays_its_error() {
     ];
     for step in steps {
         for phase in [StepPhase::Before, StepPhase::After] {
-            let s =
-                TestServer::dedicated_with_hook(Backend::Sqlite, Arc::new(FailAt { step, phase }));
+            let s = TestServer::dedicated_with_hook(backend, Arc::new(FailAt { step, phase }));
             let (offer, seats) = acme_offer(&s).await;
             let name = format!("Faulty {step} {phase:?}");
             let vars = new_customer_order(&name, &offer, seats, "faulty");
@@ -320,3 +316,125 @@ async fn an_order_failing_at_any_step_leaves_nothing_and_replays_its_error() {
         }
     }
 }
+
+/// Stalls one saga step forever, like a process that dies there; tells the test when reached.
+struct StallAt {
+    step: &'static str,
+    phase: StepPhase,
+    reached: tokio::sync::Notify,
+}
+
+#[async_trait]
+impl StepHook for StallAt {
+    async fn on_step(&self, step: &str, phase: StepPhase) -> partnergraph_core::Result<()> {
+        if step == self.step && phase == self.phase {
+            self.reached.notify_one();
+            std::future::pending::<()>().await;
+        }
+        Ok(())
+    }
+}
+
+async fn an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart(backend: Backend) {
+    let steps = [
+        "billing.account",
+        "crm.account",
+        "crm.contact",
+        "directory.customer",
+        "billing.subscription",
+    ];
+    for step in steps {
+        for phase in [StepPhase::Before, StepPhase::After] {
+            let hook = Arc::new(StallAt {
+                step,
+                phase,
+                reached: tokio::sync::Notify::new(),
+            });
+            let s = TestServer::dedicated_with_hook(backend, hook.clone());
+            let (offer, seats) = acme_offer(&s).await;
+            let name = format!("Crashed {step} {phase:?}");
+            let vars = new_customer_order(&name, &offer, seats, "crash-key");
+            let token = s.token(PAULA).await;
+            let body = json!({ "query": PLACE_ORDER, "variables": vars.clone() });
+            let url = s.url.clone();
+            let cut_off = tokio::spawn(async move {
+                reqwest::Client::new()
+                    .post(format!("{url}/graphql"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+            });
+            tokio::time::timeout(std::time::Duration::from_secs(10), hook.reached.notified())
+                .await
+                .expect("the order reaches the step");
+
+            let s = tokio::task::block_in_place(|| {
+                s.restart(Arc::new(partnergraph_core::write::NoHook))
+            });
+            assert!(
+                cut_off.await.expect("client task").is_err(),
+                "the first call never got an answer"
+            );
+            assert_eq!(
+                customers_named(&s, &name).await,
+                1,
+                "{step} {phase:?}: the order exists once"
+            );
+            let replay = s.query(PAULA, PLACE_ORDER, vars).await;
+            let payload = &replay.data()["placeOrder"];
+            assert_eq!(payload["customer"]["name"], name.as_str());
+            assert_eq!(payload["subscription"]["quantity"], seats);
+            let id = payload["customer"]["id"].as_str().unwrap_or_default();
+            let read = s
+                .query(
+                    PAULA,
+                    "query($id: ID!) { customer(id: $id) { contact { email } subscriptions { totalCount } } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_eq!(
+                read.data()["customer"]["subscriptions"]["totalCount"],
+                1,
+                "{step} {phase:?}"
+            );
+            assert_eq!(
+                read.data()["customer"]["contact"]["email"],
+                "it@example.com"
+            );
+        }
+    }
+}
+
+/// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL with the
+/// `postgres` feature. Multi-threaded: a crash test blocks while the old gateway stops.
+macro_rules! on_each_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )+
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+on_each_backend!(
+    a_partner_orders_for_a_new_customer_once_per_idempotency_key,
+    twenty_concurrent_orders_with_one_key_create_one_customer,
+    writes_are_refused_without_the_permission_and_out_of_scope_ids_are_not_found,
+    deleting_a_customer_leaves_no_row_of_it_in_any_table,
+    an_order_failing_at_any_step_leaves_nothing_and_replays_its_error,
+    an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart,
+);

@@ -199,8 +199,7 @@ pub trait Billing: Send + Sync {
     async fn create_subscription(&self, key: &str, new: &NewSubscription) -> Result<Subscription>;
     /// Gives an existing subscription the quantity, offer, status, term and renewal of
     /// `desired` (an amendment, for `key` once); returns it as billing now has it.
-    async fn update_subscription(&self, key: &str, desired: &Subscription)
-        -> Result<Subscription>;
+    async fn update_subscription(&self, key: &str, desired: &Subscription) -> Result<Subscription>;
     /// Removes a subscription that never took effect (undoing a failed order); idempotent.
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()>;
     /// Applies a payment for `key` unless one exists for it, lowering the invoice's balance in

@@ -491,10 +491,16 @@ impl Writes {
             let id = UserId::from(derived_id("user", &j.op.key));
             if let Some(existing) = self.c.directory.user_by_email(&email).await? {
                 if existing.id != id {
-                    return Err(Error::Conflict(format!("{email} already has a portal user")));
+                    return Err(Error::Conflict(format!(
+                        "{email} already has a portal user"
+                    )));
                 }
             }
-            let code = if input.admin { "CUSTOMER_ADMIN" } else { "CUSTOMER_USER" };
+            let code = if input.admin {
+                "CUSTOMER_ADMIN"
+            } else {
+                "CUSTOMER_USER"
+            };
             let profile = self
                 .c
                 .directory
@@ -515,7 +521,8 @@ impl Writes {
             };
             self.c.directory.save_user(&user).await?;
             let holder = AccountHolder::Customer(customer);
-            self.audit_target(actor, "user.invite", user.id.global(), &holder).await;
+            self.audit_target(actor, "user.invite", user.id.global(), &holder)
+                .await;
             Ok(user.id)
         })
         .await
@@ -546,7 +553,8 @@ impl Writes {
             }
             self.c.directory.delete_user(&user.id).await?;
             let holder = AccountHolder::Customer(customer);
-            self.audit_target(actor, "user.remove", user.id.global(), &holder).await;
+            self.audit_target(actor, "user.remove", user.id.global(), &holder)
+                .await;
             Ok(user.id)
         })
         .await
@@ -561,8 +569,9 @@ impl Writes {
     ) -> Result<SubscriptionId> {
         self.journaled(actor, "changeSubscription", key, &input, async |j| {
             actor.principal.require(Permission::ManageSubscriptions)?;
-            let (mut subscription, holder) =
-                self.visible_subscription(actor, &input.subscription_id).await?;
+            let (mut subscription, holder) = self
+                .visible_subscription(actor, &input.subscription_id)
+                .await?;
             if matches!(
                 subscription.status,
                 SubscriptionStatus::Cancelled | SubscriptionStatus::Expired
@@ -589,7 +598,11 @@ impl Writes {
             subscription.sku = offer.sku.clone();
             subscription.offer_id = Some(offer.id);
             let key = format!("{}/subscription", j.op.key);
-            let updated = self.c.billing.update_subscription(&key, &subscription).await?;
+            let updated = self
+                .c
+                .billing
+                .update_subscription(&key, &subscription)
+                .await?;
             self.after_subscription_change(&holder, &updated).await;
             self.audit_target(actor, "subscription.change", updated.id.global(), &holder)
                 .await;
@@ -615,7 +628,9 @@ impl Writes {
                 subscription.status,
                 SubscriptionStatus::Cancelled | SubscriptionStatus::Expired
             ) {
-                return Err(Error::Conflict("the subscription has already ended".to_owned()));
+                return Err(Error::Conflict(
+                    "the subscription has already ended".to_owned(),
+                ));
             }
             subscription.auto_renew = false;
             if immediately {
@@ -623,7 +638,11 @@ impl Writes {
                 subscription.term_end_date = Some(Utc::now().date_naive());
             }
             let key = format!("{}/subscription", j.op.key);
-            let updated = self.c.billing.update_subscription(&key, &subscription).await?;
+            let updated = self
+                .c
+                .billing
+                .update_subscription(&key, &subscription)
+                .await?;
             self.after_subscription_change(&holder, &updated).await;
             self.audit_target(actor, "subscription.cancel", updated.id.global(), &holder)
                 .await;

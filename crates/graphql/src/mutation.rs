@@ -294,7 +294,12 @@ fn case_id(id: &ID) -> partnergraph_core::Result<CaseId> {
 /// The subscription as billing has it after a write (past the request's loader cache).
 async fn subscription_payload(ctx: &Context<'_>, id: SubscriptionId) -> R<SubscriptionPayload> {
     let r = req(ctx);
-    let found = r.connectors.billing.subscriptions(&[id]).await.map_err(|e| r.fail(e))?;
+    let found = r
+        .connectors
+        .billing
+        .subscriptions(&[id])
+        .await
+        .map_err(|e| r.fail(e))?;
     Ok(SubscriptionPayload {
         subscription: found.into_iter().next().map(Subscription),
     })
@@ -534,7 +539,12 @@ impl MutationRoot {
             .invite_customer_user(actor(ctx), invite, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
-        let user = r.connectors.directory.users(&[id]).await.map_err(|e| r.fail(e))?;
+        let user = r
+            .connectors
+            .directory
+            .users(&[id])
+            .await
+            .map_err(|e| r.fail(e))?;
         Ok(UserPayload {
             user: user.into_iter().next().map(User),
         })
