@@ -406,6 +406,272 @@ async fn an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart(
     }
 }
 
+const INITECH: &str = "Q3VzdG9tZXI6Y3VzLTAwMQ";
+const ACME: &str = "T3JnYW5pemF0aW9uOm9yZy1hY21l";
+const INITECH_SUBSCRIPTION: &str = "U3Vic2NyaXB0aW9uOnN1Yi0wMDAx";
+const INITECH_OPEN_INVOICE: &str = "SW52b2ljZTppbnYtMDAwMDM";
+const INITECH_CARD: &str = "UGF5bWVudE1ldGhvZDpwbS1iYS1jdXMtMDAxLTE";
+const INITECH_CASE: &str = "Q2FzZTpjYXNlLTAwMDE";
+const STANDARD_OFFER: &str = "T2ZmZXI6b2ZmZXItMDE";
+
+/// Runs `mutation` with `input` as `who` and checks the outcome: `None` for success, or the
+/// expected `extensions.code`.
+async fn expect(
+    s: &TestServer,
+    who: &str,
+    mutation: &str,
+    input: Value,
+    outcome: Option<&str>,
+) -> Value {
+    let field = mutation.split(['(', ' ']).nth(1).unwrap_or_default();
+    let query = format!(
+        "mutation($input: {}!) {{ {field}(input: $input) {{ __typename }} }}",
+        mutation.split(' ').next().unwrap_or_default()
+    );
+    let r = s.query(who, &query, json!({ "input": input })).await;
+    match outcome {
+        None => assert!(r.body.get("errors").is_none(), "{who} {field}: {}", r.body),
+        Some(code) => assert_eq!(r.error_code(), code, "{who} {field}: {}", r.body),
+    }
+    r.body
+}
+
+async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let (victor, olga, carl, dana) = (
+        "victor@acme.example",
+        "olga@globex.example",
+        "carl@initech.example",
+        "dana@northwind.example",
+    );
+    let create = "CreateCustomerInput createCustomer";
+    let new = |name: &str| json!({ "customer": { "name": name, "email": "x@y.example" } });
+    let mut by_dana = new("Dana Co");
+    by_dana["customer"]["partnerId"] = json!(ACME);
+    expect(&s, PAULA, create, new("Paula Co"), None).await;
+    expect(&s, dana, create, by_dana.clone(), None).await;
+    expect(&s, olga, create, by_dana, Some("NOT_FOUND")).await;
+    expect(&s, dana, create, new("No Partner"), Some("BAD_USER_INPUT")).await;
+    expect(&s, victor, create, new("Victor Co"), Some("FORBIDDEN")).await;
+    expect(&s, carl, create, new("Carl Co"), Some("FORBIDDEN")).await;
+
+    let update = "UpdateCustomerInput updateCustomer";
+    let rename = json!({ "customerId": INITECH, "name": "Initech" });
+    expect(&s, PAULA, update, rename.clone(), None).await;
+    expect(&s, olga, update, rename.clone(), Some("NOT_FOUND")).await;
+    expect(&s, victor, update, rename.clone(), Some("FORBIDDEN")).await;
+    expect(&s, carl, update, rename, Some("FORBIDDEN")).await;
+    let bad = json!({ "customerId": INITECH, "email": "nope" });
+    expect(&s, PAULA, update, bad, Some("BAD_USER_INPUT")).await;
+
+    let (deactivate, reactivate) = (
+        "CustomerActionInput deactivateCustomer",
+        "CustomerActionInput reactivateCustomer",
+    );
+    let initech = json!({ "customerId": INITECH });
+    expect(&s, victor, deactivate, initech.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, deactivate, initech.clone(), Some("NOT_FOUND")).await;
+    let carl_token = s.token(carl).await;
+    let viewer = json!({ "query": "{ viewer { user { email } } }" });
+    assert_eq!(s.post_json(Some(&carl_token), &viewer).await.status, 200);
+    expect(&s, PAULA, deactivate, initech.clone(), None).await;
+    let refused = s.post_json(Some(&carl_token), &viewer).await;
+    assert_eq!(
+        refused.status, 401,
+        "a deactivated customer's users are refused"
+    );
+    expect(&s, dana, reactivate, initech.clone(), None).await;
+    assert_eq!(
+        s.post_json(Some(&carl_token), &viewer).await.status,
+        200,
+        "and welcome back"
+    );
+
+    let order = "PlaceOrderInput placeOrder";
+    let seats = json!({ "customerId": INITECH, "offerId": STANDARD_OFFER, "quantity": 2 });
+    expect(&s, PAULA, order, seats.clone(), None).await;
+    expect(&s, carl, order, seats.clone(), None).await;
+    expect(&s, victor, order, seats.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, order, seats, Some("NOT_FOUND")).await;
+
+    let change = "ChangeSubscriptionInput changeSubscription";
+    let two = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "quantity": 2 });
+    expect(&s, PAULA, change, two.clone(), None).await;
+    expect(&s, victor, change, two.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, change, two, Some("NOT_FOUND")).await;
+    let zero = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "quantity": 0 });
+    expect(&s, PAULA, change, zero, Some("BAD_USER_INPUT")).await;
+
+    let pay = "PayInvoiceInput payInvoice";
+    let part = json!({ "invoiceId": INITECH_OPEN_INVOICE, "amount": "6.00", "paymentMethodId": INITECH_CARD });
+    expect(&s, PAULA, pay, part.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, pay, part.clone(), Some("NOT_FOUND")).await;
+    let paid = expect(&s, carl, pay, part, None).await;
+    assert!(paid["errors"].is_null());
+    let over = json!({ "invoiceId": INITECH_OPEN_INVOICE, "amount": "1000000", "paymentMethodId": INITECH_CARD });
+    expect(&s, carl, pay, over, Some("BAD_USER_INPUT")).await;
+    let dollars = json!({ "invoiceId": INITECH_OPEN_INVOICE, "amount": "1", "currency": "USD", "paymentMethodId": INITECH_CARD });
+    expect(&s, carl, pay, dollars, Some("BAD_USER_INPUT")).await;
+    let rest = json!({ "invoiceId": INITECH_OPEN_INVOICE, "paymentMethodId": INITECH_CARD });
+    expect(&s, carl, pay, rest.clone(), None).await;
+    expect(&s, carl, pay, rest, Some("CONFLICT")).await;
+    let invoice = s
+        .query(
+            carl,
+            "query($id: ID!) { node(id: $id) { ... on Invoice { status balance { amount } } } }",
+            json!({ "id": INITECH_OPEN_INVOICE }),
+        )
+        .await;
+    assert_eq!(invoice.data()["node"]["status"], "PAID");
+
+    let open = "CreateCaseInput createCase";
+    let case = json!({ "subject": "Help", "customerId": INITECH });
+    expect(&s, carl, open, json!({ "subject": "Help" }), None).await;
+    expect(&s, PAULA, open, case.clone(), None).await;
+    expect(&s, victor, open, case.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, open, case, Some("NOT_FOUND")).await;
+    expect(
+        &s,
+        carl,
+        open,
+        json!({ "subject": "" }),
+        Some("BAD_USER_INPUT"),
+    )
+    .await;
+
+    let update_case = "UpdateCaseInput updateCase";
+    let escalate = json!({ "caseId": INITECH_CASE, "status": "ESCALATED", "priority": "HIGH" });
+    expect(&s, PAULA, update_case, escalate.clone(), None).await;
+    expect(&s, victor, update_case, escalate.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, update_case, escalate, Some("NOT_FOUND")).await;
+    let comment = "AddCaseCommentInput addCaseComment";
+    let note = json!({ "caseId": INITECH_CASE, "body": "Any news?", "idempotencyKey": "note-1" });
+    expect(&s, carl, comment, note.clone(), None).await;
+    expect(&s, carl, comment, note, None).await;
+    expect(
+        &s,
+        victor,
+        comment,
+        json!({ "caseId": INITECH_CASE, "body": "x" }),
+        Some("FORBIDDEN"),
+    )
+    .await;
+    let case = s
+        .query(carl, "query($id: ID!) { node(id: $id) { ... on Case { status comments { body authorEmail } } } }", json!({ "id": INITECH_CASE }))
+        .await;
+    assert_eq!(case.data()["node"]["status"], "ESCALATED");
+    assert_eq!(
+        case.data()["node"]["comments"],
+        json!([{ "body": "Any news?", "authorEmail": carl }]),
+        "one comment per key"
+    );
+
+    let invite = "InviteCustomerUserInput inviteCustomerUser";
+    let peter = json!({ "customerId": INITECH, "email": "peter@initech.example", "firstName": "Peter", "lastName": "Gibbons" });
+    expect(&s, PAULA, invite, peter.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, invite, peter.clone(), Some("NOT_FOUND")).await;
+    let invited = s
+        .query(carl, "mutation($input: InviteCustomerUserInput!) { inviteCustomerUser(input: $input) { user { id status } } }", json!({ "input": peter.clone() }))
+        .await;
+    assert_eq!(
+        invited.data()["inviteCustomerUser"]["user"]["status"],
+        "PENDING"
+    );
+    expect(&s, carl, invite, peter, Some("CONFLICT")).await;
+    let remove = "RemoveCustomerUserInput removeCustomerUser";
+    let peter_id = invited.data()["inviteCustomerUser"]["user"]["id"].clone();
+    expect(
+        &s,
+        victor,
+        remove,
+        json!({ "userId": peter_id }),
+        Some("FORBIDDEN"),
+    )
+    .await;
+    expect(
+        &s,
+        olga,
+        remove,
+        json!({ "userId": peter_id }),
+        Some("NOT_FOUND"),
+    )
+    .await;
+    expect(&s, carl, remove, json!({ "userId": peter_id }), None).await;
+    let carl_id = s
+        .query(carl, "{ viewer { user { id } } }", json!({}))
+        .await
+        .data()["viewer"]["user"]["id"]
+        .clone();
+    expect(
+        &s,
+        carl,
+        remove,
+        json!({ "userId": carl_id }),
+        Some("CONFLICT"),
+    )
+    .await;
+
+    let cancel = "CancelSubscriptionInput cancelSubscription";
+    let now = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "immediately": true });
+    expect(&s, victor, cancel, now.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, cancel, now.clone(), Some("NOT_FOUND")).await;
+    expect(&s, carl, cancel, now.clone(), None).await;
+    expect(&s, carl, cancel, now, Some("CONFLICT")).await;
+
+    // Every write above left an audit event, successes and refusals alike.
+    let audit = s
+        .query(
+            dana,
+            "{ auditLog(first: 100) { nodes { action outcome } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<String> = audit.data()["auditLog"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["action"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    for action in [
+        "customer.create",
+        "customer.update",
+        "customer.deactivate",
+        "customer.reactivate",
+        "order.place",
+        "subscription.change",
+        "subscription.cancel",
+        "invoice.pay",
+        "case.create",
+        "case.update",
+        "case.comment",
+        "user.invite",
+        "user.remove",
+    ] {
+        assert!(
+            actions.contains(&format!("{action} SUCCESS")),
+            "{action} missing from {actions:?}"
+        );
+    }
+    for refused in [
+        "customer.create DENIED",
+        "invoice.pay DENIED",
+        "subscription.cancel DENIED",
+        "user.invite FAILED",
+    ] {
+        assert!(
+            actions.contains(&refused.to_owned()),
+            "{refused} missing from {actions:?}"
+        );
+    }
+    s.assert_still_serving().await;
+}
+
 /// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL with the
 /// `postgres` feature. Multi-threaded: a crash test blocks while the old gateway stops.
 macro_rules! on_each_backend {
@@ -431,6 +697,7 @@ macro_rules! on_each_backend {
 }
 
 on_each_backend!(
+    each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others,
     a_partner_orders_for_a_new_customer_once_per_idempotency_key,
     twenty_concurrent_orders_with_one_key_create_one_customer,
     writes_are_refused_without_the_permission_and_out_of_scope_ids_are_not_found,

@@ -909,6 +909,7 @@ impl Writes {
                 ) {
                     tracing::warn!(error = %e, key = %journal.op.key, action, "write failed");
                 }
+                self.audit_failure(actor, audit_action(action), &e).await;
                 let replay = stored(&e);
                 journal.finish(Err(e)).await?;
                 Err(replayed(Some(replay)))
@@ -925,22 +926,7 @@ impl Writes {
         journal: &mut Journal,
     ) -> Result<OrderResult> {
         let key = journal.op.key.clone();
-        let plan = match self.plan_order(actor, order, with_subscription).await {
-            Ok(plan) => plan,
-            Err(e) => {
-                self.audit_failure(
-                    actor,
-                    if with_subscription {
-                        "order.place"
-                    } else {
-                        "customer.create"
-                    },
-                    &e,
-                )
-                .await;
-                return Err(e);
-            }
-        };
+        let plan = self.plan_order(actor, order, with_subscription).await?;
         match self.order_steps(&plan, &key, journal).await {
             Ok(result) => {
                 let customer = self.customer(&result.customer_id).await?;
@@ -1457,6 +1443,27 @@ pub fn summarize(customer: &mut Customer, subscriptions: &[Subscription]) {
     skus.dedup();
     customer.skus = skus;
     customer.expires_on = active.iter().filter_map(|s| s.term_end_date).min();
+}
+
+/// The audit log's name for a mutation (`customer.update` for `updateCustomer`).
+fn audit_action(mutation: &str) -> &str {
+    match mutation {
+        "createCustomer" => "customer.create",
+        "updateCustomer" => "customer.update",
+        "deactivateCustomer" => "customer.deactivate",
+        "reactivateCustomer" => "customer.reactivate",
+        "deleteCustomer" => "customer.delete",
+        "placeOrder" => "order.place",
+        "payInvoice" => "invoice.pay",
+        "createCase" => "case.create",
+        "updateCase" => "case.update",
+        "addCaseComment" => "case.comment",
+        "inviteCustomerUser" => "user.invite",
+        "removeCustomerUser" => "user.remove",
+        "changeSubscription" => "subscription.change",
+        "cancelSubscription" => "subscription.cancel",
+        other => other,
+    }
 }
 
 fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
