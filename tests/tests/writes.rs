@@ -463,6 +463,21 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     expect(&s, carl, update, rename, Some("FORBIDDEN")).await;
     let bad = json!({ "customerId": INITECH, "email": "nope" });
     expect(&s, PAULA, update, bad, Some("BAD_USER_INPUT")).await;
+    let phone = json!({ "customerId": INITECH, "contact": { "lastName": "Lumbergh", "phone": "+1 555 0100" } });
+    expect(&s, PAULA, update, phone, None).await;
+    let contact = s
+        .query(
+            PAULA,
+            "query($id: ID!) { customer(id: $id) { contact { lastName phone } } }",
+            json!({ "id": INITECH }),
+        )
+        .await;
+    assert_eq!(
+        contact.data()["customer"]["contact"],
+        json!({ "lastName": "Lumbergh", "phone": "+1 555 0100" })
+    );
+    let letters = json!({ "customerId": INITECH, "contact": { "phone": "call me" } });
+    expect(&s, PAULA, update, letters, Some("BAD_USER_INPUT")).await;
 
     let (deactivate, reactivate) = (
         "CustomerActionInput deactivateCustomer",

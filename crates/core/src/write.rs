@@ -99,6 +99,19 @@ pub struct CustomerChanges {
     pub name: Option<String>,
     /// New main contact email.
     pub email: Option<String>,
+    /// New details of the main contact person, in the CRM.
+    pub contact: Option<ContactChange>,
+}
+
+/// Changes to a customer's main contact person; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactChange {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Phone number.
+    pub phone: Option<String>,
 }
 
 /// Who an order is for.
@@ -268,12 +281,60 @@ impl Writes {
                 if let Some(email) = &input.email {
                     customer.email = email_address("email", email)?;
                 }
+                if let Some(change) = &input.contact {
+                    self.update_contact(&customer, change).await?;
+                }
                 self.c.directory.save_customer(&customer).await?;
                 self.audit(actor, "customer.update", &customer).await;
                 Ok(customer.id)
             })
             .await?;
         self.customer(&id).await
+    }
+
+    /// Updates the customer's main contact in the CRM (the one with the customer's email, else
+    /// the first), creating it when the account has none.
+    async fn update_contact(&self, customer: &Customer, change: &ContactChange) -> Result<()> {
+        let crm = customer.external.crm.clone().ok_or_else(|| {
+            Error::Conflict("the customer has no CRM account to keep a contact in".to_owned())
+        })?;
+        let contacts = self
+            .c
+            .crm
+            .contacts_for_accounts(std::slice::from_ref(&crm))
+            .await?;
+        let mut contact = contacts
+            .iter()
+            .find(|c| c.email.eq_ignore_ascii_case(&customer.email))
+            .or(contacts.first())
+            .cloned()
+            .unwrap_or_else(|| Contact {
+                account_id: crm,
+                first_name: String::new(),
+                last_name: customer.name.clone(),
+                email: customer.email.clone(),
+                phone: None,
+            });
+        if let Some(first) = &change.first_name {
+            contact.first_name = text("contact.firstName", first, MAX_TEXT)?;
+        }
+        if let Some(last) = &change.last_name {
+            contact.last_name = text("contact.lastName", last, MAX_TEXT)?;
+        }
+        if let Some(phone) = &change.phone {
+            let phone = text("contact.phone", phone, 40)?;
+            if !phone
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            {
+                return Err(Error::bad_input(
+                    "contact.phone",
+                    "a phone number has digits, spaces and + - ( ) . only",
+                ));
+            }
+            contact.phone = Some(phone);
+        }
+        self.c.crm.save_contact(&contact).await
     }
 
     /// Deactivates (`active = false`) or reactivates a customer. An inactive customer's users

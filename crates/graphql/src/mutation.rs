@@ -6,8 +6,8 @@ use crate::objects::{req, Case, Customer, Decimal, Invoice, Payment, Subscriptio
 use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
 use partnergraph_core::ids::*;
 use partnergraph_core::write::{
-    Actor, CaseChange, CaseRequest, CustomerChanges, InvoicePayment, NewCustomer, Order, OrderFor,
-    SubscriptionChange, UserInvite, Writes,
+    Actor, CaseChange, CaseRequest, ContactChange, CustomerChanges, InvoicePayment, NewCustomer,
+    Order, OrderFor, SubscriptionChange, UserInvite, Writes,
 };
 use partnergraph_core::{Error, NodeKind};
 
@@ -67,8 +67,21 @@ pub struct UpdateCustomerInput {
     pub name: Option<String>,
     /// New main contact email.
     pub email: Option<String>,
+    /// New details of the main contact person.
+    pub contact: Option<ContactInput>,
     /// Makes retries safe: the same key and input return the first result.
     pub idempotency_key: Option<String>,
+}
+
+/// Changes to a customer's main contact person; absent fields stay as they are.
+#[derive(InputObject)]
+pub struct ContactInput {
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Phone number (digits, spaces and + - ( ) . only).
+    pub phone: Option<String>,
 }
 
 /// Input of the mutations that act on one customer as a whole.
@@ -349,6 +362,11 @@ impl MutationRoot {
             customer_id: customer_id(&input.customer_id).map_err(|e| r.fail(e))?,
             name: input.name,
             email: input.email,
+            contact: input.contact.map(|c| ContactChange {
+                first_name: c.first_name,
+                last_name: c.last_name,
+                phone: c.phone,
+            }),
         };
         let customer = writes(ctx)
             .update_customer(actor(ctx), changes, input.idempotency_key.as_deref())
