@@ -509,6 +509,30 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     expect(&s, victor, order, seats.clone(), Some("FORBIDDEN")).await;
     expect(&s, olga, order, seats, Some("NOT_FOUND")).await;
 
+    // Eligibility is enforced on the server: an offer whose channel or eligible partners
+    // exclude Acme cannot be ordered for an Acme customer, by anyone.
+    let demo = s.demo();
+    let acme = demo
+        .organizations
+        .iter()
+        .find(|o| o.id.as_str() == "org-acme")
+        .expect("Acme");
+    let ineligible = demo
+        .offers
+        .iter()
+        .find(|o| !o.is_eligible_for(acme))
+        .expect("the demo has offers Acme may not sell");
+    let foreign = json!({ "customerId": INITECH, "offerId": ineligible.id.global().encode(), "quantity": ineligible.min_seats.max(1) });
+    expect(&s, PAULA, order, foreign.clone(), Some("NOT_FOUND")).await;
+    expect(
+        &s,
+        "admin@platform.example",
+        order,
+        foreign,
+        Some("NOT_FOUND"),
+    )
+    .await;
+
     let change = "ChangeSubscriptionInput changeSubscription";
     let two = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "quantity": 2 });
     expect(&s, PAULA, change, two.clone(), None).await;

@@ -342,7 +342,7 @@ impl MutationRoot {
     ) -> R<CustomerPayload> {
         let r = req(ctx);
         let new = input.customer.into_core().map_err(|e| r.fail(e))?;
-        let customer = writes(ctx)
+        let customer = writes(ctx)?
             .create_customer(actor(ctx), new, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -368,7 +368,7 @@ impl MutationRoot {
                 phone: c.phone,
             }),
         };
-        let customer = writes(ctx)
+        let customer = writes(ctx)?
             .update_customer(actor(ctx), changes, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -405,7 +405,7 @@ impl MutationRoot {
     ) -> R<DeleteCustomerPayload> {
         let r = req(ctx);
         let id = customer_id(&input.customer_id).map_err(|e| r.fail(e))?;
-        let deletion = writes(ctx)
+        let deletion = writes(ctx)?
             .delete_customer(actor(ctx), id, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -445,7 +445,7 @@ impl MutationRoot {
                 })
             })
             .map_err(|e| r.fail(e))?;
-        let result = writes(ctx)
+        let result = writes(ctx)?
             .place_order(actor(ctx), order, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -488,7 +488,7 @@ impl MutationRoot {
             })
         })()
         .map_err(|e| r.fail(e))?;
-        let result = writes(ctx)
+        let result = writes(ctx)?
             .pay_invoice(actor(ctx), payment, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -529,7 +529,7 @@ impl MutationRoot {
             description: input.description,
             priority: input.priority.into(),
         };
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .create_case(actor(ctx), request, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -553,7 +553,7 @@ impl MutationRoot {
             last_name: input.last_name,
             admin: input.admin,
         };
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .invite_customer_user(actor(ctx), invite, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -578,7 +578,7 @@ impl MutationRoot {
         let id = decode_id(&input.user_id, NodeKind::User, "userId")
             .map(UserId::from)
             .map_err(|e| r.fail(e))?;
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .remove_customer_user(actor(ctx), id, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -606,7 +606,7 @@ impl MutationRoot {
             })
         })()
         .map_err(|e| r.fail(e))?;
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .change_subscription(actor(ctx), change, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -622,7 +622,7 @@ impl MutationRoot {
     ) -> R<SubscriptionPayload> {
         let r = req(ctx);
         let id = subscription_id(&input.subscription_id).map_err(|e| r.fail(e))?;
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .cancel_subscription(
                 actor(ctx),
                 id,
@@ -647,7 +647,7 @@ impl MutationRoot {
             priority: input.priority.map(Into::into),
             description: input.description,
         };
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .update_case(actor(ctx), change, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -662,7 +662,7 @@ impl MutationRoot {
     ) -> R<CasePayload> {
         let r = req(ctx);
         let id = case_id(&input.case_id).map_err(|e| r.fail(e))?;
-        let id = writes(ctx)
+        let id = writes(ctx)?
             .add_case_comment(actor(ctx), id, input.body, input.idempotency_key.as_deref())
             .await
             .map_err(|e| r.fail(e))?;
@@ -691,7 +691,7 @@ async fn set_active(
 ) -> R<CustomerPayload> {
     let r = req(ctx);
     let id = customer_id(&input.customer_id).map_err(|e| r.fail(e))?;
-    let customer = writes(ctx)
+    let customer = writes(ctx)?
         .set_customer_active(actor(ctx), id, active, input.idempotency_key.as_deref())
         .await
         .map_err(|e| r.fail(e))?;
@@ -700,8 +700,10 @@ async fn set_active(
     })
 }
 
-fn writes<'a>(ctx: &Context<'a>) -> &'a Writes {
-    ctx.data_unchecked::<Writes>()
+/// The write side, which `build_schema` always attaches.
+fn writes<'a>(ctx: &Context<'a>) -> R<&'a Writes> {
+    ctx.data::<Writes>()
+        .map_err(|_| req(ctx).fail(Error::internal("the schema was built without writes")))
 }
 
 fn actor<'a>(ctx: &Context<'a>) -> Actor<'a> {
