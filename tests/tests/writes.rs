@@ -262,6 +262,15 @@ async fn deleting_a_customer_leaves_no_row_of_it_in_any_table(backend: Backend) 
     assert_eq!(again.error_code(), "NOT_FOUND");
 }
 
+/// The steps of an order for a new customer, in the order they run.
+const ORDER_STEPS: [&str; 5] = [
+    "billing.account",
+    "crm.account",
+    "crm.contact",
+    "directory.customer",
+    "billing.subscription",
+];
+
 /// Fails one saga step, before or after its capability ran.
 struct FailAt {
     step: &'static str,
@@ -280,14 +289,7 @@ impl StepHook for FailAt {
 }
 
 async fn an_order_failing_at_any_step_leaves_nothing_and_replays_its_error(backend: Backend) {
-    let steps = [
-        "billing.account",
-        "crm.account",
-        "crm.contact",
-        "directory.customer",
-        "billing.subscription",
-    ];
-    for step in steps {
+    for step in ORDER_STEPS {
         for phase in [StepPhase::Before, StepPhase::After] {
             let s = TestServer::dedicated_with_hook(backend, Arc::new(FailAt { step, phase }));
             let (offer, seats) = acme_offer(&s).await;
@@ -336,14 +338,7 @@ impl StepHook for StallAt {
 }
 
 async fn an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart(backend: Backend) {
-    let steps = [
-        "billing.account",
-        "crm.account",
-        "crm.contact",
-        "directory.customer",
-        "billing.subscription",
-    ];
-    for step in steps {
+    for step in ORDER_STEPS {
         for phase in [StepPhase::Before, StepPhase::After] {
             let hook = Arc::new(StallAt {
                 step,
