@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_operations;
+mod m20261123_000003_revoked_tokens;
 
 /// Runs partnergraph's migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_operations::Migration),
+            Box::new(m20261123_000003_revoked_tokens::Migration),
         ]
     }
 }

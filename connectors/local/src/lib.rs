@@ -149,7 +149,10 @@ impl LocalStore {
     pub async fn tables_mentioning(&self, id: &str) -> Result<Vec<&'static str>> {
         let mut found = Vec::new();
         for table in Table::ALL {
-            if matches!(table, Table::AuditEvents | Table::Operations) {
+            if matches!(
+                table,
+                Table::AuditEvents | Table::Operations | Table::RevokedTokens
+            ) {
                 continue;
             }
             let pattern = format!("%{}%", id.replace(['%', '_'], ""));
@@ -627,6 +630,19 @@ impl Directory for LocalStore {
 
     async fn record_audit(&self, event: &AuditEvent) -> CoreResult<()> {
         Ok(self.insert(&self.db, std::slice::from_ref(event)).await?)
+    }
+
+    async fn save_profile(&self, profile: &Profile) -> CoreResult<()> {
+        Ok(self.upsert(&self.db, std::slice::from_ref(profile)).await?)
+    }
+
+    async fn revoke_token(&self, token: &RevokedToken) -> CoreResult<()> {
+        Ok(self.upsert(&self.db, std::slice::from_ref(token)).await?)
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> CoreResult<bool> {
+        let found: Vec<RevokedToken> = self.by_keys("id", &[jti]).await?;
+        Ok(!found.is_empty())
     }
 
     async fn begin_operation(&self, op: &Operation) -> CoreResult<Option<Operation>> {

@@ -31,11 +31,12 @@ pub enum Table {
     Cases,
     AuditEvents,
     Operations,
+    RevokedTokens,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 15] = [
+    pub const ALL: [Table; 16] = [
         Table::Organizations,
         Table::Customers,
         Table::Users,
@@ -51,6 +52,7 @@ impl Table {
         Table::Cases,
         Table::AuditEvents,
         Table::Operations,
+        Table::RevokedTokens,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +72,7 @@ impl Table {
             Table::Cases => "cases",
             Table::AuditEvents => "audit_events",
             Table::Operations => "operations",
+            Table::RevokedTokens => "revoked_tokens",
         }
     }
 
@@ -107,6 +110,7 @@ impl Table {
             | Table::Cases => &["id", "doc", "account_id"],
             Table::AuditEvents => &["id", "doc", "org_id", "customer_id"],
             Table::Operations => &["id", "doc", "status"],
+            Table::RevokedTokens => &["id", "doc"],
         }
     }
 }
@@ -254,3 +258,4 @@ pub fn operation_status(status: OperationStatus) -> &'static str {
         OperationStatus::Failed => "failed",
     }
 }
+record!(RevokedToken, RevokedTokens, |r| r.jti.clone(), []);

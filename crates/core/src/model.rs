@@ -685,3 +685,12 @@ pub struct Operation {
     /// When it started.
     pub created_at: DateTime<Utc>,
 }
+
+/// A token withdrawn before its expiry (logout, or an admin cutting a session short).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokedToken {
+    /// The token's `jti`.
+    pub jti: String,
+    /// When the token would have expired anyway; the record is useless after that.
+    pub expires_at: DateTime<Utc>,
+}

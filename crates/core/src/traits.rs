@@ -124,6 +124,12 @@ pub trait Directory: Send + Sync {
     async fn delete_user(&self, id: &UserId) -> Result<()>;
     /// Appends an audit event.
     async fn record_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Creates or replaces a profile.
+    async fn save_profile(&self, profile: &Profile) -> Result<()>;
+    /// Withdraws a token until it would have expired.
+    async fn revoke_token(&self, token: &RevokedToken) -> Result<()>;
+    /// Whether the token with this `jti` was withdrawn.
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool>;
 
     /// Journals `op` unless an operation with its key exists, atomically: of many concurrent
     /// callers with one key exactly one gets `None` (and runs the operation); the others get

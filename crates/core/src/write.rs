@@ -10,6 +10,10 @@
 //! without creating twice. A failing step undoes the completed ones in reverse; a process that
 //! stops mid-way resumes the operation on its next start ([`Writes::resume_unfinished`]).
 
+mod access;
+
+pub use access::ProfileInput;
+
 use crate::error::{Error, Result};
 use crate::ids::*;
 use crate::model::*;
@@ -63,6 +67,18 @@ impl StepHook for NoHook {
     async fn on_step(&self, _: &str, _: StepPhase) -> Result<()> {
         Ok(())
     }
+}
+
+/// Mints the gateway's own session tokens; the server implements it with its token issuer,
+/// so that core decides who may log in as whom without knowing token formats.
+pub trait Sessions: Send + Sync {
+    /// A short-lived token acting as `user` on behalf of `actor` for `reason`, and its expiry.
+    fn impersonation_token(
+        &self,
+        user: &User,
+        actor: &Principal,
+        reason: &str,
+    ) -> Result<(String, chrono::DateTime<Utc>)>;
 }
 
 /// Who is writing, for authorization and audit.
@@ -1522,6 +1538,11 @@ fn audit_action(mutation: &str) -> &str {
         "inviteCustomerUser" => "user.invite",
         "removeCustomerUser" => "user.remove",
         "changeSubscription" => "subscription.change",
+        "activateUser" => "user.activate",
+        "changeUserProfile" => "user.profile",
+        "suspendUser" => "user.suspend",
+        "removeUser" => "user.remove",
+        "saveProfile" => "profile.save",
         "cancelSubscription" => "subscription.cancel",
         other => other,
     }

@@ -24,7 +24,7 @@ use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
 use futures::task::ArcWake;
 use partnergraph_core::traits::Connectors;
-use partnergraph_core::write::Writes;
+use partnergraph_core::write::{Sessions, Writes};
 use partnergraph_core::{Principal, Scope};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,6 +41,17 @@ pub struct RequestContext {
     pub principal: Principal,
     /// The request id, echoed in errors and logs.
     pub request_id: String,
+    /// The bearer token's id and expiry, for `logout`.
+    pub token: TokenRef,
+}
+
+/// The bearer token a request came with.
+#[derive(Debug, Clone)]
+pub struct TokenRef {
+    /// Its `jti`.
+    pub id: String,
+    /// When it expires.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// How long a DataLoader waits, once the request has gone idle, before it takes its keys.
@@ -53,16 +64,24 @@ pub(crate) struct Req {
     pub principal: Principal,
     pub scope: Scope,
     pub request_id: String,
+    pub token: TokenRef,
     pub connectors: Connectors,
     pub loader: DataLoader<loaders::Batch, async_graphql::dataloader::HashMapCache>,
 }
 
-/// Builds the schema with its query limits; mutations go through `writes`.
-pub fn build_schema(connectors: Connectors, writes: Writes, limits: Limits) -> PartnerSchema {
+/// Builds the schema with its query limits; mutations go through `writes`, login-as tokens
+/// are minted by `sessions`.
+pub fn build_schema(
+    connectors: Connectors,
+    writes: Writes,
+    sessions: Arc<dyn Sessions>,
+    limits: Limits,
+) -> PartnerSchema {
     limits
         .apply(Schema::build(QueryRoot, MutationRoot, EmptySubscription))
         .data(connectors)
         .data(writes)
+        .data(sessions)
         .finish()
 }
 
@@ -185,6 +204,7 @@ fn prepare_request(
         scope: ctx.principal.scope(),
         principal: ctx.principal,
         request_id: ctx.request_id,
+        token: ctx.token,
         connectors: connectors.clone(),
         loader,
     })

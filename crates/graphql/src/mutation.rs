@@ -2,14 +2,19 @@
 //! scope, validation, idempotency and audit.
 
 use crate::inputs::{decode_id, CasePriority, CaseStatus};
-use crate::objects::{req, Case, Customer, Decimal, Invoice, Payment, Subscription, User, R};
+use crate::objects::{
+    req, Case, Customer, Decimal, Invoice, Payment, Profile, Subscription, User, R,
+};
 use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
 use partnergraph_core::ids::*;
+use partnergraph_core::permission::Permission;
 use partnergraph_core::write::{
     Actor, CaseChange, CaseRequest, ContactChange, CustomerChanges, InvoicePayment, NewCustomer,
-    Order, OrderFor, SubscriptionChange, UserInvite, Writes,
+    Order, OrderFor, ProfileInput, Sessions, SubscriptionChange, UserInvite, Writes,
 };
 use partnergraph_core::{Error, NodeKind};
+use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Every write of the portal model. Each takes one `input` and returns a payload with the
 /// objects it touched. Every input takes an `idempotencyKey`: repeating a call with the same
@@ -220,6 +225,87 @@ pub struct AddCaseCommentInput {
     pub idempotency_key: Option<String>,
 }
 
+/// Input of the mutations that give an operator or customer user a profile.
+#[derive(InputObject)]
+pub struct UserProfileInput {
+    /// The user.
+    pub user_id: ID,
+    /// The profile; it must fit the user and grant nothing the caller does not hold.
+    pub profile_id: ID,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of the mutations that act on one user as a whole.
+#[derive(InputObject)]
+pub struct UserActionInput {
+    /// The user.
+    pub user_id: ID,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `createProfile`.
+#[derive(InputObject)]
+pub struct CreateProfileInput {
+    /// Stable code: letters, digits and underscores (stored upper-case).
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Permission codes (see `viewer.permissions`); only ones the caller holds.
+    pub permissions: Vec<String>,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `updateProfile`.
+#[derive(InputObject)]
+pub struct UpdateProfileInput {
+    /// The custom profile (built-in profiles are fixed).
+    pub profile_id: ID,
+    /// Display name.
+    pub name: String,
+    /// The complete new set of permission codes; only ones the caller holds.
+    pub permissions: Vec<String>,
+    /// Makes retries safe: the same key and input return the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// Input of `impersonate`.
+#[derive(InputObject)]
+pub struct ImpersonateInput {
+    /// The user to log in as.
+    pub user_id: ID,
+    /// Why; recorded in the audit log with every request of the session.
+    pub reason: String,
+}
+
+/// A login-as session.
+#[derive(SimpleObject)]
+pub struct ImpersonatePayload {
+    /// A bearer token acting as the user on the caller's behalf; it cannot start another
+    /// login-as and grants only what both the caller and the user may do.
+    pub token: String,
+    /// When the token stops working.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The user logged in as.
+    pub user: User,
+}
+
+/// What `logout` did.
+#[derive(SimpleObject)]
+pub struct LogoutPayload {
+    /// Whether the token is now withdrawn.
+    pub revoked: bool,
+}
+
+/// What a profile mutation touched.
+#[derive(SimpleObject)]
+pub struct ProfilePayload {
+    /// The profile as it is now.
+    pub profile: Option<Profile>,
+}
+
 /// What a user mutation touched.
 #[derive(SimpleObject)]
 pub struct UserPayload {
@@ -294,6 +380,62 @@ pub struct PayInvoicePayload {
     pub payment: Option<Payment>,
     /// The invoice, with its new balance and status.
     pub invoice: Option<Invoice>,
+}
+
+fn user_id(id: &ID) -> partnergraph_core::Result<UserId> {
+    decode_id(id, NodeKind::User, "userId").map(UserId::from)
+}
+
+fn user_and_profile(input: &UserProfileInput) -> partnergraph_core::Result<(UserId, ProfileId)> {
+    let profile = decode_id(&input.profile_id, NodeKind::Profile, "profileId")?;
+    Ok((user_id(&input.user_id)?, ProfileId::from(profile)))
+}
+
+/// Permission codes as a set; an unknown code names itself.
+fn permission_set(codes: &[String]) -> partnergraph_core::Result<BTreeSet<Permission>> {
+    codes
+        .iter()
+        .map(|code| {
+            Permission::from_code(code).ok_or_else(|| {
+                Error::bad_input("permissions", format!("`{code}` is not a permission"))
+            })
+        })
+        .collect()
+}
+
+async fn save_profile(
+    ctx: &Context<'_>,
+    input: ProfileInput,
+    key: Option<&str>,
+) -> R<ProfilePayload> {
+    let r = req(ctx);
+    let id = writes(ctx)?
+        .save_profile(actor(ctx), input, key)
+        .await
+        .map_err(|e| r.fail(e))?;
+    let found = r
+        .connectors
+        .directory
+        .profiles(&[id])
+        .await
+        .map_err(|e| r.fail(e))?;
+    Ok(ProfilePayload {
+        profile: found.into_iter().next().map(Profile),
+    })
+}
+
+/// The user as the directory has it after a write (past the request's loader cache).
+async fn user_payload(ctx: &Context<'_>, id: UserId) -> R<UserPayload> {
+    let r = req(ctx);
+    let found = r
+        .connectors
+        .directory
+        .users(&[id])
+        .await
+        .map_err(|e| r.fail(e))?;
+    Ok(UserPayload {
+        user: found.into_iter().next().map(User),
+    })
 }
 
 fn subscription_id(id: &ID) -> partnergraph_core::Result<SubscriptionId> {
@@ -667,6 +809,151 @@ impl MutationRoot {
             .await
             .map_err(|e| r.fail(e))?;
         case_payload(ctx, id).await
+    }
+
+    /// Activates a PENDING user with a profile (needs MANAGE_USERS).
+    async fn activate_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UserProfileInput,
+    ) -> R<UserPayload> {
+        let r = req(ctx);
+        let (user, profile) = user_and_profile(&input).map_err(|e| r.fail(e))?;
+        let key = input.idempotency_key.as_deref();
+        let id = writes(ctx)?
+            .activate_user(actor(ctx), user, profile, key)
+            .await
+            .map_err(|e| r.fail(e))?;
+        user_payload(ctx, id).await
+    }
+
+    /// Gives a user another profile, effective on its next request (needs MANAGE_USERS; not
+    /// for oneself).
+    async fn change_user_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UserProfileInput,
+    ) -> R<UserPayload> {
+        let r = req(ctx);
+        let (user, profile) = user_and_profile(&input).map_err(|e| r.fail(e))?;
+        let key = input.idempotency_key.as_deref();
+        let id = writes(ctx)?
+            .change_user_profile(actor(ctx), user, profile, key)
+            .await
+            .map_err(|e| r.fail(e))?;
+        user_payload(ctx, id).await
+    }
+
+    /// Suspends a user; its tokens stop working on the next request (needs MANAGE_USERS).
+    async fn suspend_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
+    ) -> R<UserPayload> {
+        let r = req(ctx);
+        let id = user_id(&input.user_id).map_err(|e| r.fail(e))?;
+        let id = writes(ctx)?
+            .suspend_user(actor(ctx), id, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        user_payload(ctx, id).await
+    }
+
+    /// Removes an operator (needs MANAGE_USERS).
+    async fn remove_user(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
+    ) -> R<RemoveUserPayload> {
+        let r = req(ctx);
+        let id = user_id(&input.user_id).map_err(|e| r.fail(e))?;
+        let id = writes(ctx)?
+            .remove_user(actor(ctx), id, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(RemoveUserPayload {
+            removed_user_id: id.global().encode().into(),
+        })
+    }
+
+    /// Creates a profile (needs MANAGE_PROFILES; only permissions the caller holds).
+    async fn create_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: CreateProfileInput,
+    ) -> R<ProfilePayload> {
+        let r = req(ctx);
+        let profile = permission_set(&input.permissions)
+            .map(|permissions| ProfileInput {
+                profile_id: None,
+                code: Some(input.code),
+                name: input.name,
+                permissions,
+            })
+            .map_err(|e| r.fail(e))?;
+        save_profile(ctx, profile, input.idempotency_key.as_deref()).await
+    }
+
+    /// Edits a custom profile; holders get the change on their next request (needs
+    /// MANAGE_PROFILES; only permissions the caller holds).
+    async fn update_profile(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UpdateProfileInput,
+    ) -> R<ProfilePayload> {
+        let r = req(ctx);
+        let profile = permission_set(&input.permissions)
+            .and_then(|permissions| {
+                Ok(ProfileInput {
+                    profile_id: Some(ProfileId::from(decode_id(
+                        &input.profile_id,
+                        NodeKind::Profile,
+                        "profileId",
+                    )?)),
+                    code: None,
+                    name: input.name,
+                    permissions,
+                })
+            })
+            .map_err(|e| r.fail(e))?;
+        save_profile(ctx, profile, input.idempotency_key.as_deref()).await
+    }
+
+    /// Logs in as another user (needs IMPERSONATE and a reason): platform admins as any
+    /// organization or customer user, organization users as the users of their customers.
+    /// Every request of the session is audited with both identities.
+    async fn impersonate(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: ImpersonateInput,
+    ) -> R<ImpersonatePayload> {
+        let r = req(ctx);
+        let id = user_id(&input.user_id).map_err(|e| r.fail(e))?;
+        let user = writes(ctx)?
+            .impersonate(actor(ctx), id, &input.reason)
+            .await
+            .map_err(|e| r.fail(e))?;
+        let sessions = ctx
+            .data::<Arc<dyn Sessions>>()
+            .map_err(|_| r.fail(Error::internal("the schema was built without sessions")))?;
+        let (token, expires_at) = sessions
+            .impersonation_token(&user, &r.principal, input.reason.trim())
+            .map_err(|e| r.fail(e))?;
+        Ok(ImpersonatePayload {
+            token,
+            expires_at,
+            user: User(user),
+        })
+    }
+
+    /// Withdraws the token this request came with; it stops working at once.
+    async fn logout(&self, ctx: &Context<'_>) -> R<LogoutPayload> {
+        let r = req(ctx);
+        writes(ctx)?
+            .logout(actor(ctx), &r.token.id, r.token.expires_at)
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(LogoutPayload { revoked: true })
     }
 }
 

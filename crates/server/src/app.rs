@@ -12,8 +12,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
 use partnergraph_core::traits::Connectors;
+use partnergraph_core::write::Actor;
 use partnergraph_core::Principal;
-use partnergraph_graphql::{execute, PartnerSchema, RequestContext};
+use partnergraph_graphql::{execute, PartnerSchema, RequestContext, TokenRef};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +34,7 @@ pub(crate) struct AppState {
     pub(crate) schema: PartnerSchema,
     pub(crate) connectors: Connectors,
     pub(crate) writes: partnergraph_core::write::Writes,
-    pub(crate) issuer: TokenIssuer,
+    pub(crate) issuer: Arc<TokenIssuer>,
     pub(crate) graphiql: String,
 }
 
@@ -138,12 +139,25 @@ async fn authenticate(
     let result = match token {
         None | Some("") => Err(AuthError::Missing),
         Some(token) => match state.issuer.verify(token) {
-            Ok(claims) => resolve_principal(state.connectors.directory.as_ref(), &claims).await,
+            Ok(claims) => resolve_principal(state.connectors.directory.as_ref(), &claims)
+                .await
+                .map(|principal| (principal, claims)),
             Err(e) => Err(e),
         },
     };
     match result {
-        Ok(principal) => {
+        Ok((principal, claims)) => {
+            if principal.impersonator.is_some() {
+                let actor = Actor {
+                    principal: &principal,
+                    request_id: &request_id,
+                };
+                state.writes.audit_impersonated_request(actor).await;
+            }
+            req.extensions_mut().insert(TokenRef {
+                id: claims.jti,
+                expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
+            });
             req.extensions_mut().insert(principal);
             next.run(req).await
         }
@@ -166,6 +180,7 @@ async fn authenticate(
 async fn graphql(
     State(state): State<Arc<AppState>>,
     Extension(principal): Extension<Principal>,
+    Extension(token): Extension<TokenRef>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     method: Method,
     headers: HeaderMap,
@@ -186,6 +201,7 @@ async fn graphql(
     let ctx = RequestContext {
         principal,
         request_id: request_id.clone(),
+        token,
     };
     let response = execute(&state.schema, request, &state.connectors, ctx).await;
     graphql_response(response, &headers, &request_id)

@@ -7,7 +7,10 @@
 use crate::config::AuthConfig;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use partnergraph_core::model::{CustomerStatus, User, UserStatus};
+use partnergraph_core::permission::Permission;
+use partnergraph_core::principal::Impersonator;
 use partnergraph_core::traits::Directory;
+use partnergraph_core::write::Sessions;
 use partnergraph_core::{Principal, Tenant};
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
@@ -33,6 +36,12 @@ pub enum AuthError {
     /// The user is suspended.
     #[error("user is suspended")]
     Suspended,
+    /// The token was withdrawn (logout).
+    #[error("the token was revoked")]
+    Revoked,
+    /// The actor of a login-as token may no longer log in as others.
+    #[error("the actor of this login-as token lost the IMPERSONATE permission")]
+    ImpersonationWithdrawn,
     /// The user belongs to a deactivated customer account.
     #[error("the user's customer account is deactivated")]
     CustomerInactive,
@@ -78,7 +87,25 @@ pub struct Claims {
     pub exp: i64,
     /// Token id, for revocation.
     pub jti: String,
+    /// In a login-as token, the real actor (RFC 8693's `act` claim).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<ActClaim>,
 }
+
+/// The real actor behind a login-as token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ActClaim {
+    /// The actor's user id.
+    pub sub: String,
+    /// The actor's email at issue time.
+    pub email: String,
+    /// Why they logged in as the subject.
+    pub reason: String,
+}
+
+/// How long a login-as token lives: long enough to look around, short enough to need a new
+/// reason for the next visit.
+const IMPERSONATION_TTL_SECS: i64 = 15 * 60;
 
 /// Signs and verifies the gateway's own tokens with an Ed25519 key kept in the data directory.
 pub struct TokenIssuer {
@@ -119,6 +146,10 @@ impl TokenIssuer {
 
     /// A signed token for `user`.
     pub fn issue(&self, user: &User) -> Result<String, AuthError> {
+        self.sign(user, self.config.token_ttl_secs as i64, None)
+    }
+
+    fn sign(&self, user: &User, ttl_secs: i64, act: Option<ActClaim>) -> Result<String, AuthError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             iss: self.config.issuer.clone(),
@@ -127,8 +158,9 @@ impl TokenIssuer {
             email: user.email.clone(),
             iat: now,
             nbf: now,
-            exp: now + self.config.token_ttl_secs as i64,
+            exp: now + ttl_secs,
             jti: uuid::Uuid::new_v4().to_string(),
+            act,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::EdDSA),
@@ -160,18 +192,63 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::write(path, bytes)
 }
 
-/// Resolves verified claims to a [`Principal`] from the directory's current records.
+impl Sessions for TokenIssuer {
+    fn impersonation_token(
+        &self,
+        user: &User,
+        actor: &Principal,
+        reason: &str,
+    ) -> partnergraph_core::Result<(String, chrono::DateTime<chrono::Utc>)> {
+        let act = ActClaim {
+            sub: actor.user_id.0.clone(),
+            email: actor.email.clone(),
+            reason: reason.to_owned(),
+        };
+        let token = self
+            .sign(user, IMPERSONATION_TTL_SECS, Some(act))
+            .map_err(partnergraph_core::Error::internal)?;
+        let expires = chrono::Utc::now() + chrono::Duration::seconds(IMPERSONATION_TTL_SECS);
+        Ok((token, expires))
+    }
+}
+
+/// Resolves verified claims to a [`Principal`] from the directory's current records. A
+/// withdrawn token is refused; a login-as token yields the impersonated user with the actor
+/// attached and only the permissions both hold, so a login-as never grants more than either.
 pub async fn resolve_principal(
     directory: &dyn Directory,
     claims: &Claims,
 ) -> Result<Principal, AuthError> {
-    let user = directory
-        .users(&[claims.sub.as_str().into()])
+    if directory.is_token_revoked(&claims.jti).await? {
+        return Err(AuthError::Revoked);
+    }
+    let mut principal = principal_for(directory, known_user(directory, &claims.sub).await?).await?;
+    if let Some(act) = &claims.act {
+        let actor = principal_for(directory, known_user(directory, &act.sub).await?).await?;
+        if !actor.has(Permission::Impersonate) {
+            return Err(AuthError::ImpersonationWithdrawn);
+        }
+        principal.permissions = principal
+            .permissions
+            .intersection(&actor.permissions)
+            .copied()
+            .collect();
+        principal.impersonator = Some(Impersonator {
+            user_id: actor.user_id,
+            email: actor.email,
+            reason: act.reason.clone(),
+        });
+    }
+    Ok(principal)
+}
+
+async fn known_user(directory: &dyn Directory, id: &str) -> Result<User, AuthError> {
+    directory
+        .users(&[id.into()])
         .await?
         .into_iter()
         .next()
-        .ok_or(AuthError::UnknownUser)?;
-    principal_for(directory, user).await
+        .ok_or(AuthError::UnknownUser)
 }
 
 /// Builds the principal of a known user, refusing suspended users and the users of

@@ -92,7 +92,7 @@ impl Gateway {
     async fn open_with_hook(config: Config, hook: Arc<dyn StepHook>) -> Result<Self, ServerError> {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = LocalStore::connect(&config.database_url()).await?;
-        let issuer = TokenIssuer::load_or_create(&config.data_dir, &config.auth)?;
+        let issuer = Arc::new(TokenIssuer::load_or_create(&config.data_dir, &config.auth)?);
         let connectors = Connectors {
             directory: Arc::new(store.clone()),
             billing: Arc::new(store.clone()),
@@ -103,6 +103,7 @@ impl Gateway {
         let schema = partnergraph_graphql::build_schema(
             connectors.clone(),
             writes.clone(),
+            issuer.clone(),
             config.graphql_limits(),
         );
         let state = Arc::new(app::AppState {

@@ -1,0 +1,432 @@
+//! Writes about who may do what: operators and their profiles, custom profiles, login-as, and
+//! logout. The rules against escalation live here and nowhere else: nobody gives a profile with
+//! more permissions than they hold, changes their own profile, or chains a login-as.
+
+use super::{text, Actor, Writes, MAX_TEXT};
+use crate::error::{Error, Result};
+use crate::ids::*;
+use crate::model::*;
+use crate::permission::{BuiltInProfile, Permission};
+use crate::principal::{Principal, Tenant};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A profile to create (no id) or edit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileInput {
+    /// The custom profile to edit; a new one when absent.
+    pub profile_id: Option<ProfileId>,
+    /// Stable code, upper case (e.g. `BILLING_CLERK`); only for new profiles.
+    pub code: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// What holders of the profile may do.
+    pub permissions: BTreeSet<Permission>,
+}
+
+impl Writes {
+    /// Activates a `PENDING` user with a profile.
+    pub async fn activate_user(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        profile_id: ProfileId,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        let input = (&user_id, &profile_id);
+        self.journaled(actor, "activateUser", key, &input, async |_| {
+            let (mut user, holder) = self.managed_user(actor, &user_id).await?;
+            if user.status != UserStatus::Pending {
+                return Err(Error::Conflict(
+                    "only a pending user can be activated".to_owned(),
+                ));
+            }
+            user.profile_id = self.grantable_profile(actor, &user, &profile_id).await?.id;
+            user.status = UserStatus::Active;
+            self.c.directory.save_user(&user).await?;
+            self.audit_user(actor, "user.activate", &user, holder).await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Gives a user another profile; takes effect on the user's next request.
+    pub async fn change_user_profile(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        profile_id: ProfileId,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        let input = (&user_id, &profile_id);
+        self.journaled(actor, "changeUserProfile", key, &input, async |_| {
+            let (mut user, holder) = self.managed_user(actor, &user_id).await?;
+            user.profile_id = self.grantable_profile(actor, &user, &profile_id).await?.id;
+            self.c.directory.save_user(&user).await?;
+            self.audit_user(actor, "user.profile", &user, holder).await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Suspends a user: its tokens stop working on the next request.
+    pub async fn suspend_user(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        self.journaled(actor, "suspendUser", key, &user_id, async |_| {
+            let (mut user, holder) = self.managed_user(actor, &user_id).await?;
+            user.status = UserStatus::Suspended;
+            self.c.directory.save_user(&user).await?;
+            self.audit_user(actor, "user.suspend", &user, holder).await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Removes an operator (customer users have `removeCustomerUser`).
+    pub async fn remove_user(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        self.journaled(actor, "removeUser", key, &user_id, async |_| {
+            let (user, holder) = self.managed_user(actor, &user_id).await?;
+            self.c.directory.delete_user(&user.id).await?;
+            self.audit_user(actor, "user.remove", &user, holder).await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Creates or edits a custom profile. Built-in profiles are fixed (the gateway restores
+    /// them at start); copy one under a new code instead.
+    pub async fn save_profile(
+        &self,
+        actor: Actor<'_>,
+        input: ProfileInput,
+        key: Option<&str>,
+    ) -> Result<ProfileId> {
+        self.journaled(actor, "saveProfile", key, &input, async |j| {
+            actor.principal.require(Permission::ManageProfiles)?;
+            within_own_permissions(actor.principal, &input.permissions)?;
+            let name = text("name", &input.name, MAX_TEXT)?;
+            let profile = match &input.profile_id {
+                Some(id) => {
+                    let mut profile = self.profile(id).await?;
+                    if profile.built_in {
+                        return Err(Error::Conflict(
+                            "built-in profiles are fixed; create a profile of your own".to_owned(),
+                        ));
+                    }
+                    within_own_permissions(actor.principal, &profile.permissions)?;
+                    profile.name = name;
+                    profile.permissions = input.permissions.clone();
+                    profile
+                }
+                None => {
+                    let code = input
+                        .code
+                        .as_deref()
+                        .ok_or_else(|| Error::bad_input("code", "a new profile needs a code"))?;
+                    let code = profile_code(code)?;
+                    let taken = self.c.directory.all_profiles().await?;
+                    if taken.iter().any(|p| p.code == code) {
+                        return Err(Error::Conflict(format!("the code {code} is taken")));
+                    }
+                    Profile {
+                        id: ProfileId::from(super::derived_id("profile", &j.op.key)),
+                        code,
+                        name,
+                        permissions: input.permissions.clone(),
+                        built_in: false,
+                    }
+                }
+            };
+            self.c.directory.save_profile(&profile).await?;
+            let target = profile.id.global().encode();
+            let org = self.actor_org(actor);
+            self.record(
+                actor,
+                "profile.save",
+                target,
+                AuditOutcome::Success,
+                org,
+                None,
+            )
+            .await;
+            Ok(profile.id)
+        })
+        .await
+    }
+
+    /// Checks a login-as and returns the user to act as. Platform admins may act as any
+    /// organization or customer user; organization users with the permission as the users of
+    /// their customers. Never while already acting as someone, never as oneself, never as a
+    /// user who is not active. The caller mints the (short-lived) token.
+    pub async fn impersonate(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        reason: &str,
+    ) -> Result<User> {
+        let checked = async {
+            let p = actor.principal;
+            if p.impersonator.is_some() {
+                return Err(Error::Forbidden(
+                    "a login-as session cannot start another".to_owned(),
+                ));
+            }
+            p.require(Permission::Impersonate)?;
+            let reason = text("reason", reason, MAX_TEXT)?;
+            let (user, holder) = self.user_in_scope(actor, &user_id).await?;
+            let allowed = match (&p.tenant, &user.membership) {
+                (Tenant::Platform, Membership::Platform) => false,
+                (Tenant::Platform, _) => true,
+                (Tenant::Organization { .. }, Membership::Customer(_)) => true,
+                _ => false,
+            };
+            if !allowed || user.id == p.user_id {
+                return Err(Error::Forbidden(
+                    "you may not log in as this user".to_owned(),
+                ));
+            }
+            if user.status != UserStatus::Active {
+                return Err(Error::Conflict("the user is not active".to_owned()));
+            }
+            Ok((user, holder, reason))
+        }
+        .await;
+        match checked {
+            Ok((user, holder, reason)) => {
+                let action = format!("user.impersonate: {reason}");
+                self.audit_user(actor, &action, &user, holder).await;
+                Ok(user)
+            }
+            Err(e) => {
+                self.audit_failure(actor, "user.impersonate", &e).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Withdraws the caller's token.
+    pub async fn logout(
+        &self,
+        actor: Actor<'_>,
+        token_id: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.c
+            .directory
+            .revoke_token(&RevokedToken {
+                jti: token_id.to_owned(),
+                expires_at,
+            })
+            .await?;
+        let org = self.actor_org(actor);
+        let target = actor.principal.user_id.global().encode();
+        self.record(
+            actor,
+            "user.logout",
+            target,
+            AuditOutcome::Success,
+            org,
+            None,
+        )
+        .await;
+        Ok(())
+    }
+
+    /// Audits one request made in a login-as session, with both identities.
+    pub async fn audit_impersonated_request(&self, actor: Actor<'_>) {
+        let org = self.actor_org(actor);
+        let customer = match &actor.principal.tenant {
+            Tenant::Customer { id, .. } => Some(id.clone()),
+            _ => None,
+        };
+        let target = actor.principal.user_id.global().encode();
+        self.record(
+            actor,
+            "request",
+            target,
+            AuditOutcome::Success,
+            org,
+            customer,
+        )
+        .await;
+    }
+
+    /// A user the caller may manage: in scope, needs MANAGE_USERS, never the caller itself.
+    async fn managed_user(
+        &self,
+        actor: Actor<'_>,
+        user_id: &UserId,
+    ) -> Result<(User, Option<AccountHolder>)> {
+        actor.principal.require(Permission::ManageUsers)?;
+        let (user, holder) = self.user_in_scope(actor, user_id).await?;
+        if user.id == actor.principal.user_id {
+            return Err(Error::Forbidden(
+                "you cannot change your own access".to_owned(),
+            ));
+        }
+        Ok((user, holder))
+    }
+
+    /// A user the caller's scope covers, with the organization or customer it belongs to.
+    async fn user_in_scope(
+        &self,
+        actor: Actor<'_>,
+        user_id: &UserId,
+    ) -> Result<(User, Option<AccountHolder>)> {
+        let user = self
+            .c
+            .directory
+            .users(std::slice::from_ref(user_id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        let holder = match &user.membership {
+            Membership::Platform => None,
+            Membership::Organization(id) => self
+                .c
+                .directory
+                .organizations(std::slice::from_ref(id))
+                .await?
+                .pop()
+                .map(AccountHolder::Organization),
+            Membership::Customer(id) => Some(AccountHolder::Customer(self.customer(id).await?)),
+        };
+        if actor.principal.scope().permits_user(&user, holder.as_ref()) {
+            Ok((user, holder))
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// The profile `user` may be given by the caller: one that fits where the user sits, and
+    /// grants nothing the caller does not hold.
+    async fn grantable_profile(
+        &self,
+        actor: Actor<'_>,
+        user: &User,
+        profile_id: &ProfileId,
+    ) -> Result<Profile> {
+        let profile = self
+            .profile(profile_id)
+            .await
+            .map_err(|_| Error::bad_input("profileId", "no such profile"))?;
+        within_own_permissions(actor.principal, &profile.permissions)?;
+        let kind = match &user.membership {
+            Membership::Platform => None,
+            Membership::Organization(id) => self
+                .c
+                .directory
+                .organizations(std::slice::from_ref(id))
+                .await?
+                .pop()
+                .map(|o| o.kind),
+            Membership::Customer(_) => None,
+        };
+        let fits = match BuiltInProfile::ALL
+            .iter()
+            .find(|b| b.code() == profile.code)
+        {
+            Some(BuiltInProfile::PlatformAdmin) => user.membership == Membership::Platform,
+            Some(BuiltInProfile::DistributorAdmin) => kind == Some(OrgKind::Distributor),
+            Some(BuiltInProfile::CustomerAdmin | BuiltInProfile::CustomerUser) => {
+                matches!(user.membership, Membership::Customer(_))
+            }
+            Some(_) => matches!(user.membership, Membership::Organization(_)),
+            None => !matches!(user.membership, Membership::Platform),
+        };
+        if fits {
+            Ok(profile)
+        } else {
+            Err(Error::bad_input(
+                "profileId",
+                format!("the {} profile does not fit this user", profile.code),
+            ))
+        }
+    }
+
+    async fn profile(&self, id: &ProfileId) -> Result<Profile> {
+        self.c
+            .directory
+            .profiles(std::slice::from_ref(id))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)
+    }
+
+    async fn audit_user(
+        &self,
+        actor: Actor<'_>,
+        action: &str,
+        user: &User,
+        holder: Option<AccountHolder>,
+    ) {
+        let target = user.id.global();
+        match holder {
+            Some(holder) => self.audit_target(actor, action, target, &holder).await,
+            None => {
+                let org = self.actor_org(actor);
+                self.record(
+                    actor,
+                    action,
+                    target.encode(),
+                    AuditOutcome::Success,
+                    org,
+                    None,
+                )
+                .await
+            }
+        }
+    }
+
+    /// The organization whose audit log shows the caller's own actions.
+    fn actor_org(&self, actor: Actor<'_>) -> Option<OrgId> {
+        match &actor.principal.tenant {
+            Tenant::Organization { id, .. } => Some(id.clone()),
+            Tenant::Customer { partner_id, .. } => Some(partner_id.clone()),
+            Tenant::Platform => None,
+        }
+    }
+}
+
+/// Fails unless the caller holds every permission in `permissions`.
+fn within_own_permissions(p: &Principal, permissions: &BTreeSet<Permission>) -> Result<()> {
+    let missing: Vec<&str> = permissions
+        .iter()
+        .filter(|perm| !p.has(**perm))
+        .map(|perm| perm.code())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "you cannot grant permissions you do not hold: {}",
+            missing.join(", ")
+        )))
+    }
+}
+
+/// An upper-case profile code of letters, digits and underscores.
+fn profile_code(code: &str) -> Result<String> {
+    let code = code.trim().to_ascii_uppercase();
+    let valid = !code.is_empty()
+        && code.len() <= 40
+        && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if valid {
+        Ok(code)
+    } else {
+        Err(Error::bad_input(
+            "code",
+            "a profile code is 1 to 40 letters, digits and underscores",
+        ))
+    }
+}

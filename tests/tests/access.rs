@@ -1,0 +1,601 @@
+//! Attacks on identity and access, each refused (and audited where that is due): escalation
+//! through profiles, chained or out-of-scope login-as, withdrawn and suspended tokens, and a
+//! customer user reaching another customer through every mutation.
+
+use partnergraph_tests::{Backend, TestServer};
+use serde_json::{json, Value};
+
+const ADMIN: &str = "admin@platform.example";
+const ANNA: &str = "anna@acme.example";
+const PAULA: &str = "paula@acme.example";
+const DANA: &str = "dana@northwind.example";
+const OLGA: &str = "olga@globex.example";
+const CARL: &str = "carl@initech.example";
+
+/// The global id of the user with this email (as the platform admin sees it).
+async fn user_id(s: &TestServer, email: &str) -> String {
+    let r = s
+        .query(
+            ADMIN,
+            "query($e: String!) { users(filter: { emailContains: $e }) { nodes { id email } } }",
+            json!({ "e": email }),
+        )
+        .await;
+    let found = r.data()["users"]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let user = found.iter().find(|u| u["email"] == email);
+    match user {
+        Some(u) => u["id"].as_str().unwrap_or_default().to_owned(),
+        None => {
+            // Customer users are not operators: find them through their customer.
+            let r = s
+                .query(
+                    ADMIN,
+                    "query($e: String!) { customers(first: 100) { nodes { users(filter: { emailContains: $e }) { nodes { id email } } } } }",
+                    json!({ "e": email }),
+                )
+                .await;
+            r.data()["customers"]["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|c| c["users"]["nodes"].as_array().cloned().unwrap_or_default())
+                .find(|u| u["email"] == email)
+                .and_then(|u| u["id"].as_str().map(str::to_owned))
+                .unwrap_or_else(|| panic!("no user {email}"))
+        }
+    }
+}
+
+/// The global id of the profile with this code.
+async fn profile_id(s: &TestServer, code: &str) -> String {
+    let r = s.query(ADMIN, "{ profiles { id code } }", json!({})).await;
+    r.data()["profiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["code"] == code)
+        .and_then(|p| p["id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no profile {code}"))
+}
+
+async fn run(
+    s: &TestServer,
+    who: &str,
+    mutation: &str,
+    input: Value,
+) -> partnergraph_tests::Response {
+    s.query(who, mutation, json!({ "input": input })).await
+}
+
+const ACTIVATE: &str = "mutation($input: UserProfileInput!) { activateUser(input: $input) { user { status profile { code } } } }";
+const CHANGE: &str = "mutation($input: UserProfileInput!) { changeUserProfile(input: $input) { user { profile { code } } } }";
+const IMPERSONATE: &str = "mutation($input: ImpersonateInput!) { impersonate(input: $input) { token expiresAt user { email } } }";
+
+async fn nobody_grants_more_than_they_hold_or_changes_their_own_access(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let pending = user_id(&s, "pending@acme.example").await;
+    let anna = user_id(&s, ANNA).await;
+    let paula = user_id(&s, PAULA).await;
+    let (viewer, distributor_admin, platform_admin, admin) = (
+        profile_id(&s, "VIEWER").await,
+        profile_id(&s, "DISTRIBUTOR_ADMIN").await,
+        profile_id(&s, "PLATFORM_ADMIN").await,
+        profile_id(&s, "ADMIN").await,
+    );
+
+    for higher in [&distributor_admin, &platform_admin] {
+        let r = run(
+            &s,
+            ANNA,
+            ACTIVATE,
+            json!({ "userId": pending, "profileId": higher }),
+        )
+        .await;
+        assert_eq!(
+            r.error_code(),
+            "FORBIDDEN",
+            "anna grants more than she holds: {}",
+            r.body
+        );
+    }
+    let customer_profile = profile_id(&s, "CUSTOMER_ADMIN").await;
+    let r = run(
+        &s,
+        ANNA,
+        ACTIVATE,
+        json!({ "userId": pending, "profileId": customer_profile }),
+    )
+    .await;
+    assert_eq!(
+        r.error_code(),
+        "BAD_USER_INPUT",
+        "a customer profile does not fit an operator"
+    );
+    let r = run(
+        &s,
+        ANNA,
+        ACTIVATE,
+        json!({ "userId": pending, "profileId": viewer }),
+    )
+    .await;
+    assert_eq!(
+        r.data()["activateUser"]["user"],
+        json!({ "status": "ACTIVE", "profile": { "code": "VIEWER" } })
+    );
+    let again = run(
+        &s,
+        ANNA,
+        ACTIVATE,
+        json!({ "userId": pending, "profileId": viewer }),
+    )
+    .await;
+    assert_eq!(
+        again.error_code(),
+        "CONFLICT",
+        "only pending users are activated"
+    );
+
+    let own = run(
+        &s,
+        ANNA,
+        CHANGE,
+        json!({ "userId": anna, "profileId": viewer }),
+    )
+    .await;
+    assert_eq!(
+        own.error_code(),
+        "FORBIDDEN",
+        "nobody changes their own profile"
+    );
+    let up = run(
+        &s,
+        DANA,
+        CHANGE,
+        json!({ "userId": paula, "profileId": admin }),
+    )
+    .await;
+    assert_eq!(
+        up.error_code(),
+        "FORBIDDEN",
+        "ADMIN holds MANAGE_PROFILES, which Dana does not"
+    );
+    let other = run(
+        &s,
+        OLGA,
+        CHANGE,
+        json!({ "userId": paula, "profileId": viewer }),
+    )
+    .await;
+    assert_eq!(
+        other.error_code(),
+        "NOT_FOUND",
+        "Acme's users do not exist for Globex"
+    );
+
+    // A profile change takes effect on the next request, with the token already issued.
+    let paula_token = s.token(PAULA).await;
+    let can_order = json!({ "query": "{ viewer { permissions } }" });
+    let before = s.post_json(Some(&paula_token), &can_order).await;
+    assert!(before.body["data"]["viewer"]["permissions"]
+        .to_string()
+        .contains("MANAGE_SUBSCRIPTIONS"));
+    let down = run(
+        &s,
+        DANA,
+        CHANGE,
+        json!({ "userId": paula, "profileId": viewer }),
+    )
+    .await;
+    assert_eq!(
+        down.data()["changeUserProfile"]["user"]["profile"]["code"],
+        "VIEWER"
+    );
+    let after = s.post_json(Some(&paula_token), &can_order).await;
+    assert!(!after.body["data"]["viewer"]["permissions"]
+        .to_string()
+        .contains("MANAGE_SUBSCRIPTIONS"));
+
+    // Custom profiles: only permissions one holds; built-in profiles are fixed.
+    let create = "mutation($input: CreateProfileInput!) { createProfile(input: $input) { profile { id code permissions } } }";
+    let greedy = json!({ "code": "greedy", "name": "Greedy", "permissions": ["VIEW_CUSTOMERS", "MANAGE_PARTNERS"] });
+    assert_eq!(
+        run(&s, ANNA, create, greedy).await.error_code(),
+        "FORBIDDEN"
+    );
+    let unknown = json!({ "code": "odd", "name": "Odd", "permissions": ["FLY"] });
+    assert_eq!(
+        run(&s, ANNA, create, unknown).await.error_code(),
+        "BAD_USER_INPUT"
+    );
+    let clerk = json!({ "code": "billing_clerk", "name": "Billing clerk", "permissions": ["VIEW_BILLING", "PAY_INVOICES"] });
+    let created = run(&s, ANNA, create, clerk).await;
+    assert_eq!(
+        created.data()["createProfile"]["profile"]["code"],
+        "BILLING_CLERK"
+    );
+    let update = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { profile { name } } }";
+    let builtin =
+        json!({ "profileId": viewer, "name": "Viewer+", "permissions": ["VIEW_BILLING"] });
+    assert_eq!(
+        run(&s, ADMIN, update, builtin).await.error_code(),
+        "CONFLICT"
+    );
+
+    let audit = s
+        .query(
+            ADMIN,
+            "{ auditLog(first: 100) { nodes { action outcome } } }",
+            json!({}),
+        )
+        .await;
+    let denied = audit.data()["auditLog"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| {
+            e["outcome"] == "DENIED" && e["action"].as_str().is_some_and(|a| a.starts_with("user."))
+        })
+        .count();
+    assert!(denied >= 4, "refused escalations are audited: {denied}");
+}
+
+async fn login_as_is_scoped_capped_unchainable_and_audited(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let paula = user_id(&s, PAULA).await;
+    let olga = user_id(&s, OLGA).await;
+    let carl = user_id(&s, CARL).await;
+
+    let r = run(
+        &s,
+        PAULA,
+        IMPERSONATE,
+        json!({ "userId": carl, "reason": "support" }),
+    )
+    .await;
+    assert_eq!(
+        r.error_code(),
+        "FORBIDDEN",
+        "the PARTNER profile may not log in as others"
+    );
+    let r = run(
+        &s,
+        ANNA,
+        IMPERSONATE,
+        json!({ "userId": paula, "reason": "look" }),
+    )
+    .await;
+    assert_eq!(
+        r.error_code(),
+        "FORBIDDEN",
+        "partner users log in as their customers, not colleagues"
+    );
+    let r = run(
+        &s,
+        OLGA,
+        IMPERSONATE,
+        json!({ "userId": carl, "reason": "look" }),
+    )
+    .await;
+    assert_eq!(
+        r.error_code(),
+        "NOT_FOUND",
+        "another partner's customer user does not exist"
+    );
+    let r = run(
+        &s,
+        ANNA,
+        IMPERSONATE,
+        json!({ "userId": carl, "reason": "  " }),
+    )
+    .await;
+    assert_eq!(r.error_code(), "BAD_USER_INPUT", "a reason is required");
+
+    let r = run(
+        &s,
+        ANNA,
+        IMPERSONATE,
+        json!({ "userId": carl, "reason": "ticket 42" }),
+    )
+    .await;
+    let session = r.data()["impersonate"]["token"]
+        .as_str()
+        .expect("a login-as token")
+        .to_owned();
+    assert_eq!(r.data()["impersonate"]["user"]["email"], CARL);
+    let viewer = json!({ "query": "{ viewer { user { email } impersonation { actorEmail reason } permissions } }" });
+    let as_carl = s.post_json(Some(&session), &viewer).await;
+    let v = &as_carl.body["data"]["viewer"];
+    assert_eq!(v["user"]["email"], CARL);
+    assert_eq!(
+        v["impersonation"],
+        json!({ "actorEmail": ANNA, "reason": "ticket 42" })
+    );
+    let carl_alone = s.query(CARL, "{ viewer { permissions } }", json!({})).await;
+    assert_eq!(
+        v["permissions"],
+        carl_alone.data()["viewer"]["permissions"],
+        "no more than Carl may"
+    );
+
+    // No chaining, even for a platform admin's session as an admin who may log in as others.
+    let r = run(
+        &s,
+        ADMIN,
+        IMPERSONATE,
+        json!({ "userId": olga, "reason": "audit" }),
+    )
+    .await;
+    let as_olga = r.data()["impersonate"]["token"]
+        .as_str()
+        .expect("admin logs in as Olga")
+        .to_owned();
+    let globex_customer_user = s
+        .query(
+            OLGA,
+            "{ customers(first: 20) { nodes { users(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let target = globex_customer_user.data()["customers"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["users"]["nodes"][0]["id"].as_str().map(str::to_owned))
+        .expect("a Globex customer user");
+    let chain = json!({ "query": IMPERSONATE, "variables": { "input": { "userId": target, "reason": "chain" } } });
+    let chained = s.post_json(Some(&as_olga), &chain).await;
+    assert_eq!(
+        chained.error_code(),
+        "FORBIDDEN",
+        "a login-as session cannot start another"
+    );
+
+    // Every request of a session is audited with both identities.
+    let audit = s
+        .query(
+            ADMIN,
+            "{ auditLog(first: 100) { nodes { action actor { email } onBehalfOf { email } } } }",
+            json!({}),
+        )
+        .await;
+    let requests = audit.data()["auditLog"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| {
+            e["action"] == "request"
+                && e["actor"]["email"] == ANNA
+                && e["onBehalfOf"]["email"] == CARL
+        })
+        .count();
+    assert!(requests >= 1, "{}", audit.body);
+}
+
+async fn withdrawn_suspended_and_removed_users_tokens_stop_working(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let viewer = json!({ "query": "{ viewer { user { email } } }" });
+    let first = s.token(PAULA).await;
+    let second = s.token(PAULA).await;
+    let out = s
+        .post_json(
+            Some(&first),
+            &json!({ "query": "mutation { logout { revoked } }" }),
+        )
+        .await;
+    assert_eq!(out.body["data"]["logout"]["revoked"], true);
+    assert_eq!(
+        s.post_json(Some(&first), &viewer).await.status,
+        401,
+        "a logged-out token is dead"
+    );
+    assert_eq!(
+        s.post_json(Some(&second), &viewer).await.status,
+        200,
+        "other sessions live on"
+    );
+
+    let victor_token = s.token("victor@acme.example").await;
+    let victor = user_id(&s, "victor@acme.example").await;
+    let suspend =
+        "mutation($input: UserActionInput!) { suspendUser(input: $input) { user { status } } }";
+    assert_eq!(
+        run(&s, PAULA, suspend, json!({ "userId": victor }))
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+    let r = run(&s, ANNA, suspend, json!({ "userId": victor })).await;
+    assert_eq!(r.data()["suspendUser"]["user"]["status"], "SUSPENDED");
+    assert_eq!(
+        s.post_json(Some(&victor_token), &viewer).await.status,
+        401,
+        "suspended at once"
+    );
+
+    let anna_token = s.token(ANNA).await;
+    let anna = user_id(&s, ANNA).await;
+    let remove =
+        "mutation($input: UserActionInput!) { removeUser(input: $input) { removedUserId } }";
+    let r = run(&s, DANA, remove, json!({ "userId": anna })).await;
+    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    assert_eq!(
+        s.post_json(Some(&anna_token), &viewer).await.status,
+        401,
+        "removed at once"
+    );
+}
+
+async fn a_customer_user_reaches_no_other_customer_through_any_mutation(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    // Another customer of the same partner: the nearest target for an IDOR.
+    let r = s
+        .query(
+            PAULA,
+            "{ customers(first: 50, orderBy: { field: NAME }) { nodes {
+                id name subscriptions(first: 1) { nodes { id } } invoices(first: 1) { nodes { id } }
+                paymentMethods { id } cases(first: 1) { nodes { id } } users(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    let other = r.data()["customers"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| {
+            c["name"] != "Initech"
+                && ["subscriptions", "invoices", "cases", "users"]
+                    .iter()
+                    .all(|k| c[*k]["nodes"][0]["id"].is_string())
+                && c["paymentMethods"][0]["id"].is_string()
+        })
+        .cloned()
+        .expect("another Acme customer with every kind of record");
+    let id = |path: &[&str]| -> Value {
+        let mut v = &other;
+        for p in path {
+            v = if let Ok(i) = p.parse::<usize>() {
+                &v[i]
+            } else {
+                &v[*p]
+            };
+        }
+        v.clone()
+    };
+    let customer = id(&["id"]);
+    let attempts: Vec<(&str, &str, Value)> = vec![
+        (
+            "UpdateCustomerInput",
+            "updateCustomer",
+            json!({ "customerId": customer, "name": "Pwned" }),
+        ),
+        (
+            "CustomerActionInput",
+            "deactivateCustomer",
+            json!({ "customerId": customer }),
+        ),
+        (
+            "CustomerActionInput",
+            "reactivateCustomer",
+            json!({ "customerId": customer }),
+        ),
+        (
+            "CustomerActionInput",
+            "deleteCustomer",
+            json!({ "customerId": customer }),
+        ),
+        (
+            "PlaceOrderInput",
+            "placeOrder",
+            json!({ "customerId": customer, "offerId": "T2ZmZXI6b2ZmZXItMDE", "quantity": 1 }),
+        ),
+        (
+            "ChangeSubscriptionInput",
+            "changeSubscription",
+            json!({ "subscriptionId": id(&["subscriptions", "nodes", "0", "id"]), "quantity": 1 }),
+        ),
+        (
+            "CancelSubscriptionInput",
+            "cancelSubscription",
+            json!({ "subscriptionId": id(&["subscriptions", "nodes", "0", "id"]), "immediately": true }),
+        ),
+        (
+            "PayInvoiceInput",
+            "payInvoice",
+            json!({ "invoiceId": id(&["invoices", "nodes", "0", "id"]), "paymentMethodId": id(&["paymentMethods", "0", "id"]) }),
+        ),
+        (
+            "CreateCaseInput",
+            "createCase",
+            json!({ "customerId": customer, "subject": "x" }),
+        ),
+        (
+            "UpdateCaseInput",
+            "updateCase",
+            json!({ "caseId": id(&["cases", "nodes", "0", "id"]), "status": "CLOSED" }),
+        ),
+        (
+            "AddCaseCommentInput",
+            "addCaseComment",
+            json!({ "caseId": id(&["cases", "nodes", "0", "id"]), "body": "x" }),
+        ),
+        (
+            "InviteCustomerUserInput",
+            "inviteCustomerUser",
+            json!({ "customerId": customer, "email": "spy@x.example", "firstName": "S", "lastName": "Py" }),
+        ),
+        (
+            "RemoveCustomerUserInput",
+            "removeCustomerUser",
+            json!({ "userId": id(&["users", "nodes", "0", "id"]) }),
+        ),
+        (
+            "UserActionInput",
+            "suspendUser",
+            json!({ "userId": id(&["users", "nodes", "0", "id"]) }),
+        ),
+        (
+            "ImpersonateInput",
+            "impersonate",
+            json!({ "userId": id(&["users", "nodes", "0", "id"]), "reason": "x" }),
+        ),
+    ];
+    for (input_type, field, input) in attempts {
+        assert!(
+            !input.to_string().contains("null"),
+            "{field}: the target has every record: {input}"
+        );
+        let query = format!(
+            "mutation($input: {input_type}!) {{ {field}(input: $input) {{ __typename }} }}"
+        );
+        let r = s.query(CARL, &query, json!({ "input": input })).await;
+        let code = r.error_code();
+        assert!(
+            code == "NOT_FOUND" || code == "FORBIDDEN",
+            "{field}: {}",
+            r.body
+        );
+    }
+    let unchanged = s
+        .query(
+            PAULA,
+            "query($id: ID!) { customer(id: $id) { name status } }",
+            json!({ "id": customer }),
+        )
+        .await;
+    assert_eq!(unchanged.data()["customer"]["status"], "ACTIVE");
+    assert_ne!(unchanged.data()["customer"]["name"], "Pwned");
+}
+
+/// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL with the
+/// `postgres` feature.
+macro_rules! on_each_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Backend::Sqlite).await;
+                }
+            )+
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
+on_each_backend!(
+    nobody_grants_more_than_they_hold_or_changes_their_own_access,
+    login_as_is_scoped_capped_unchainable_and_audited,
+    withdrawn_suspended_and_removed_users_tokens_stop_working,
+    a_customer_user_reaches_no_other_customer_through_any_mutation,
+);
