@@ -35,11 +35,16 @@ pub struct TestServer {
     thread: std::thread::JoinHandle<()>,
 }
 
-/// Where a gateway keeps its data: kept across restarts, removed with the last server.
+/// Where a gateway keeps its data and how it is configured: kept across restarts, removed
+/// with the last server.
 struct Storage {
     data_dir: tempfile::TempDir,
     database: Option<PgDatabase>,
+    configure: Configure,
 }
+
+/// Adjusts a test gateway's configuration.
+pub type Configure = Box<dyn Fn(&mut Config) + Send + Sync>;
 
 /// A GraphQL response as the client saw it.
 #[derive(Debug, Clone)]
@@ -104,6 +109,19 @@ impl TestServer {
 
     /// A gateway of its own whose saga steps run through `hook` (fault injection).
     pub fn dedicated_with_hook(backend: Backend, hook: Arc<dyn StepHook>) -> TestServer {
+        Self::dedicated_with(backend, hook, Box::new(|_| {}))
+    }
+
+    /// A gateway of its own with its configuration adjusted by `configure`.
+    pub fn dedicated_with_config(backend: Backend, configure: Configure) -> TestServer {
+        Self::dedicated_with(backend, Arc::new(NoHook), configure)
+    }
+
+    fn dedicated_with(
+        backend: Backend,
+        hook: Arc<dyn StepHook>,
+        configure: Configure,
+    ) -> TestServer {
         let storage = std::thread::spawn(move || {
             let database = match backend {
                 Backend::Sqlite => None,
@@ -118,6 +136,7 @@ impl TestServer {
             Storage {
                 data_dir: tempfile::tempdir().expect("temporary data directory"),
                 database,
+                configure,
             }
         })
         .join()
@@ -174,7 +193,7 @@ impl TestServer {
     }
 
     async fn boot(storage: &Storage, hook: Arc<dyn StepHook>) -> (String, Gateway, Duration) {
-        let config = Config {
+        let mut config = Config {
             data_dir: storage.data_dir.path().to_path_buf(),
             demo: true,
             database: DatabaseConfig {
@@ -182,6 +201,7 @@ impl TestServer {
             },
             ..Config::default()
         };
+        (storage.configure)(&mut config);
         let started = Instant::now();
         let gateway = Gateway::start_with_hook(config, hook)
             .await
@@ -402,6 +422,32 @@ macro_rules! on_both_backends {
                 #[tokio::test]
                 async fn $name() {
                     super::$name(&$crate::TestServer::shared($crate::Backend::Postgres)).await;
+                }
+            )+
+        }
+    };
+}
+
+/// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL when the
+/// `postgres` feature is on, for tests that need a gateway of their own. Multi-threaded, so a
+/// test may block while a gateway it crashed shuts down.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+            )+
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await;
                 }
             )+
         }

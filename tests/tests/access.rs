@@ -2,7 +2,7 @@
 //! through profiles, chained or out-of-scope login-as, withdrawn and suspended tokens, and a
 //! customer user reaching another customer through every mutation.
 
-use partnergraph_tests::{Backend, TestServer};
+use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 
 const ADMIN: &str = "admin@platform.example";
@@ -567,30 +567,6 @@ async fn a_customer_user_reaches_no_other_customer_through_any_mutation(backend:
         .await;
     assert_eq!(unchanged.data()["customer"]["status"], "ACTIVE");
     assert_ne!(unchanged.data()["customer"]["name"], "Pwned");
-}
-
-/// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL with the
-/// `postgres` feature.
-macro_rules! on_each_backend {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )+
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
 }
 
 on_each_backend!(

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use partnergraph_core::write::{StepHook, StepPhase};
-use partnergraph_tests::{Backend, TestServer};
+use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -704,30 +704,6 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
         );
     }
     s.assert_still_serving().await;
-}
-
-/// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL with the
-/// `postgres` feature. Multi-threaded: a crash test blocks while the old gateway stops.
-macro_rules! on_each_backend {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Sqlite).await;
-                }
-            )+
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(super::Backend::Postgres).await;
-                }
-            )+
-        }
-    };
 }
 
 on_each_backend!(

@@ -227,6 +227,19 @@ impl LocalStore {
     /// Inserts `record` unless a row with its key exists, and returns the stored row: creates
     /// keyed by a derived id are idempotent, and of two racing creates one wins.
     async fn insert_if_absent<R: Record>(&self, record: &R) -> Result<R> {
+        self.insert_new(record).await?;
+        let key = record.key();
+        let stored: Vec<R> = self.by_keys("id", &[key.as_str()]).await?;
+        stored.into_iter().next().ok_or_else(|| {
+            LocalError::Db(sea_orm::DbErr::RecordNotFound(format!(
+                "{} {key} vanished after its insert",
+                R::TABLE.name()
+            )))
+        })
+    }
+
+    /// Inserts `record` unless a row with its key exists; `true` when this call inserted it.
+    async fn insert_new<R: Record>(&self, record: &R) -> Result<bool> {
         let columns = R::TABLE.columns();
         let values: Vec<SimpleExpr> = record.row()?.into_iter().map(Into::into).collect();
         let mut insert = Query::insert();
@@ -236,17 +249,11 @@ impl LocalStore {
             .values(values)
             .map_err(|e| LocalError::Db(sea_orm::DbErr::Custom(e.to_string())))?
             .on_conflict(OnConflict::column(Alias::new("id")).do_nothing().to_owned());
-        self.db
+        let result = self
+            .db
             .execute(self.db.get_database_backend().build(&insert))
             .await?;
-        let key = record.key();
-        let stored: Vec<R> = self.by_keys("id", &[key.as_str()]).await?;
-        stored.into_iter().next().ok_or_else(|| {
-            LocalError::Db(sea_orm::DbErr::RecordNotFound(format!(
-                "{} {key} vanished after its insert",
-                R::TABLE.name()
-            )))
-        })
+        Ok(result.rows_affected() == 1)
     }
 
     /// Deletes the rows of `table` whose `column` is `value`; returns how many went.
@@ -638,6 +645,10 @@ impl Directory for LocalStore {
 
     async fn revoke_token(&self, token: &RevokedToken) -> CoreResult<()> {
         Ok(self.upsert(&self.db, std::slice::from_ref(token)).await?)
+    }
+
+    async fn consume_once(&self, token: &RevokedToken) -> CoreResult<bool> {
+        Ok(self.insert_new(token).await?)
     }
 
     async fn is_token_revoked(&self, jti: &str) -> CoreResult<bool> {

@@ -128,6 +128,9 @@ pub trait Directory: Send + Sync {
     async fn save_profile(&self, profile: &Profile) -> Result<()>;
     /// Withdraws a token until it would have expired.
     async fn revoke_token(&self, token: &RevokedToken) -> Result<()>;
+    /// Records a single-use token as used; `false` when it already was (a replay). Atomic:
+    /// of two concurrent uses exactly one gets `true`.
+    async fn consume_once(&self, token: &RevokedToken) -> Result<bool>;
     /// Whether the token with this `jti` was withdrawn.
     async fn is_token_revoked(&self, jti: &str) -> Result<bool>;
 

@@ -9,7 +9,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use partnergraph_core::traits::Connectors;
 use partnergraph_core::write::Actor;
@@ -36,11 +36,12 @@ pub(crate) struct AppState {
     pub(crate) writes: partnergraph_core::write::Writes,
     pub(crate) issuer: Arc<TokenIssuer>,
     pub(crate) graphiql: String,
+    pub(crate) launch: Vec<crate::config::SalesforceOrgConfig>,
 }
 
 /// The request id set by the request-id layer, for correlating client errors with logs.
 #[derive(Clone)]
-struct RequestId(String);
+pub(crate) struct RequestId(pub(crate) String);
 
 /// The full router with its middleware stack.
 pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
@@ -50,6 +51,8 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
     Router::new()
         .merge(graphql)
         .route("/graphiql", get(graphiql))
+        .route("/launch/salesforce", get(crate::launch::launch))
+        .route("/launch/salesforce/canvas", post(crate::launch::canvas))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -107,7 +110,12 @@ async fn attach_request_id(mut req: Request, next: Next) -> Response {
 }
 
 /// An error body in the GraphQL response format, so clients parse one shape for every failure.
-fn error_response(status: StatusCode, code: &str, message: &str, request_id: &str) -> Response {
+pub(crate) fn error_response(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    request_id: &str,
+) -> Response {
     let body = json!({
         "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }]
     });

@@ -29,6 +29,56 @@ pub struct Config {
     pub cors: CorsConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Deep links into the portal from other systems.
+    pub launch: LaunchConfig,
+}
+
+/// Deep links into the portal.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct LaunchConfig {
+    /// The Salesforce orgs whose reps may open the portal from a button or a Canvas app.
+    pub salesforce: Vec<SalesforceOrgConfig>,
+}
+
+/// One Salesforce org allowed to launch the portal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SalesforceOrgConfig {
+    /// The org id (`00D…`), which launch tokens name as their issuer.
+    pub org_id: String,
+    /// How launch tokens are signed: `HS256` (shared secret) or `RS256` (Apex signs with a
+    /// certificate's private key).
+    pub algorithm: LaunchAlgorithm,
+    /// The HS256 secret, or the RS256 public key in PEM.
+    pub key: String,
+    /// The Canvas connected app's consumer secret, to accept its `signed_request`.
+    #[serde(default)]
+    pub consumer_secret: Option<String>,
+    /// Where to send the rep: `{customerId}` becomes the customer's global id; the session
+    /// token follows in the URL fragment (`#token=…`), which browsers never send to servers.
+    #[serde(default = "default_launch_redirect")]
+    pub redirect: String,
+    /// Longest accepted life of a launch token or Canvas request, in seconds.
+    #[serde(default = "default_launch_max_age")]
+    pub max_age_secs: i64,
+}
+
+fn default_launch_redirect() -> String {
+    "/graphiql?customer={customerId}".to_owned()
+}
+
+fn default_launch_max_age() -> i64 {
+    300
+}
+
+/// Signature algorithms of Salesforce launch tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum LaunchAlgorithm {
+    /// HMAC-SHA256 with a shared secret.
+    HS256,
+    /// RSA-SHA256 with the org's certificate.
+    RS256,
 }
 
 impl Default for Config {
@@ -42,6 +92,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             cors: CorsConfig::default(),
             log: LogConfig::default(),
+            launch: LaunchConfig::default(),
         }
     }
 }

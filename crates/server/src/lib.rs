@@ -7,6 +7,7 @@ mod app;
 pub mod auth;
 pub mod config;
 mod graphiql;
+mod launch;
 pub mod telemetry;
 
 pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, LogConfig};
@@ -112,6 +113,7 @@ impl Gateway {
             connectors,
             issuer,
             graphiql: graphiql::page(),
+            launch: config.launch.salesforce.clone(),
         });
         Ok(Self {
             state,

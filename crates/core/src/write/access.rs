@@ -214,6 +214,64 @@ impl Writes {
         }
     }
 
+    /// The portal user of a Salesforce rep who launched the portal from a verified Salesforce
+    /// context: a platform user with the read-only ACCOUNT_EXECUTIVE profile, created on the
+    /// first launch. An existing user with that email who is anything else is refused, so a
+    /// launch can never sign in as an operator or a customer user.
+    pub async fn salesforce_rep(&self, email: &str, name: &str, request_id: &str) -> Result<User> {
+        let email = super::email_address("email", email)?;
+        let profile = self
+            .c
+            .directory
+            .profiles(&[BuiltInProfile::AccountExecutive.id()])
+            .await?
+            .pop()
+            .ok_or_else(|| Error::internal("the ACCOUNT_EXECUTIVE profile is missing"))?;
+        let user = match self.c.directory.user_by_email(&email).await? {
+            Some(user) => {
+                let rep = user.membership == Membership::Platform && user.profile_id == profile.id;
+                if !rep || user.status != UserStatus::Active {
+                    return Err(Error::Forbidden(
+                        "this email belongs to a portal user who is not a Salesforce rep"
+                            .to_owned(),
+                    ));
+                }
+                user
+            }
+            None => {
+                let (first, last) = name.trim().split_once(' ').unwrap_or(("", name.trim()));
+                let user = User {
+                    id: UserId::from(super::derived_id("user", &format!("salesforce/{email}"))),
+                    email,
+                    first_name: first.to_owned(),
+                    last_name: last.to_owned(),
+                    profile_id: profile.id,
+                    status: UserStatus::Active,
+                    membership: Membership::Platform,
+                    created_at: Utc::now(),
+                };
+                self.c.directory.save_user(&user).await?;
+                user
+            }
+        };
+        let principal = Principal::of_user(self.c.directory.as_ref(), user.clone()).await?;
+        let actor = Actor {
+            principal: &principal,
+            request_id,
+        };
+        let target = user.id.global().encode();
+        self.record(
+            actor,
+            "user.launch",
+            target,
+            AuditOutcome::Success,
+            None,
+            None,
+        )
+        .await;
+        Ok(user)
+    }
+
     /// Withdraws the caller's token.
     pub async fn logout(
         &self,
