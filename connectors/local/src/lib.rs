@@ -617,6 +617,12 @@ impl Directory for LocalStore {
 
     async fn delete_customer(&self, id: &CustomerId) -> CoreResult<Removed> {
         let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let users: Vec<User> =
+            fetch_in(&txn, Cond::all().add(eq("membership_id", id.as_str()))).await?;
+        for user in &users {
+            let email = user.email.trim().to_lowercase();
+            Self::delete_rows(&txn, Table::Identities, "id", &email).await?;
+        }
         let users = Self::delete_rows(&txn, Table::Users, "membership_id", id.as_str()).await?;
         Self::delete_rows(&txn, Table::Customers, "id", id.as_str()).await?;
         txn.commit().await.map_err(LocalError::from)?;
@@ -631,7 +637,14 @@ impl Directory for LocalStore {
     }
 
     async fn delete_user(&self, id: &UserId) -> CoreResult<()> {
-        Self::delete_rows(&self.db, Table::Users, "id", id.as_str()).await?;
+        let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let users: Vec<User> = fetch_in(&txn, Cond::all().add(eq("id", id.as_str()))).await?;
+        for user in &users {
+            let email = user.email.trim().to_lowercase();
+            Self::delete_rows(&txn, Table::Identities, "id", &email).await?;
+        }
+        Self::delete_rows(&txn, Table::Users, "id", id.as_str()).await?;
+        txn.commit().await.map_err(LocalError::from)?;
         Ok(())
     }
 
@@ -645,6 +658,20 @@ impl Directory for LocalStore {
 
     async fn revoke_token(&self, token: &RevokedToken) -> CoreResult<()> {
         Ok(self.upsert(&self.db, std::slice::from_ref(token)).await?)
+    }
+
+    async fn create_identity(&self, identity: &Identity) -> CoreResult<bool> {
+        Ok(self.insert_new(identity).await?)
+    }
+
+    async fn identity(&self, email: &str) -> CoreResult<Option<Identity>> {
+        let found: Vec<Identity> = self.by_keys("id", &[email]).await?;
+        Ok(found.into_iter().next())
+    }
+
+    async fn delete_identity(&self, email: &str) -> CoreResult<()> {
+        Self::delete_rows(&self.db, Table::Identities, "id", email).await?;
+        Ok(())
     }
 
     async fn consume_once(&self, token: &RevokedToken) -> CoreResult<bool> {

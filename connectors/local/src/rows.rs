@@ -32,11 +32,12 @@ pub enum Table {
     AuditEvents,
     Operations,
     RevokedTokens,
+    Identities,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 16] = [
+    pub const ALL: [Table; 17] = [
         Table::Organizations,
         Table::Customers,
         Table::Users,
@@ -53,6 +54,7 @@ impl Table {
         Table::AuditEvents,
         Table::Operations,
         Table::RevokedTokens,
+        Table::Identities,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +75,7 @@ impl Table {
             Table::AuditEvents => "audit_events",
             Table::Operations => "operations",
             Table::RevokedTokens => "revoked_tokens",
+            Table::Identities => "identities",
         }
     }
 
@@ -110,7 +113,7 @@ impl Table {
             | Table::Cases => &["id", "doc", "account_id"],
             Table::AuditEvents => &["id", "doc", "org_id", "customer_id"],
             Table::Operations => &["id", "doc", "status"],
-            Table::RevokedTokens => &["id", "doc"],
+            Table::RevokedTokens | Table::Identities => &["id", "doc"],
         }
     }
 }
@@ -259,3 +262,4 @@ pub fn operation_status(status: OperationStatus) -> &'static str {
     }
 }
 record!(RevokedToken, RevokedTokens, |r| r.jti.clone(), []);
+record!(Identity, Identities, |r| r.email.clone(), []);

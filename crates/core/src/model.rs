@@ -694,3 +694,16 @@ pub struct RevokedToken {
     /// When the token would have expired anyway; the record is useless after that.
     pub expires_at: DateTime<Utc>,
 }
+
+/// A sign-in identity of the embedded identity store: an email and a password hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// Login email, lower-cased (the key).
+    pub email: String,
+    /// The password's argon2id hash in PHC string format; never the password.
+    pub password_hash: String,
+    /// The portal user it signs in as.
+    pub user_id: UserId,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}

@@ -120,6 +120,20 @@ impl Principal {
         })
     }
 
+    /// A caller without a token: sees nothing and holds no permission (it may only sign up).
+    pub fn anonymous() -> Principal {
+        Principal {
+            user_id: UserId::from("anonymous"),
+            email: String::new(),
+            status: UserStatus::Pending,
+            tenant: Tenant::Platform,
+            profile_id: ProfileId::from("none"),
+            profile_code: String::new(),
+            permissions: BTreeSet::new(),
+            impersonator: None,
+        }
+    }
+
     /// What this principal may see.
     pub fn scope(&self) -> Scope {
         if self.status != UserStatus::Active {

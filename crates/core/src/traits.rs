@@ -128,6 +128,12 @@ pub trait Directory: Send + Sync {
     async fn save_profile(&self, profile: &Profile) -> Result<()>;
     /// Withdraws a token until it would have expired.
     async fn revoke_token(&self, token: &RevokedToken) -> Result<()>;
+    /// Stores a new identity; `false` when its email is taken.
+    async fn create_identity(&self, identity: &Identity) -> Result<bool>;
+    /// The identity with this (lower-cased) email.
+    async fn identity(&self, email: &str) -> Result<Option<Identity>>;
+    /// Removes an identity; idempotent.
+    async fn delete_identity(&self, email: &str) -> Result<()>;
     /// Records a single-use token as used; `false` when it already was (a replay). Atomic:
     /// of two concurrent uses exactly one gets `true`.
     async fn consume_once(&self, token: &RevokedToken) -> Result<bool>;

@@ -11,8 +11,10 @@
 //! stops mid-way resumes the operation on its next start ([`Writes::resume_unfinished`]).
 
 mod access;
+mod signup;
 
 pub use access::ProfileInput;
+pub use signup::{normalize_account_number, IdentityProvider, SignUp};
 
 use crate::error::{Error, Result};
 use crate::ids::*;
@@ -248,14 +250,21 @@ pub struct Deletion {
 #[derive(Clone)]
 pub struct Writes {
     c: Connectors,
+    identities: Arc<dyn IdentityProvider>,
     hook: Arc<dyn StepHook>,
 }
 
 impl Writes {
-    /// Writes through `connectors`, with `hook` around saga steps.
-    pub fn new(connectors: Connectors, hook: Arc<dyn StepHook>) -> Self {
+    /// Writes through `connectors`, with sign-in identities in `identities` and `hook` around
+    /// saga steps.
+    pub fn new(
+        connectors: Connectors,
+        identities: Arc<dyn IdentityProvider>,
+        hook: Arc<dyn StepHook>,
+    ) -> Self {
         Self {
             c: connectors,
+            identities,
             hook,
         }
     }

@@ -54,6 +54,16 @@ pub struct TokenRef {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
+impl TokenRef {
+    /// No token (an anonymous `signUp`).
+    pub fn none() -> Self {
+        Self {
+            id: String::new(),
+            expires_at: chrono::DateTime::<chrono::Utc>::UNIX_EPOCH,
+        }
+    }
+}
+
 /// How long a DataLoader waits, once the request has gone idle, before it takes its keys.
 /// [`execute`] only starts batches when every resolver is blocked on one, so there is nothing
 /// left to collect by waiting.

@@ -10,7 +10,7 @@ use partnergraph_core::ids::*;
 use partnergraph_core::permission::Permission;
 use partnergraph_core::write::{
     Actor, CaseChange, CaseRequest, ContactChange, CustomerChanges, InvoicePayment, NewCustomer,
-    Order, OrderFor, ProfileInput, Sessions, SubscriptionChange, UserInvite, Writes,
+    Order, OrderFor, ProfileInput, Sessions, SignUp, SubscriptionChange, UserInvite, Writes,
 };
 use partnergraph_core::{Error, NodeKind};
 use std::collections::BTreeSet;
@@ -304,6 +304,30 @@ pub struct LogoutPayload {
 pub struct ProfilePayload {
     /// The profile as it is now.
     pub profile: Option<Profile>,
+}
+
+/// Input of `signUp`.
+#[derive(InputObject)]
+pub struct SignUpInput {
+    /// Login email.
+    pub email: String,
+    /// The company's billing account number, as printed on an invoice (`A00000042`; spaces
+    /// around it and a lower-case `a` are fine).
+    pub account_number: String,
+    /// At least 12 characters.
+    #[graphql(secret)]
+    pub password: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+}
+
+/// What `signUp` created.
+#[derive(SimpleObject)]
+pub struct SignUpPayload {
+    /// The new customer user; sign in with `POST /auth/login`.
+    pub user: User,
 }
 
 /// What a user mutation touched.
@@ -954,6 +978,28 @@ impl MutationRoot {
             .await
             .map_err(|e| r.fail(e))?;
         Ok(LogoutPayload { revoked: true })
+    }
+
+    /// Creates a portal login for an employee of a customer who knows the customer's billing
+    /// account number. The one operation that needs no token.
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: SignUpInput,
+    ) -> R<SignUpPayload> {
+        let r = req(ctx);
+        let sign_up = SignUp {
+            email: input.email,
+            account_number: input.account_number,
+            password: input.password,
+            first_name: input.first_name,
+            last_name: input.last_name,
+        };
+        let user = writes(ctx)?
+            .sign_up(sign_up, &r.request_id)
+            .await
+            .map_err(|e| r.fail(e))?;
+        Ok(SignUpPayload { user: User(user) })
     }
 }
 

@@ -37,7 +37,13 @@ pub(crate) struct AppState {
     pub(crate) issuer: Arc<TokenIssuer>,
     pub(crate) graphiql: String,
     pub(crate) launch: Vec<crate::config::SalesforceOrgConfig>,
+    pub(crate) identities: Arc<dyn partnergraph_core::write::IdentityProvider>,
+    pub(crate) login_limits: crate::identity::LoginLimits,
 }
+
+/// Marks a request that came without a bearer token.
+#[derive(Clone, Copy)]
+struct Anonymous;
 
 /// The request id set by the request-id layer, for correlating client errors with logs.
 #[derive(Clone)]
@@ -53,6 +59,7 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/graphiql", get(graphiql))
         .route("/launch/salesforce", get(crate::launch::launch))
         .route("/launch/salesforce/canvas", post(crate::launch::canvas))
+        .route("/auth/login", post(crate::identity::login))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -145,7 +152,12 @@ async fn authenticate(
         })
         .map(str::trim);
     let result = match token {
-        None | Some("") => Err(AuthError::Missing),
+        None | Some("") => {
+            // Only `signUp` may run without a token; the GraphQL handler enforces that once
+            // it has parsed the request.
+            req.extensions_mut().insert(Anonymous);
+            return next.run(req).await;
+        }
         Some(token) => match state.issuer.verify(token) {
             Ok(claims) => resolve_principal(state.connectors.directory.as_ref(), &claims)
                 .await
@@ -185,10 +197,12 @@ async fn authenticate(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn graphql(
     State(state): State<Arc<AppState>>,
-    Extension(principal): Extension<Principal>,
-    Extension(token): Extension<TokenRef>,
+    principal: Option<Extension<Principal>>,
+    token: Option<Extension<TokenRef>>,
+    anonymous: Option<Extension<Anonymous>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     method: Method,
     headers: HeaderMap,
@@ -197,6 +211,19 @@ async fn graphql(
     let request = match request {
         Ok(request) => request.into_inner(),
         Err(GraphQLRejection(err)) => return rejection(err, &request_id),
+    };
+    let (principal, token) = match (principal, token, anonymous) {
+        (Some(Extension(principal)), Some(Extension(token)), None) => (principal, token),
+        _ if is_sign_up_only(&request) => (Principal::anonymous(), TokenRef::none()),
+        _ => {
+            tracing::info!(reason = %AuthError::Missing, "request refused: not authenticated");
+            return error_response(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                AuthError::Missing.public_message(),
+                &request_id,
+            );
+        }
     };
     if method == Method::GET && is_mutation(&request) {
         return error_response(
@@ -233,6 +260,21 @@ fn rejection(err: ParseRequestError, request_id: &str) -> Response {
         &format!("malformed GraphQL request: {text}"),
         request_id,
     )
+}
+
+/// Whether every operation of the document is a mutation selecting only `signUp`: the one
+/// thing a caller without a token may do.
+fn is_sign_up_only(request: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::Selection;
+    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
+        doc.fragments.is_empty()
+            && doc.operations.iter().all(|(_, op)| {
+                op.node.ty == OperationType::Mutation
+                    && op.node.selection_set.node.items.iter().all(|item| {
+                        matches!(&item.node, Selection::Field(f) if f.node.name.node == "signUp")
+                    })
+            })
+    })
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {

@@ -7,14 +7,16 @@ mod app;
 pub mod auth;
 pub mod config;
 mod graphiql;
+mod identity;
 mod launch;
 pub mod telemetry;
 
 pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, LogConfig};
 
 use auth::{AuthError, TokenIssuer};
+use identity::EmbeddedIdentities;
 use partnergraph_core::traits::Connectors;
-use partnergraph_core::write::{NoHook, StepHook, Writes};
+use partnergraph_core::write::{IdentityProvider, NoHook, StepHook, Writes};
 use partnergraph_local::{LocalError, LocalStore};
 use std::future::Future;
 use std::sync::Arc;
@@ -100,7 +102,9 @@ impl Gateway {
             crm: Arc::new(store.clone()),
             catalog: Arc::new(store.clone()),
         };
-        let writes = Writes::new(connectors.clone(), hook);
+        let identities: Arc<dyn IdentityProvider> =
+            Arc::new(EmbeddedIdentities::new(connectors.directory.clone())?);
+        let writes = Writes::new(connectors.clone(), identities.clone(), hook);
         let schema = partnergraph_graphql::build_schema(
             connectors.clone(),
             writes.clone(),
@@ -114,6 +118,8 @@ impl Gateway {
             issuer,
             graphiql: graphiql::page(),
             launch: config.launch.salesforce.clone(),
+            identities,
+            login_limits: identity::LoginLimits::new(),
         });
         Ok(Self {
             state,
@@ -160,7 +166,11 @@ impl Gateway {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        axum::serve(listener, self.router())
+        // Peer addresses feed the per-address limit on failed logins.
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
         Ok(())
