@@ -39,6 +39,7 @@ pub(crate) struct AppState {
     pub(crate) launch: Vec<crate::config::SalesforceOrgConfig>,
     pub(crate) identities: Arc<dyn partnergraph_core::write::IdentityProvider>,
     pub(crate) login_limits: crate::identity::LoginLimits,
+    pub(crate) oidc: crate::oidc::OidcVerifier,
 }
 
 /// Marks a request that came without a bearer token.
@@ -136,6 +137,25 @@ pub(crate) fn error_response(
     response
 }
 
+/// Verifies a bearer token from the embedded issuer or a configured external one.
+async fn verify(state: &AppState, token: &str) -> Result<(Principal, TokenRef), AuthError> {
+    let directory = state.connectors.directory.as_ref();
+    let (principal, id, exp) = if state.oidc.claims_issuer(token) {
+        let verified = state.oidc.verify(token).await?;
+        let principal = crate::auth::resolve_external(directory, &verified).await?;
+        (principal, verified.token_id, verified.expires_at)
+    } else {
+        let claims = state.issuer.verify(token)?;
+        (
+            resolve_principal(directory, &claims).await?,
+            claims.jti,
+            claims.exp,
+        )
+    };
+    let expires_at = chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default();
+    Ok((principal, TokenRef { id, expires_at }))
+}
+
 async fn authenticate(
     State(state): State<Arc<AppState>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
@@ -158,15 +178,10 @@ async fn authenticate(
             req.extensions_mut().insert(Anonymous);
             return next.run(req).await;
         }
-        Some(token) => match state.issuer.verify(token) {
-            Ok(claims) => resolve_principal(state.connectors.directory.as_ref(), &claims)
-                .await
-                .map(|principal| (principal, claims)),
-            Err(e) => Err(e),
-        },
+        Some(token) => verify(&state, token).await,
     };
     match result {
-        Ok((principal, claims)) => {
+        Ok((principal, token)) => {
             if principal.impersonator.is_some() {
                 let actor = Actor {
                     principal: &principal,
@@ -174,10 +189,7 @@ async fn authenticate(
                 };
                 state.writes.audit_impersonated_request(actor).await;
             }
-            req.extensions_mut().insert(TokenRef {
-                id: claims.jti,
-                expires_at: chrono::DateTime::from_timestamp(claims.exp, 0).unwrap_or_default(),
-            });
+            req.extensions_mut().insert(token);
             req.extensions_mut().insert(principal);
             next.run(req).await
         }

@@ -36,6 +36,9 @@ pub enum AuthError {
     /// The user is suspended.
     #[error("user is suspended")]
     Suspended,
+    /// An external issuer's token failed its checks.
+    #[error("external token refused: {0}")]
+    Oidc(String),
     /// The token was withdrawn (logout).
     #[error("the token was revoked")]
     Revoked,
@@ -210,6 +213,22 @@ impl Sessions for TokenIssuer {
         let expires = chrono::Utc::now() + chrono::Duration::seconds(IMPERSONATION_TTL_SECS);
         Ok((token, expires))
     }
+}
+
+/// The principal of a verified external token: the portal user its subject names, unless its
+/// token was withdrawn.
+pub async fn resolve_external(
+    directory: &dyn Directory,
+    verified: &crate::oidc::Verified,
+) -> Result<Principal, AuthError> {
+    if directory.is_token_revoked(&verified.token_id).await? {
+        return Err(AuthError::Revoked);
+    }
+    let user = match &verified.subject {
+        crate::oidc::Subject::Email(email) => directory.user_by_email(email).await?,
+        crate::oidc::Subject::UserId(id) => directory.users(&[id.as_str().into()]).await?.pop(),
+    };
+    principal_for(directory, user.ok_or(AuthError::UnknownUser)?).await
 }
 
 /// Resolves verified claims to a [`Principal`] from the directory's current records. A

@@ -145,8 +145,11 @@ pub struct AuthConfig {
     pub issuer: String,
     /// `aud` of issued tokens, and the only audience accepted.
     pub audience: String,
-    /// Lifetime of issued tokens in seconds.
+    /// Lifetime of issued tokens in seconds: short, because a stolen token works until then
+    /// (or until `logout` withdraws it).
     pub token_ttl_secs: u64,
+    /// External OpenID Connect issuers whose tokens the gateway also accepts.
+    pub oidc: Vec<OidcIssuerConfig>,
 }
 
 impl Default for AuthConfig {
@@ -154,9 +157,53 @@ impl Default for AuthConfig {
         Self {
             issuer: "partnergraph".to_owned(),
             audience: "partnergraph".to_owned(),
-            token_ttl_secs: 8 * 3600,
+            token_ttl_secs: 3600,
+            oidc: Vec::new(),
         }
     }
+}
+
+/// An external OpenID Connect issuer (Auth0, Okta, Entra ID, Keycloak, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OidcIssuerConfig {
+    /// The `iss` of its tokens, exactly (Auth0's ends with `/`).
+    pub issuer: String,
+    /// The `aud` its tokens must carry (the API identifier, or the client id for ID tokens).
+    pub audience: String,
+    /// Where its signing keys are; by default the `jwks_uri` of its discovery document.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// Signature algorithms accepted from it; only asymmetric ones are allowed.
+    #[serde(default = "default_oidc_algorithms")]
+    pub algorithms: Vec<String>,
+    /// How a token finds its portal user: `email` (the `email` claim, which must be verified)
+    /// or `sub` (the subject is the portal user id).
+    #[serde(default)]
+    pub map_by: OidcUserClaim,
+    /// Least seconds between two fetches of the key set, however many unknown key ids
+    /// arrive: rotation is picked up, forged key ids cannot make us hammer the issuer.
+    #[serde(default = "default_jwks_refresh_secs")]
+    pub jwks_refresh_secs: u64,
+}
+
+fn default_jwks_refresh_secs() -> u64 {
+    30
+}
+
+fn default_oidc_algorithms() -> Vec<String> {
+    vec!["RS256".to_owned()]
+}
+
+/// The claim that names the portal user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OidcUserClaim {
+    /// The verified `email` claim.
+    #[default]
+    Email,
+    /// The `sub` claim, as the portal user id.
+    Sub,
 }
 
 /// Which browser origins may call the API.

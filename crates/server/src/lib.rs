@@ -9,6 +9,7 @@ pub mod config;
 mod graphiql;
 mod identity;
 mod launch;
+pub mod oidc;
 pub mod telemetry;
 
 pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, LogConfig};
@@ -120,6 +121,7 @@ impl Gateway {
             launch: config.launch.salesforce.clone(),
             identities,
             login_limits: identity::LoginLimits::new(),
+            oidc: oidc::OidcVerifier::new(&config.auth.oidc)?,
         });
         Ok(Self {
             state,
