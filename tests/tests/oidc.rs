@@ -161,6 +161,7 @@ fn oidc_config(
         algorithms: vec!["RS256".to_owned()],
         map_by: OidcUserClaim::Email,
         jwks_refresh_secs: refresh,
+        organization_claim: Some("https://portal.example/org".to_owned()),
     }
 }
 
@@ -425,4 +426,72 @@ async fn rotated_keys_are_picked_up_without_a_restart_and_unknown_kids_do_not_ha
         before,
         "no refetch inside the interval"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_person_is_pending_and_sees_nothing_until_an_admin_activates_them() {
+    let issuer = test_issuer().await;
+    let s = gateway_trusting(&issuer, 30).await;
+    let person = |email: &str, org: Option<&str>| {
+        let mut c = claims(&issuer.url, AUDIENCE, 0);
+        c["email"] = json!(email);
+        if let Some(org) = org {
+            c["https://portal.example/org"] = json!(org);
+        }
+        rs256("k1", K1_PRIVATE, &c)
+    };
+    let newbie = person("newbie@acme.example", Some("org-acme"));
+    let probe = json!({ "query": "{ viewer { user { id status } } customers { totalCount } }" });
+    let first = s.post_json(Some(&newbie), &probe).await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(first.body["data"]["viewer"]["user"]["status"], "PENDING");
+    assert_eq!(
+        first.body["data"]["customers"]["totalCount"], 0,
+        "a pending user sees nothing"
+    );
+
+    let pending = s
+        .query(
+            "anna@acme.example",
+            "{ users(filter: { status: PENDING, emailContains: \"newbie\" }) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = pending.data()["users"]["nodes"][0]["id"].clone();
+    assert!(
+        id.is_string(),
+        "Acme's admin sees the newcomer: {}",
+        pending.body
+    );
+    let profiles = s
+        .query("anna@acme.example", "{ profiles { id code } }", json!({}))
+        .await;
+    let viewer = profiles.data()["profiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|p| p["code"] == "VIEWER")
+        .map(|p| p["id"].clone())
+        .expect("VIEWER");
+    let activated = s
+        .query(
+            "anna@acme.example",
+            "mutation($input: UserProfileInput!) { activateUser(input: $input) { user { status } } }",
+            json!({ "input": { "userId": id, "profileId": viewer } }),
+        )
+        .await;
+    assert_eq!(activated.data()["activateUser"]["user"]["status"], "ACTIVE");
+    let after = s.post_json(Some(&newbie), &probe).await;
+    assert_eq!(after.body["data"]["viewer"]["user"]["status"], "ACTIVE");
+    assert!(after.body["data"]["customers"]["totalCount"].as_u64() > Some(0));
+
+    for (case, token) in [
+        ("no organization", person("drifter@nowhere.example", None)),
+        (
+            "an unknown organization",
+            person("drifter@nowhere.example", Some("org-nope")),
+        ),
+    ] {
+        assert_eq!(viewer_email(&s, &token).await.0, 401, "{case}");
+    }
 }

@@ -142,7 +142,7 @@ async fn verify(state: &AppState, token: &str) -> Result<(Principal, TokenRef), 
     let directory = state.connectors.directory.as_ref();
     let (principal, id, exp) = if state.oidc.claims_issuer(token) {
         let verified = state.oidc.verify(token).await?;
-        let principal = crate::auth::resolve_external(directory, &verified).await?;
+        let principal = crate::auth::resolve_external(directory, &state.writes, &verified).await?;
         (principal, verified.token_id, verified.expires_at)
     } else {
         let claims = state.issuer.verify(token)?;

@@ -219,6 +219,7 @@ impl Sessions for TokenIssuer {
 /// token was withdrawn.
 pub async fn resolve_external(
     directory: &dyn Directory,
+    writes: &partnergraph_core::write::Writes,
     verified: &crate::oidc::Verified,
 ) -> Result<Principal, AuthError> {
     if directory.is_token_revoked(&verified.token_id).await? {
@@ -228,7 +229,20 @@ pub async fn resolve_external(
         crate::oidc::Subject::Email(email) => directory.user_by_email(email).await?,
         crate::oidc::Subject::UserId(id) => directory.users(&[id.as_str().into()]).await?.pop(),
     };
-    principal_for(directory, user.ok_or(AuthError::UnknownUser)?).await
+    let user = match (user, &verified.email, &verified.organization) {
+        (Some(user), _, _) => user,
+        // Someone the issuer vouches for but the portal does not know yet: a PENDING
+        // operator of the organization the issuer names, until an admin there activates them.
+        (None, Some(email), Some(org)) => writes
+            .register_pending_operator(email, &org.as_str().into())
+            .await
+            .map_err(|e| match e {
+                partnergraph_core::Error::NotFound => AuthError::UnknownUser,
+                other => AuthError::Store(other),
+            })?,
+        (None, _, _) => return Err(AuthError::UnknownUser),
+    };
+    principal_for(directory, user).await
 }
 
 /// Resolves verified claims to a [`Principal`] from the directory's current records. A

@@ -185,6 +185,11 @@ pub struct OidcIssuerConfig {
     /// arrive: rotation is picked up, forged key ids cannot make us hammer the issuer.
     #[serde(default = "default_jwks_refresh_secs")]
     pub jwks_refresh_secs: u64,
+    /// The claim naming the portal organization (its id) of a signed-in person the portal
+    /// does not know yet; they become a PENDING operator of it, who sees nothing until an
+    /// admin there activates them. Without it, unknown people are refused.
+    #[serde(default)]
+    pub organization_claim: Option<String>,
 }
 
 fn default_jwks_refresh_secs() -> u64 {

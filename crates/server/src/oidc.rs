@@ -38,6 +38,10 @@ pub struct Verified {
     pub token_id: String,
     /// Its expiry (seconds since the epoch).
     pub expires_at: i64,
+    /// The verified email, for registering an unknown person as pending.
+    pub email: Option<String>,
+    /// The organization the issuer says the person belongs to (`organization_claim`).
+    pub organization: Option<String>,
 }
 
 /// The configured external issuers.
@@ -73,6 +77,8 @@ struct Claims {
     #[serde(default)]
     jti: Option<String>,
     exp: i64,
+    #[serde(flatten)]
+    other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -150,17 +156,23 @@ impl OidcVerifier {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECS;
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)?.claims;
+        let verified = matches!(claims.email_verified, Some(serde_json::Value::Bool(true)))
+            || matches!(&claims.email_verified, Some(serde_json::Value::String(s)) if s == "true");
+        let email = claims.email.clone().filter(|_| verified);
         let subject = match issuer.config.map_by {
-            OidcUserClaim::Sub => Subject::UserId(claims.sub),
-            OidcUserClaim::Email => {
-                let verified = matches!(claims.email_verified, Some(serde_json::Value::Bool(true)))
-                    || matches!(&claims.email_verified, Some(serde_json::Value::String(s)) if s == "true");
-                match claims.email {
-                    Some(email) if verified => Subject::Email(email),
-                    _ => return Err(AuthError::Oidc("no verified email".to_owned())),
-                }
-            }
+            OidcUserClaim::Sub => Subject::UserId(claims.sub.clone()),
+            OidcUserClaim::Email => match &email {
+                Some(email) => Subject::Email(email.clone()),
+                None => return Err(AuthError::Oidc("no verified email".to_owned())),
+            },
         };
+        let organization = issuer
+            .config
+            .organization_claim
+            .as_ref()
+            .and_then(|claim| claims.other.get(claim))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         let token_id = claims.jti.unwrap_or_else(|| {
             use sha2::Digest;
             let digest = sha2::Sha256::digest(token.as_bytes());
@@ -170,6 +182,8 @@ impl OidcVerifier {
             subject,
             token_id,
             expires_at: claims.exp,
+            email,
+            organization,
         })
     }
 

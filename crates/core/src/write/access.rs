@@ -272,6 +272,32 @@ impl Writes {
         Ok(user)
     }
 
+    /// Registers someone an identity provider vouches for, but the portal does not know, as a
+    /// PENDING operator of `org` (read-only VIEWER profile, which an admin replaces when
+    /// activating them). Pending users see nothing. `NOT_FOUND` when `org` does not exist.
+    pub async fn register_pending_operator(&self, email: &str, org: &OrgId) -> Result<User> {
+        let email = super::email_address("email", email)?;
+        let org = self
+            .c
+            .directory
+            .organizations(std::slice::from_ref(org))
+            .await?
+            .pop()
+            .ok_or(Error::NotFound)?;
+        let user = User {
+            id: UserId::from(super::derived_id("user", &format!("pending/{email}"))),
+            email: email.clone(),
+            first_name: String::new(),
+            last_name: email,
+            profile_id: BuiltInProfile::Viewer.id(),
+            status: UserStatus::Pending,
+            membership: Membership::Organization(org.id),
+            created_at: Utc::now(),
+        };
+        self.c.directory.save_user(&user).await?;
+        Ok(user)
+    }
+
     /// Withdraws the caller's token.
     pub async fn logout(
         &self,
