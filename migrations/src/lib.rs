@@ -11,6 +11,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_operations;
 mod m20261123_000003_revoked_tokens;
 mod m20261123_000004_identities;
+mod m20261123_000005_activation_tokens;
 
 /// Runs partnergraph's migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_operations::Migration),
             Box::new(m20261123_000003_revoked_tokens::Migration),
             Box::new(m20261123_000004_identities::Migration),
+            Box::new(m20261123_000005_activation_tokens::Migration),
         ]
     }
 }

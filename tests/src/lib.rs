@@ -246,6 +246,20 @@ impl TestServer {
             .expect("scan the store")
     }
 
+    /// The emails the gateway delivered to its outbox, oldest first.
+    pub fn outbox(&self) -> Vec<Value> {
+        let dir = self.storage.data_dir.path().join("outbox");
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|f| std::fs::read(f).ok())
+            .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
+            .collect()
+    }
+
     /// SQL statements the gateway's store has executed so far.
     pub fn sql_statements(&self) -> u64 {
         self.gateway.sql_statements()

@@ -569,7 +569,82 @@ async fn a_customer_user_reaches_no_other_customer_through_any_mutation(backend:
     assert_ne!(unchanged.data()["customer"]["name"], "Pwned");
 }
 
+async fn an_activation_link_activates_its_pending_user_once(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let pending = user_id(&s, "pending@acme.example").await;
+    let paula = user_id(&s, PAULA).await;
+    let send = "mutation($input: UserActionInput!) { sendActivationLink(input: $input) { user { status } } }";
+    assert_eq!(
+        run(&s, PAULA, send, json!({ "userId": pending }))
+            .await
+            .error_code(),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        run(&s, OLGA, send, json!({ "userId": pending }))
+            .await
+            .error_code(),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        run(&s, ANNA, send, json!({ "userId": paula }))
+            .await
+            .error_code(),
+        "CONFLICT"
+    );
+    let sent = run(&s, ANNA, send, json!({ "userId": pending })).await;
+    assert_eq!(
+        sent.data()["sendActivationLink"]["user"]["status"],
+        "PENDING"
+    );
+
+    let mail = s.outbox().pop().expect("an email in the outbox");
+    assert_eq!(mail["to"], "pending@acme.example");
+    let body = mail["body"].as_str().unwrap_or_default();
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/auth/activate?token="))
+        .expect("a link in the email");
+    let token = link.split("token=").nth(1).unwrap_or_default();
+    let activate = |token: String| {
+        let url = format!("{}/auth/activate", s.url);
+        async move {
+            let r = reqwest::Client::new()
+                .get(url)
+                .query(&[("token", token)])
+                .send()
+                .await
+                .expect("activation request");
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let (status, body) = activate(token.to_owned()).await;
+    assert_eq!(
+        (status, body["activated"].clone()),
+        (200, json!(true)),
+        "{body}"
+    );
+    assert_eq!(activate(token.to_owned()).await.0, 400, "a link works once");
+    assert_eq!(
+        activate("0".repeat(64)).await.0,
+        400,
+        "an invented link does nothing"
+    );
+    let user = s
+        .query(
+            ANNA,
+            "{ users(filter: { emailContains: \"pending@\" }) { nodes { status } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(user.data()["users"]["nodes"][0]["status"], "ACTIVE");
+}
+
 on_each_backend!(
+    an_activation_link_activates_its_pending_user_once,
     nobody_grants_more_than_they_hold_or_changes_their_own_access,
     login_as_is_scoped_capped_unchainable_and_audited,
     withdrawn_suspended_and_removed_users_tokens_stop_working,

@@ -151,7 +151,7 @@ impl LocalStore {
         for table in Table::ALL {
             if matches!(
                 table,
-                Table::AuditEvents | Table::Operations | Table::RevokedTokens
+                Table::AuditEvents | Table::Operations | Table::RevokedTokens | Table::Activations
             ) {
                 continue;
             }
@@ -672,6 +672,20 @@ impl Directory for LocalStore {
     async fn delete_identity(&self, email: &str) -> CoreResult<()> {
         Self::delete_rows(&self.db, Table::Identities, "id", email).await?;
         Ok(())
+    }
+
+    async fn save_activation(&self, token: &ActivationToken) -> CoreResult<()> {
+        Ok(self.insert(&self.db, std::slice::from_ref(token)).await?)
+    }
+
+    async fn take_activation(&self, token_hash: &str) -> CoreResult<Option<ActivationToken>> {
+        let txn = self.db.begin().await.map_err(LocalError::from)?;
+        let found: Vec<ActivationToken> =
+            fetch_in(&txn, Cond::all().add(eq("id", token_hash))).await?;
+        // Only the caller whose DELETE removed the row redeems it.
+        let taken = Self::delete_rows(&txn, Table::Activations, "id", token_hash).await? == 1;
+        txn.commit().await.map_err(LocalError::from)?;
+        Ok(found.into_iter().next().filter(|_| taken))
     }
 
     async fn consume_once(&self, token: &RevokedToken) -> CoreResult<bool> {

@@ -33,11 +33,12 @@ pub enum Table {
     Operations,
     RevokedTokens,
     Identities,
+    Activations,
 }
 
 impl Table {
     /// Every table.
-    pub const ALL: [Table; 17] = [
+    pub const ALL: [Table; 18] = [
         Table::Organizations,
         Table::Customers,
         Table::Users,
@@ -55,6 +56,7 @@ impl Table {
         Table::Operations,
         Table::RevokedTokens,
         Table::Identities,
+        Table::Activations,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +78,7 @@ impl Table {
             Table::Operations => "operations",
             Table::RevokedTokens => "revoked_tokens",
             Table::Identities => "identities",
+            Table::Activations => "activation_tokens",
         }
     }
 
@@ -113,7 +116,7 @@ impl Table {
             | Table::Cases => &["id", "doc", "account_id"],
             Table::AuditEvents => &["id", "doc", "org_id", "customer_id"],
             Table::Operations => &["id", "doc", "status"],
-            Table::RevokedTokens | Table::Identities => &["id", "doc"],
+            Table::RevokedTokens | Table::Identities | Table::Activations => &["id", "doc"],
         }
     }
 }
@@ -263,3 +266,4 @@ pub fn operation_status(status: OperationStatus) -> &'static str {
 }
 record!(RevokedToken, RevokedTokens, |r| r.jti.clone(), []);
 record!(Identity, Identities, |r| r.email.clone(), []);
+record!(ActivationToken, Activations, |r| r.token_hash.clone(), []);

@@ -707,3 +707,25 @@ pub struct Identity {
     /// When it was registered.
     pub created_at: DateTime<Utc>,
 }
+
+/// A pending activation link, stored by the hash of its token (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivationToken {
+    /// SHA-256 of the token, hex (the key).
+    pub token_hash: String,
+    /// The user it activates.
+    pub user_id: UserId,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An email to deliver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Email {
+    /// Recipient.
+    pub to: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body.
+    pub body: String,
+}

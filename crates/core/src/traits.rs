@@ -134,6 +134,11 @@ pub trait Directory: Send + Sync {
     async fn identity(&self, email: &str) -> Result<Option<Identity>>;
     /// Removes an identity; idempotent.
     async fn delete_identity(&self, email: &str) -> Result<()>;
+    /// Stores an activation link's hash.
+    async fn save_activation(&self, token: &ActivationToken) -> Result<()>;
+    /// Removes and returns the activation link with this hash, atomically: a link is redeemed
+    /// once even when clicked twice at the same moment.
+    async fn take_activation(&self, token_hash: &str) -> Result<Option<ActivationToken>>;
     /// Records a single-use token as used; `false` when it already was (a replay). Atomic:
     /// of two concurrent uses exactly one gets `true`.
     async fn consume_once(&self, token: &RevokedToken) -> Result<bool>;
@@ -259,6 +264,14 @@ pub trait Catalog: Send + Sync {
     async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>>;
     /// Every offer (catalogs are small; eligibility is decided by [`Scope::permits_offer`]).
     async fn all_offers(&self) -> Result<Vec<Offer>>;
+}
+
+/// Delivers email (activation links). The default writes each message to the data directory's
+/// outbox and logs that it did; an SMTP mailer can take its place.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    /// Delivers `email`.
+    async fn send(&self, email: &Email) -> Result<()>;
 }
 
 /// The connector chosen for each capability, as configured.

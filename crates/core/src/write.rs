@@ -251,20 +251,23 @@ pub struct Deletion {
 pub struct Writes {
     c: Connectors,
     identities: Arc<dyn IdentityProvider>,
+    mailer: Arc<dyn crate::traits::Mailer>,
     hook: Arc<dyn StepHook>,
 }
 
 impl Writes {
-    /// Writes through `connectors`, with sign-in identities in `identities` and `hook` around
-    /// saga steps.
+    /// Writes through `connectors`, with sign-in identities in `identities`, mail sent through
+    /// `mailer` and `hook` around saga steps.
     pub fn new(
         connectors: Connectors,
         identities: Arc<dyn IdentityProvider>,
+        mailer: Arc<dyn crate::traits::Mailer>,
         hook: Arc<dyn StepHook>,
     ) -> Self {
         Self {
             c: connectors,
             identities,
+            mailer,
             hook,
         }
     }
@@ -1552,6 +1555,7 @@ fn audit_action(mutation: &str) -> &str {
         "suspendUser" => "user.suspend",
         "removeUser" => "user.remove",
         "saveProfile" => "profile.save",
+        "sendActivationLink" => "user.activation_link",
         "cancelSubscription" => "subscription.cancel",
         other => other,
     }

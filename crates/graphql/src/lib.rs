@@ -79,12 +79,17 @@ pub(crate) struct Req {
     pub loader: DataLoader<loaders::Batch, async_graphql::dataloader::HashMapCache>,
 }
 
+/// The gateway's address as users reach it, for links in emails.
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub String);
+
 /// Builds the schema with its query limits; mutations go through `writes`, login-as tokens
-/// are minted by `sessions`.
+/// are minted by `sessions`, emailed links point at `public_url`.
 pub fn build_schema(
     connectors: Connectors,
     writes: Writes,
     sessions: Arc<dyn Sessions>,
+    public_url: String,
     limits: Limits,
 ) -> PartnerSchema {
     limits
@@ -92,6 +97,7 @@ pub fn build_schema(
         .data(connectors)
         .data(writes)
         .data(sessions)
+        .data(PublicUrl(public_url))
         .finish()
 }
 

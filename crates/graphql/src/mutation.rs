@@ -1001,6 +1001,25 @@ impl MutationRoot {
             .map_err(|e| r.fail(e))?;
         Ok(SignUpPayload { user: User(user) })
     }
+
+    /// Emails a PENDING user (an operator or a customer user) a single-use link, valid for 72
+    /// hours, that activates them (needs MANAGE_USERS).
+    async fn send_activation_link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
+    ) -> R<UserPayload> {
+        let r = req(ctx);
+        let id = user_id(&input.user_id).map_err(|e| r.fail(e))?;
+        let base = ctx
+            .data::<crate::PublicUrl>()
+            .map_err(|_| r.fail(Error::internal("the schema was built without a public URL")))?;
+        let id = writes(ctx)?
+            .send_activation_link(actor(ctx), id, &base.0, input.idempotency_key.as_deref())
+            .await
+            .map_err(|e| r.fail(e))?;
+        user_payload(ctx, id).await
+    }
 }
 
 fn place_order_input(

@@ -61,6 +61,7 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/launch/salesforce", get(crate::launch::launch))
         .route("/launch/salesforce/canvas", post(crate::launch::canvas))
         .route("/auth/login", post(crate::identity::login))
+        .route("/auth/activate", get(crate::identity::activate))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(state)

@@ -150,6 +150,9 @@ pub struct AuthConfig {
     pub token_ttl_secs: u64,
     /// External OpenID Connect issuers whose tokens the gateway also accepts.
     pub oidc: Vec<OidcIssuerConfig>,
+    /// The gateway's address as users reach it, for links in emails (activation); by default
+    /// `http://` and the listen address.
+    pub public_url: Option<String>,
 }
 
 impl Default for AuthConfig {
@@ -159,6 +162,7 @@ impl Default for AuthConfig {
             audience: "partnergraph".to_owned(),
             token_ttl_secs: 3600,
             oidc: Vec::new(),
+            public_url: None,
         }
     }
 }

@@ -106,6 +106,77 @@ impl IdentityProvider for EmbeddedIdentities {
     }
 }
 
+/// Delivers mail into `<data dir>/outbox/`, one JSON file a message, and logs that it did
+/// (never the body: it carries single-use links).
+pub struct OutboxMailer {
+    dir: std::path::PathBuf,
+}
+
+impl OutboxMailer {
+    /// A mailer writing into `data_dir/outbox`.
+    pub fn new(data_dir: &std::path::Path) -> Self {
+        Self {
+            dir: data_dir.join("outbox"),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl partnergraph_core::traits::Mailer for OutboxMailer {
+    async fn send(&self, email: &partnergraph_core::model::Email) -> Result<()> {
+        let name = format!(
+            "{}-{}.json",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f"),
+            uuid::Uuid::new_v4().simple()
+        );
+        let body = serde_json::to_vec_pretty(email).map_err(Error::internal)?;
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(Error::internal)?;
+        tokio::fs::write(self.dir.join(&name), body)
+            .await
+            .map_err(Error::internal)?;
+        tracing::info!(to = %email.to, subject = %email.subject, file = %name, "mail written to the outbox");
+        Ok(())
+    }
+}
+
+/// The query of `GET /auth/activate`.
+#[derive(Deserialize)]
+pub(crate) struct Activate {
+    token: String,
+}
+
+/// `GET /auth/activate?token=…`: the link in an activation email.
+pub(crate) async fn activate(
+    State(state): State<Arc<AppState>>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    axum::extract::Query(query): axum::extract::Query<Activate>,
+) -> Response {
+    match state
+        .writes
+        .redeem_activation(&query.token, &request_id)
+        .await
+    {
+        Ok(user) => Json(json!({ "activated": true, "email": user.email })).into_response(),
+        Err(Error::BadInput { message, .. }) => error_response(
+            StatusCode::BAD_REQUEST,
+            "BAD_USER_INPUT",
+            &message,
+            &request_id,
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "activation failed on our side");
+            error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UPSTREAM_UNAVAILABLE",
+                "activation is temporarily unavailable",
+                &request_id,
+            )
+        }
+    }
+}
+
 /// Counts failed logins per account and per address; entries expire after [`LOCKOUT`].
 pub(crate) struct LoginLimits {
     failures: moka::future::Cache<String, u32>,

@@ -105,11 +105,18 @@ impl Gateway {
         };
         let identities: Arc<dyn IdentityProvider> =
             Arc::new(EmbeddedIdentities::new(connectors.directory.clone())?);
-        let writes = Writes::new(connectors.clone(), identities.clone(), hook);
+        let mailer = Arc::new(identity::OutboxMailer::new(&config.data_dir));
+        let writes = Writes::new(connectors.clone(), identities.clone(), mailer, hook);
+        let public_url = config
+            .auth
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen));
         let schema = partnergraph_graphql::build_schema(
             connectors.clone(),
             writes.clone(),
             issuer.clone(),
+            public_url,
             config.graphql_limits(),
         );
         let state = Arc::new(app::AppState {

@@ -298,6 +298,97 @@ impl Writes {
         Ok(user)
     }
 
+    /// Emails a PENDING user a single-use link that activates them, valid for
+    /// [`ACTIVATION_TTL_HOURS`]. Only the link's hash is stored.
+    pub async fn send_activation_link(
+        &self,
+        actor: Actor<'_>,
+        user_id: UserId,
+        portal_url: &str,
+        key: Option<&str>,
+    ) -> Result<UserId> {
+        self.journaled(actor, "sendActivationLink", key, &user_id, async |_| {
+            let (user, holder) = self.managed_user(actor, &user_id).await?;
+            if user.status != UserStatus::Pending {
+                return Err(Error::Conflict(
+                    "only a pending user can be activated".to_owned(),
+                ));
+            }
+            let token = format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            );
+            self.c
+                .directory
+                .save_activation(&ActivationToken {
+                    token_hash: token_hash(&token),
+                    user_id: user.id.clone(),
+                    expires_at: Utc::now() + chrono::Duration::hours(ACTIVATION_TTL_HOURS),
+                })
+                .await?;
+            let link = format!(
+                "{}/auth/activate?token={token}",
+                portal_url.trim_end_matches('/')
+            );
+            self.mailer
+                .send(&Email {
+                    to: user.email.clone(),
+                    subject: "Activate your portal account".to_owned(),
+                    body: format!(
+                        "Hello {},\n\nopen this link to activate your portal account:\n\n{link}\n\n\
+                         It works once, within {ACTIVATION_TTL_HOURS} hours.\n",
+                        user.first_name
+                    ),
+                })
+                .await?;
+            self.audit_user(actor, "user.activation_link", &user, holder)
+                .await;
+            Ok(user.id)
+        })
+        .await
+    }
+
+    /// Activates the PENDING user an activation link was sent to; the link then stops working.
+    pub async fn redeem_activation(&self, token: &str, request_id: &str) -> Result<User> {
+        let invalid =
+            || Error::bad_input("token", "the activation link is invalid, used or expired");
+        let link = self
+            .c
+            .directory
+            .take_activation(&token_hash(token))
+            .await?
+            .filter(|l| l.expires_at > Utc::now())
+            .ok_or_else(invalid)?;
+        let mut user = self
+            .c
+            .directory
+            .users(std::slice::from_ref(&link.user_id))
+            .await?
+            .pop()
+            .filter(|u| u.status == UserStatus::Pending)
+            .ok_or_else(invalid)?;
+        user.status = UserStatus::Active;
+        self.c.directory.save_user(&user).await?;
+        let principal = Principal::of_user(self.c.directory.as_ref(), user.clone()).await?;
+        let actor = Actor {
+            principal: &principal,
+            request_id,
+        };
+        let org = self.actor_org(actor);
+        let target = user.id.global().encode();
+        self.record(
+            actor,
+            "user.activate_link",
+            target,
+            AuditOutcome::Success,
+            org,
+            None,
+        )
+        .await;
+        Ok(user)
+    }
+
     /// Withdraws the caller's token.
     pub async fn logout(
         &self,
@@ -480,6 +571,18 @@ impl Writes {
             Tenant::Platform => None,
         }
     }
+}
+
+/// How long an activation link works.
+pub const ACTIVATION_TTL_HOURS: i64 = 72;
+
+/// The stored form of an activation token: its SHA-256, hex.
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Fails unless the caller holds every permission in `permissions`.
