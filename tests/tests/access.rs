@@ -11,6 +11,7 @@ const PAULA: &str = "paula@acme.example";
 const DANA: &str = "dana@northwind.example";
 const OLGA: &str = "olga@globex.example";
 const CARL: &str = "carl@initech.example";
+const ACME_ORG: &str = "T3JnYW5pemF0aW9uOm9yZy1hY21l";
 
 /// The global id of the user with this email (as the platform admin sees it).
 async fn user_id(s: &TestServer, email: &str) -> String {
@@ -428,31 +429,132 @@ async fn withdrawn_suspended_and_removed_users_tokens_stop_working(backend: Back
     );
 }
 
-async fn a_customer_user_reaches_no_other_customer_through_any_mutation(backend: Backend) {
-    let s = TestServer::dedicated(backend);
-    // Another customer of the same partner: the nearest target for an IDOR.
+/// Another Acme customer than Carl's Initech, with every kind of record, as Paula sees it.
+async fn sibling_with_every_record(s: &TestServer) -> Value {
     let r = s
         .query(
             PAULA,
             "{ customers(first: 50, orderBy: { field: NAME }) { nodes {
                 id name subscriptions(first: 1) { nodes { id } } invoices(first: 1) { nodes { id } }
+                payments(first: 1) { nodes { id } }
                 paymentMethods { id } cases(first: 1) { nodes { id } } users(first: 1) { nodes { id } } } } }",
             json!({}),
         )
         .await;
-    let other = r.data()["customers"]["nodes"]
+    r.data()["customers"]["nodes"]
         .as_array()
         .into_iter()
         .flatten()
         .find(|c| {
             c["name"] != "Initech"
-                && ["subscriptions", "invoices", "cases", "users"]
+                && ["subscriptions", "invoices", "payments", "cases", "users"]
                     .iter()
                     .all(|k| c[*k]["nodes"][0]["id"].is_string())
                 && c["paymentMethods"][0]["id"].is_string()
         })
         .cloned()
-        .expect("another Acme customer with every kind of record");
+        .expect("another Acme customer with every kind of record")
+}
+
+async fn a_customer_user_reaches_no_other_customer_through_any_root_field_or_node(
+    backend: Backend,
+) {
+    let s = TestServer::dedicated(backend);
+    let other = sibling_with_every_record(&s).await;
+    let ids: Vec<Value> = [
+        other["id"].clone(),
+        other["subscriptions"]["nodes"][0]["id"].clone(),
+        other["invoices"]["nodes"][0]["id"].clone(),
+        other["payments"]["nodes"][0]["id"].clone(),
+        other["paymentMethods"][0]["id"].clone(),
+        other["cases"]["nodes"][0]["id"].clone(),
+        other["users"]["nodes"][0]["id"].clone(),
+    ]
+    .into();
+    let customer = s
+        .query(
+            CARL,
+            "query($id: ID!) { customer(id: $id) { id } }",
+            json!({ "id": other["id"] }),
+        )
+        .await;
+    assert!(customer.data()["customer"].is_null(), "{}", customer.body);
+    for id in &ids {
+        let r = s
+            .query(
+                CARL,
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert!(r.data()["node"].is_null(), "{id}: {}", r.body);
+    }
+    let nodes = s
+        .query(
+            CARL,
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    assert!(
+        nodes.data()["nodes"]
+            .as_array()
+            .is_some_and(|n| n.iter().all(Value::is_null)),
+        "{}",
+        nodes.body
+    );
+    let lists = s
+        .query(
+            CARL,
+            "query($id: ID!, $name: String!) {
+               customers(filter: { nameContains: $name }) { totalCount }
+               subscriptions(filter: { customerId: $id }) { totalCount }
+               invoices(filter: { accountId: $id }) { totalCount }
+               cases(filter: { accountId: $id }) { totalCount }
+               organizations { totalCount }
+             }",
+            json!({ "id": other["id"], "name": other["name"] }),
+        )
+        .await;
+    for field in [
+        "customers",
+        "subscriptions",
+        "invoices",
+        "cases",
+        "organizations",
+    ] {
+        assert_eq!(
+            lists.data()[field]["totalCount"],
+            0,
+            "{field}: {}",
+            lists.body
+        );
+    }
+    let org = s
+        .query(
+            CARL,
+            "query($id: ID!) { organization(id: $id) { id } }",
+            json!({ "id": ACME_ORG }),
+        )
+        .await;
+    assert!(
+        org.data()["organization"].is_null(),
+        "a customer user sees no organization"
+    );
+    for forbidden in ["{ users { totalCount } }", "{ auditLog { totalCount } }"] {
+        let r = s.query(CARL, forbidden, json!({})).await;
+        let empty = r.body["data"].to_string().contains("\"totalCount\":0");
+        assert!(
+            empty || r.error_code() == "FORBIDDEN",
+            "{forbidden}: {}",
+            r.body
+        );
+    }
+}
+
+async fn a_customer_user_reaches_no_other_customer_through_any_mutation(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let other = sibling_with_every_record(&s).await;
     let id = |path: &[&str]| -> Value {
         let mut v = &other;
         for p in path {
@@ -643,7 +745,106 @@ async fn an_activation_link_activates_its_pending_user_once(backend: Backend) {
     assert_eq!(user.data()["users"]["nodes"][0]["status"], "ACTIVE");
 }
 
+async fn escalation_through_activate_user_is_refused(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let pending = user_id(&s, "pending@acme.example").await;
+    let higher = profile_id(&s, "DISTRIBUTOR_ADMIN").await;
+    let r = run(
+        &s,
+        ANNA,
+        ACTIVATE,
+        json!({ "userId": pending, "profileId": higher }),
+    )
+    .await;
+    assert_eq!(r.error_code(), "FORBIDDEN");
+    assert_denied_in_audit(&s, "user.activate").await;
+}
+
+async fn escalation_through_change_user_profile_is_refused(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let paula = user_id(&s, PAULA).await;
+    let anna = user_id(&s, ANNA).await;
+    let admin = profile_id(&s, "ADMIN").await;
+    let platform = profile_id(&s, "PLATFORM_ADMIN").await;
+    let up = run(
+        &s,
+        DANA,
+        CHANGE,
+        json!({ "userId": paula, "profileId": admin }),
+    )
+    .await;
+    assert_eq!(up.error_code(), "FORBIDDEN", "more than Dana holds");
+    let own = run(
+        &s,
+        ANNA,
+        CHANGE,
+        json!({ "userId": anna, "profileId": platform }),
+    )
+    .await;
+    assert_eq!(own.error_code(), "FORBIDDEN", "one's own profile");
+    assert_denied_in_audit(&s, "user.profile").await;
+}
+
+async fn chained_login_as_is_refused(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let olga = user_id(&s, OLGA).await;
+    let r = run(
+        &s,
+        ADMIN,
+        IMPERSONATE,
+        json!({ "userId": olga, "reason": "audit" }),
+    )
+    .await;
+    let session = r.data()["impersonate"]["token"]
+        .as_str()
+        .expect("a session")
+        .to_owned();
+    let carl = user_id(&s, CARL).await;
+    let chain = json!({ "query": IMPERSONATE, "variables": { "input": { "userId": carl, "reason": "chain" } } });
+    let chained = s.post_json(Some(&session), &chain).await;
+    assert_eq!(chained.error_code(), "FORBIDDEN");
+    assert_denied_in_audit(&s, "user.impersonate").await;
+}
+
+async fn a_suspended_users_old_token_is_refused(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let token = s.token("victor@acme.example").await;
+    let viewer = json!({ "query": "{ viewer { user { email } } }" });
+    assert_eq!(s.post_json(Some(&token), &viewer).await.status, 200);
+    let victor = user_id(&s, "victor@acme.example").await;
+    let suspend =
+        "mutation($input: UserActionInput!) { suspendUser(input: $input) { user { status } } }";
+    run(&s, ANNA, suspend, json!({ "userId": victor })).await;
+    let r = s.post_json(Some(&token), &viewer).await;
+    assert_eq!(
+        (r.status, r.error_code()),
+        (401, "UNAUTHENTICATED".to_owned())
+    );
+}
+
+/// The audit log holds a refusal of `action`.
+async fn assert_denied_in_audit(s: &TestServer, action: &str) {
+    let audit = s
+        .query(
+            ADMIN,
+            "{ auditLog(first: 100) { nodes { action outcome } } }",
+            json!({}),
+        )
+        .await;
+    let found = audit.data()["auditLog"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|e| e["action"] == action && e["outcome"] == "DENIED");
+    assert!(found, "no DENIED {action} in {}", audit.body);
+}
+
 on_each_backend!(
+    escalation_through_activate_user_is_refused,
+    escalation_through_change_user_profile_is_refused,
+    chained_login_as_is_refused,
+    a_suspended_users_old_token_is_refused,
+    a_customer_user_reaches_no_other_customer_through_any_root_field_or_node,
     an_activation_link_activates_its_pending_user_once,
     nobody_grants_more_than_they_hold_or_changes_their_own_access,
     login_as_is_scoped_capped_unchainable_and_audited,

@@ -280,7 +280,29 @@ async fn a_canvas_signed_request_signs_the_rep_in_once_and_forgeries_are_refused
     s.assert_still_serving().await;
 }
 
+async fn a_replayed_launch_token_is_refused(backend: Backend) {
+    let s = server(backend);
+    let (account, _) = initech(&s);
+    let token = hs256(&claims(HS_ORG, REP, &account, 0, 120));
+    assert_eq!(launch(&s, &token).await.status(), 303);
+    assert_eq!(launch(&s, &token).await.status(), 401);
+}
+
+async fn a_forged_canvas_request_is_refused(backend: Backend) {
+    let s = server(backend);
+    let (account, _) = initech(&s);
+    let forged = signed_request(
+        "not-the-consumer-secret",
+        HS_ORG,
+        &account,
+        chrono::Utc::now().timestamp(),
+    );
+    assert_eq!(canvas(&s, &forged).await.status(), 401);
+}
+
 on_each_backend!(
+    a_replayed_launch_token_is_refused,
+    a_forged_canvas_request_is_refused,
     a_launch_token_signs_the_rep_in_on_the_accounts_customer_once,
     forged_confused_stale_and_misdirected_launch_tokens_are_refused,
     a_canvas_signed_request_signs_the_rep_in_once_and_forgeries_are_refused,
