@@ -286,6 +286,15 @@ async fn a_replayed_launch_token_is_refused(backend: Backend) {
     let token = hs256(&claims(HS_ORG, REP, &account, 0, 120));
     assert_eq!(launch(&s, &token).await.status(), 303);
     assert_eq!(launch(&s, &token).await.status(), 401);
+    // The used ids live in the store: a restart does not reopen them.
+    let s = tokio::task::block_in_place(|| {
+        s.restart(std::sync::Arc::new(partnergraph_core::write::NoHook))
+    });
+    assert_eq!(
+        launch(&s, &token).await.status(),
+        401,
+        "replayed after a restart"
+    );
 }
 
 async fn a_forged_canvas_request_is_refused(backend: Backend) {
