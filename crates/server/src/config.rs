@@ -297,6 +297,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_example_configuration_files_load() {
+        for name in ["partnergraph.toml", "postgres.toml"] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples")
+                .join(name);
+            let loaded = Config::load(Some(&path));
+            assert!(loaded.is_ok(), "{name}: {loaded:?}");
+        }
+    }
+
+    #[test]
     fn unknown_keys_are_rejected_by_name() {
         let dir = std::env::temp_dir().join(format!("pg-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
