@@ -1,0 +1,719 @@
+//! A local Zuora: the OAuth token endpoint and Object Query reads of accounts, subscriptions,
+//! invoices, payments and payment methods, in Zuora's wire format (see
+//! `shared/reference/API-NOTES.md` §1), seeded from the demo world.
+//!
+//! Faithful where a connector can trip: 32-hex ids, `bearer` tokens that expire, the
+//! `success: false` envelope with numeric codes, `pageSize` 1–50 else 400 (Zuora's OpenAPI spec; its docs say 99), opaque `nextPage`
+//! cursors, `filter[]` (AND only; `EQ NE LT GT LE GE SW IN`, case-insensitive field names),
+//! one `sort[]`, null fields omitted unless `includeNullFields=true`, bare objects on
+//! retrieve-by-key (id or number), `Zuora-Track-Id` echoed, rate and concurrency headers.
+//!
+//! Every request is recorded (`GET /_sandbox/requests`) so tests and benchmarks can count
+//! upstream calls; `POST /_sandbox/faults` adds latency and makes the next requests fail.
+//! Not covered yet: writes (accounts, Orders API, payments) and ZOQL.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use partnergraph_core::demo::DemoData;
+use partnergraph_core::model::*;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// The client credentials the sandbox accepts by default (also in `examples/zuora.toml`).
+pub const DEFAULT_CLIENT_ID: &str = "6c3d8b3f-6f9a-4b8e-9d9c-partnergraph";
+/// The secret of [`DEFAULT_CLIENT_ID`].
+pub const DEFAULT_CLIENT_SECRET: &str = "sandbox-secret-not-for-production";
+/// The entity every token is scoped to.
+const ENTITY: &str = "1a2b7a37-3e7d-4cb3-b0e2-883de9e766cc";
+/// Object Query's largest page. Zuora's reference pages say 99; the OpenAPI spec behind its
+/// official SDK says 50 (and the SDK refuses more). A connector must work with the stricter, so
+/// the sandbox enforces it.
+const MAX_PAGE_SIZE: usize = 50;
+
+/// One request as the sandbox received it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Recorded {
+    /// HTTP method.
+    pub method: String,
+    /// Path, e.g. `/object-query/accounts`.
+    pub path: String,
+    /// Raw query string.
+    pub query: String,
+    /// The `Zuora-Track-Id` header, if sent.
+    pub track_id: Option<String>,
+    /// The status the sandbox answered with.
+    pub status: u16,
+}
+
+/// Faults to inject, set through `POST /_sandbox/faults`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Faults {
+    /// Added to every request.
+    pub latency_ms: u64,
+    /// How many of the next API requests fail (the token endpoint and `/_sandbox` never do).
+    pub fail_next: u32,
+    /// How they fail: 429 (with `Retry-After`), 500 (a `text/plain` body, as Zuora's edge
+    /// sends), 503, or 200 (a `success: false` envelope with a retryable code).
+    pub status: u16,
+    /// `Retry-After` seconds for 429s.
+    pub retry_after_secs: u64,
+}
+
+/// A stateful local Zuora.
+pub struct Zuora {
+    clients: HashMap<String, String>,
+    token_ttl: Duration,
+    tokens: Mutex<HashMap<String, Instant>>,
+    objects: HashMap<&'static str, Vec<Value>>,
+    log: Mutex<Vec<Recorded>>,
+    faults: Mutex<Faults>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Zuora {
+    /// A sandbox holding the billing side of `demo`, accepting the default client, whose tokens
+    /// live `token_ttl` (Zuora's live 3599 s).
+    pub fn new(demo: &DemoData, token_ttl: Duration) -> Arc<Self> {
+        Arc::new(Self {
+            clients: HashMap::from([(
+                DEFAULT_CLIENT_ID.to_owned(),
+                DEFAULT_CLIENT_SECRET.to_owned(),
+            )]),
+            token_ttl,
+            tokens: Mutex::new(HashMap::new()),
+            objects: seed(demo),
+            log: Mutex::new(Vec::new()),
+            faults: Mutex::new(Faults::default()),
+        })
+    }
+
+    /// The HTTP API.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/oauth/token", post(token))
+            .route("/object-query/{object}", get(query))
+            .route("/object-query/{object}/{key}", get(by_key))
+            .route("/_sandbox/requests", get(requests).delete(clear_requests))
+            .route("/_sandbox/faults", post(set_faults))
+            .layer(middleware::from_fn_with_state(self.clone(), record))
+            .with_state(self.clone())
+    }
+
+    /// The Zuora id the sandbox gives a demo record.
+    pub fn zuora_id(local: &str) -> String {
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, local.as_bytes())
+            .simple()
+            .to_string()
+    }
+
+    /// The requests received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.log).clone()
+    }
+}
+
+/// The Zuora error envelope.
+fn envelope(code: u64, message: &str) -> Value {
+    json!({ "success": false, "processId": "SANDBOX", "reasons": [{ "code": code, "message": message }] })
+}
+
+fn error(status: StatusCode, code: u64, message: &str) -> Response {
+    (status, Json(envelope(code, message))).into_response()
+}
+
+/// Records every request, applies latency and faults, and adds Zuora's response headers.
+async fn record(State(z): State<Arc<Zuora>>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let track_id = req
+        .headers()
+        .get("zuora-track-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let control = path.starts_with("/_sandbox");
+    let faults = lock(&z.faults).clone();
+    if !control && faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    let injected = !control && path != "/oauth/token" && {
+        let mut f = lock(&z.faults);
+        if f.fail_next > 0 {
+            f.fail_next -= 1;
+            true
+        } else {
+            false
+        }
+    };
+    let mut response = if injected {
+        fault_response(&faults)
+    } else {
+        next.run(req).await
+    };
+    if !control {
+        let headers = response.headers_mut();
+        if let Some(id) = track_id
+            .as_deref()
+            .and_then(|t| HeaderValue::from_str(t).ok())
+        {
+            headers.insert("zuora-track-id", id);
+        }
+        let request_id = uuid::Uuid::new_v4().to_string();
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            headers.insert("zuora-request-id", v);
+        }
+        headers.insert(
+            "ratelimit-limit",
+            HeaderValue::from_static("2500, 2500;w=60"),
+        );
+        headers.insert("ratelimit-remaining", HeaderValue::from_static("2499"));
+        headers.insert("ratelimit-reset", HeaderValue::from_static("60"));
+        headers.insert(
+            "concurrency-limit-type",
+            HeaderValue::from_static("Default"),
+        );
+        headers.insert("concurrency-limit-limit", HeaderValue::from_static("80"));
+        headers.insert(
+            "concurrency-limit-remaining",
+            HeaderValue::from_static("79"),
+        );
+        lock(&z.log).push(Recorded {
+            method,
+            path,
+            query,
+            track_id,
+            status: response.status().as_u16(),
+        });
+    }
+    response
+}
+
+fn fault_response(f: &Faults) -> Response {
+    match f.status {
+        429 => {
+            let mut r = StatusCode::TOO_MANY_REQUESTS.into_response();
+            let headers = r.headers_mut();
+            headers.insert("ratelimit-remaining", HeaderValue::from_static("0"));
+            if let Ok(v) = HeaderValue::from_str(&f.retry_after_secs.to_string()) {
+                headers.insert(header::RETRY_AFTER, v);
+            }
+            r
+        }
+        200 => (
+            StatusCode::OK,
+            Json(envelope(50000061, "Temporary error, please retry.")),
+        )
+            .into_response(),
+        503 => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "text/plain")],
+            Body::from("Internal Server Error"),
+        )
+            .into_response(),
+    }
+}
+
+/// The token request (form-encoded, credentials in the body).
+#[derive(Deserialize)]
+struct TokenRequest {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+async fn token(State(z): State<Arc<Zuora>>, Form(req): Form<TokenRequest>) -> Response {
+    if req.grant_type.as_deref() != Some("client_credentials") {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "unsupported_grant_type" })),
+        )
+            .into_response();
+    }
+    let known = match (&req.client_id, &req.client_secret) {
+        (Some(id), Some(secret)) => z.clients.get(id) == Some(secret),
+        _ => false,
+    };
+    if !known {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid_client", "error_description": "Invalid client credentials" })),
+        )
+            .into_response();
+    }
+    let access_token = uuid::Uuid::new_v4().simple().to_string();
+    lock(&z.tokens).insert(access_token.clone(), Instant::now() + z.token_ttl);
+    Json(json!({
+        "access_token": access_token,
+        "expires_in": z.token_ttl.as_secs().saturating_sub(1),
+        "jti": uuid::Uuid::new_v4().simple().to_string(),
+        "scope": format!("user.{} entity.{ENTITY} service.echo.read tenant.19", uuid::Uuid::new_v4().simple()),
+        "token_type": "bearer",
+    }))
+    .into_response()
+}
+
+/// `401` unless the bearer token is one the sandbox issued and it has not expired.
+fn authorized(z: &Zuora, headers: &HeaderMap) -> Result<(), Box<Response>> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    let valid = token.is_some_and(|t| {
+        lock(&z.tokens)
+            .get(t.trim())
+            .is_some_and(|expiry| *expiry > Instant::now())
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            90000011,
+            "this resource is protected, please sign in first",
+        )))
+    }
+}
+
+async fn query(
+    State(z): State<Arc<Zuora>>,
+    Path(object): Path<String>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let Some(rows) = z.objects.get(object.to_ascii_lowercase().as_str()) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            50000040,
+            &format!("Unknown object: '{object}'."),
+        );
+    };
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    match run_query(rows, &params) {
+        Ok(body) => Json(body).into_response(),
+        Err(message) => error(StatusCode::BAD_REQUEST, 50000027, &message),
+    }
+}
+
+/// Applies `filter[]`, `sort[]`, `pageSize`, `cursor` and `includeNullFields` to `rows`.
+fn run_query(rows: &[Value], params: &[(String, String)]) -> Result<Value, String> {
+    let values = |name: &'static str| {
+        params
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let page_size = match values("pageSize").next() {
+        None => 10,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+            _ => return Err(format!("pageSize must be between 1 and {MAX_PAGE_SIZE}")),
+        },
+    };
+    let filters = values("filter[]")
+        .map(Filter::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut matched: Vec<&Value> = rows
+        .iter()
+        .filter(|row| filters.iter().all(|f| f.matches(row)))
+        .collect();
+    if let Some(sort) = values("sort[]").next() {
+        let (field, dir) = sort
+            .rsplit_once('.')
+            .ok_or_else(|| format!("invalid sort: {sort}"))?;
+        let desc = match dir.to_ascii_uppercase().as_str() {
+            "ASC" => false,
+            "DESC" => true,
+            _ => return Err(format!("invalid sort direction: {dir}")),
+        };
+        matched.sort_by(|a, b| {
+            let ord = compare(field_of(a, field), field_of(b, field));
+            if desc {
+                ord.reverse()
+            } else {
+                ord
+            }
+        });
+    }
+    let offset = match values("cursor").next() {
+        None => 0,
+        Some(cursor) => decode_cursor(cursor).ok_or("invalid cursor")?,
+    };
+    let include_nulls = values("includeNullFields").next() == Some("true");
+    let page: Vec<Value> = matched
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|row| without_nulls(row, include_nulls))
+        .collect();
+    let mut body = json!({ "data": page });
+    if offset + page_size < matched.len() {
+        body["nextPage"] = json!(encode_cursor(offset + page_size));
+    }
+    Ok(body)
+}
+
+fn encode_cursor(offset: usize) -> String {
+    STANDARD.encode(json!([{ "offset": offset }]).to_string())
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let bytes = STANDARD.decode(cursor).ok()?;
+    let value: Value = serde_json::from_slice(&bytes).ok()?;
+    value[0]["offset"].as_u64().map(|n| n as usize)
+}
+
+fn without_nulls(row: &Value, include_nulls: bool) -> Value {
+    match row {
+        Value::Object(map) if !include_nulls => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// A field by case-insensitive name (Object Query filters use lower-case names).
+fn field_of<'a>(row: &'a Value, name: &str) -> &'a Value {
+    row.as_object()
+        .and_then(|m| {
+            m.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+        .unwrap_or(&Value::Null)
+}
+
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+        _ => text(a).cmp(&text(b)),
+    }
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.to_lowercase(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// One `filter[]` term: `field.OP:value`.
+struct Filter {
+    field: String,
+    op: String,
+    values: Vec<String>,
+}
+
+impl Filter {
+    fn parse(term: &str) -> Result<Filter, String> {
+        let (left, value) = term
+            .split_once(':')
+            .ok_or_else(|| format!("invalid filter: {term}"))?;
+        let (field, op) = left
+            .rsplit_once('.')
+            .ok_or_else(|| format!("invalid filter: {term}"))?;
+        let op = op.to_ascii_uppercase();
+        if !["EQ", "NE", "LT", "GT", "LE", "GE", "SW", "IN"].contains(&op.as_str()) {
+            return Err(format!("invalid filter operator: {op}"));
+        }
+        let values = if op == "IN" {
+            let inner = value
+                .strip_prefix('[')
+                .and_then(|v| v.strip_suffix(']'))
+                .ok_or_else(|| format!("IN needs a [list]: {term}"))?;
+            inner.split(',').map(|v| v.trim().to_owned()).collect()
+        } else {
+            vec![value.to_owned()]
+        };
+        Ok(Filter {
+            field: field.to_owned(),
+            op,
+            values,
+        })
+    }
+
+    fn matches(&self, row: &Value) -> bool {
+        let actual = field_of(row, &self.field);
+        let wanted = &self.values[0];
+        if wanted == "null" && self.values.len() == 1 {
+            return match self.op.as_str() {
+                "EQ" => actual.is_null(),
+                "NE" => !actual.is_null(),
+                _ => false,
+            };
+        }
+        let as_value = |v: &str| -> Value {
+            v.parse::<f64>()
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::from(v))
+        };
+        let ord = compare(actual, &as_value(wanted));
+        match self.op.as_str() {
+            "EQ" => text(actual) == wanted.to_lowercase() || ord.is_eq() && !actual.is_string(),
+            "NE" => text(actual) != wanted.to_lowercase(),
+            "LT" => ord.is_lt(),
+            "GT" => ord.is_gt(),
+            "LE" => ord.is_le(),
+            "GE" => ord.is_ge(),
+            "SW" => text(actual).starts_with(&wanted.to_lowercase()),
+            "IN" => self.values.iter().any(|v| text(actual) == v.to_lowercase()),
+            _ => false,
+        }
+    }
+}
+
+async fn by_key(
+    State(z): State<Arc<Zuora>>,
+    Path((object, key)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let number_field = match object.to_ascii_lowercase().as_str() {
+        "accounts" => "accountNumber",
+        "subscriptions" => "name",
+        "invoices" => "invoiceNumber",
+        "payments" => "paymentNumber",
+        _ => "id",
+    };
+    let found = z
+        .objects
+        .get(object.to_ascii_lowercase().as_str())
+        .and_then(|rows| {
+            rows.iter().find(|r| {
+                r["id"].as_str() == Some(key.as_str())
+                    || r[number_field].as_str() == Some(key.as_str())
+            })
+        });
+    match found {
+        Some(row) => Json(without_nulls(row, false)).into_response(),
+        None => error(
+            StatusCode::NOT_FOUND,
+            50000040,
+            &format!("Cannot find entity by key: '{key}'."),
+        ),
+    }
+}
+
+async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {
+    Json(z.requests())
+}
+
+async fn clear_requests(State(z): State<Arc<Zuora>>) -> StatusCode {
+    lock(&z.log).clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn set_faults(State(z): State<Arc<Zuora>>, Json(faults): Json<Faults>) -> Json<Faults> {
+    *lock(&z.faults) = faults.clone();
+    Json(faults)
+}
+
+/// A decimal as Zuora writes it: a JSON number.
+fn number(d: Decimal) -> Value {
+    d.to_f64().map(Value::from).unwrap_or(Value::Null)
+}
+
+fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// The demo world's billing side as Zuora objects, by Object Query name.
+fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
+    let id = |local: &str| Value::from(Zuora::zuora_id(local));
+    let crm_of: HashMap<&str, &str> = demo
+        .customers
+        .iter()
+        .map(|c| &c.external)
+        .chain(demo.organizations.iter().map(|o| &o.external))
+        .filter_map(|e| Some((e.billing.as_ref()?.as_str(), e.crm.as_ref()?.as_str())))
+        .collect();
+    let created = timestamp(chrono::Utc::now() - chrono::Duration::days(400));
+    let accounts = demo
+        .billing_accounts
+        .iter()
+        .map(|a| {
+            json!({
+                "id": id(a.id.as_str()),
+                "accountNumber": a.account_number,
+                "name": a.name,
+                "balance": number(a.balance.amount),
+                "currency": a.balance.currency,
+                "status": "Active",
+                "billCycleDay": 1,
+                "autoPay": false,
+                "parentId": a.parent_id.as_ref().map(|p| id(p.as_str())),
+                "crmId": crm_of.get(a.id.as_str()),
+                "createdDate": created,
+                "updatedDate": created,
+            })
+        })
+        .collect();
+    let parent: HashMap<&str, Option<&str>> = demo
+        .billing_accounts
+        .iter()
+        .map(|a| (a.id.as_str(), a.parent_id.as_ref().map(|p| p.as_str())))
+        .collect();
+    let subscriptions = demo
+        .subscriptions
+        .iter()
+        .map(|s| {
+            let owner = match s.invoice_owner {
+                InvoiceOwner::Partner => parent.get(s.account_id.as_str()).copied().flatten(),
+                InvoiceOwner::Customer => None,
+            }
+            .unwrap_or(s.account_id.as_str());
+            json!({
+                "id": id(s.id.as_str()),
+                "name": s.number,
+                "accountId": id(s.account_id.as_str()),
+                "invoiceOwnerId": id(owner),
+                "status": match s.status {
+                    SubscriptionStatus::Pending => "Pending Activation",
+                    SubscriptionStatus::Active => "Active",
+                    SubscriptionStatus::Suspended => "Suspended",
+                    SubscriptionStatus::Cancelled => "Cancelled",
+                    SubscriptionStatus::Expired => "Expired",
+                },
+                "termType": "TERMED",
+                "termStartDate": s.start_date.to_string(),
+                "termEndDate": s.term_end_date.map(|d| d.to_string()),
+                "autoRenew": s.auto_renew,
+                "createdDate": created,
+                "updatedDate": created,
+            })
+        })
+        .collect();
+    let invoices = demo
+        .invoices
+        .iter()
+        .map(|i| {
+            json!({
+                "id": id(i.id.as_str()),
+                "invoiceNumber": i.number,
+                "accountId": id(i.account_id.as_str()),
+                "invoiceDate": i.invoice_date.to_string(),
+                "dueDate": i.due_date.to_string(),
+                "amount": number(i.amount.amount),
+                "balance": number(i.balance.amount),
+                "currency": i.amount.currency,
+                "status": match i.status {
+                    InvoiceStatus::Draft => "Draft",
+                    InvoiceStatus::Open | InvoiceStatus::Paid => "Posted",
+                    InvoiceStatus::Canceled => "Canceled",
+                },
+                "createdDate": created,
+                "updatedDate": created,
+            })
+        })
+        .collect();
+    let payments = demo
+        .payments
+        .iter()
+        .map(|p| {
+            json!({
+                "id": id(p.id.as_str()),
+                "paymentNumber": p.number,
+                "accountId": id(p.account_id.as_str()),
+                "amount": number(p.amount.amount),
+                "currency": p.amount.currency,
+                "effectiveDate": p.effective_date.to_string(),
+                "status": match p.status {
+                    PaymentStatus::Error => "Error",
+                    PaymentStatus::Processed | PaymentStatus::Refunded => "Processed",
+                },
+                "refundAmount": if p.status == PaymentStatus::Refunded { number(p.amount.amount) } else { Value::from(0) },
+                "type": "Electronic",
+                "paymentMethodId": p.payment_method_id.as_ref().map(|m| id(m.as_str())),
+                "createdDate": created,
+                "updatedDate": created,
+            })
+        })
+        .collect();
+    let methods = demo
+        .payment_methods
+        .iter()
+        .map(|m| {
+            let mut row = Map::new();
+            row.insert("id".into(), id(m.id.as_str()));
+            row.insert("accountId".into(), id(m.account_id.as_str()));
+            row.insert("isDefault".into(), Value::from(m.is_default));
+            row.insert("status".into(), Value::from("Active"));
+            row.insert("createdDate".into(), Value::from(created.clone()));
+            match m.kind {
+                PaymentMethodType::CreditCard => {
+                    row.insert("type".into(), Value::from("CreditCard"));
+                    row.insert(
+                        "creditCardType".into(),
+                        Value::from(m.brand.clone().unwrap_or_else(|| "Visa".to_owned())),
+                    );
+                    row.insert(
+                        "creditCardMaskNumber".into(),
+                        Value::from(format!(
+                            "************{}",
+                            m.last4.clone().unwrap_or_default()
+                        )),
+                    );
+                    if let Some((month, year)) =
+                        m.expires.as_deref().and_then(|e| e.split_once('/'))
+                    {
+                        row.insert(
+                            "creditCardExpirationMonth".into(),
+                            month.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+                        );
+                        row.insert(
+                            "creditCardExpirationYear".into(),
+                            year.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+                        );
+                    }
+                }
+                PaymentMethodType::BankTransfer => {
+                    row.insert("type".into(), Value::from("ACH"));
+                    row.insert(
+                        "bankTransferAccountNumberMask".into(),
+                        Value::from(format!("*****{}", m.last4.clone().unwrap_or_default())),
+                    );
+                }
+                PaymentMethodType::PayPal => {
+                    row.insert("type".into(), Value::from("PayPalNativeEC"));
+                }
+            }
+            Value::Object(row)
+        })
+        .collect();
+    HashMap::from([
+        ("accounts", accounts),
+        ("subscriptions", subscriptions),
+        ("invoices", invoices),
+        ("payments", payments),
+        ("payment-methods", methods),
+    ])
+}

@@ -1,0 +1,65 @@
+"""Runs Zuora's official Python SDK (zuora-sdk, generated from Zuora's OpenAPI spec) against the
+sandbox: every response must load into the SDK's strict models, or this exits non-zero.
+
+    python zuora_sdk_flows.py BASE_URL CLIENT_ID CLIENT_SECRET
+"""
+import sys
+
+import zuora_sdk
+from zuora_sdk.api.o_auth_api import OAuthApi
+from zuora_sdk.api.object_queries_api import ObjectQueriesApi
+from zuora_sdk.models.create_token_request_grant_type import CreateTokenRequestGrantType
+
+base, client_id, client_secret = sys.argv[1:4]
+configuration = zuora_sdk.Configuration(host=base)
+client = zuora_sdk.ApiClient(configuration)
+
+token = OAuthApi(client).create_token(
+    client_id=client_id,
+    client_secret=client_secret,
+    grant_type=CreateTokenRequestGrantType.CLIENT_CREDENTIALS,
+    zuora_track_id="fidelity-token",
+)
+assert token.token_type == "bearer", token
+assert token.access_token and token.expires_in > 0, token
+configuration.access_token = token.access_token
+
+queries = ObjectQueriesApi(client)
+
+# Every account, page by page, through the SDK's cursor.
+accounts, cursor = [], None
+while True:
+    page = queries.query_accounts(page_size=50, cursor=cursor, zuora_track_id="fidelity-accounts")
+    accounts.extend(page.data or [])
+    cursor = page.next_page
+    if not cursor:
+        break
+assert len(accounts) > 100, len(accounts)
+children = [a for a in accounts if a.parent_id]
+assert children, "accounts have parents"
+
+# One account by number and by id: a bare object.
+first = accounts[0]
+by_number = queries.query_account_by_key(first.account_number)
+by_id = queries.query_account_by_key(first.id)
+assert by_number.id == by_id.id == first.id
+
+# Batch reads of a child's records, the way the connector reads them.
+ids = ",".join(a.id for a in children[:20])
+for name, call in [
+    ("subscriptions", queries.query_subscriptions),
+    ("invoices", queries.query_invoices),
+    ("payments", queries.query_payments),
+    ("payment methods", queries.query_payment_methods),
+]:
+    result = call(page_size=50, filter=[f"accountid.IN:[{ids}]"])
+    assert result.data, f"no {name} for 20 customer accounts"
+    for row in result.data:
+        assert row.account_id in ids, (name, row.account_id)
+
+invoices = queries.query_invoices(page_size=5, filter=["status.EQ:Posted"], sort=["duedate.DESC"])
+assert all(i.status == "Posted" for i in invoices.data), invoices
+assert all(isinstance(i.balance, (int, float)) for i in invoices.data)
+
+print(f"zuora-sdk {zuora_sdk.__version__ if hasattr(zuora_sdk, '__version__') else ''}: "
+      f"token, {len(accounts)} accounts, by-key reads and batch queries load into the SDK's models")

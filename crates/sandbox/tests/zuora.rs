@@ -1,0 +1,299 @@
+//! The Zuora sandbox speaks Zuora's wire format: tokens, the error envelope, Object Query
+//! paging and filters, retrieve-by-key, the request log and injected faults — and Zuora's own
+//! SDK can run its flows against it.
+
+use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn start(token_ttl: Duration) -> String {
+    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let zuora = Zuora::new(&demo, token_ttl);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, zuora.router()).await });
+    url
+}
+
+async fn token(base: &str, secret: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEFAULT_CLIENT_ID),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .expect("token request")
+}
+
+async fn bearer(base: &str) -> String {
+    let body: Value = token(base, DEFAULT_CLIENT_SECRET)
+        .await
+        .json()
+        .await
+        .expect("json");
+    body["access_token"].as_str().expect("a token").to_owned()
+}
+
+async fn get(
+    base: &str,
+    token: &str,
+    path_and_query: &str,
+) -> (u16, Value, reqwest::header::HeaderMap) {
+    let r = reqwest::Client::new()
+        .get(format!("{base}{path_and_query}"))
+        .bearer_auth(token)
+        .header("Zuora-Track-Id", "test-track-1")
+        .send()
+        .await
+        .expect("request");
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, r.json().await.unwrap_or(Value::Null), headers)
+}
+
+#[tokio::test]
+async fn tokens_are_issued_to_known_clients_and_expire() {
+    let base = start(Duration::from_secs(1)).await;
+    let refused = token(&base, "wrong").await;
+    assert_eq!(refused.status(), 401);
+    let granted: Value = token(&base, DEFAULT_CLIENT_SECRET)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(granted["token_type"], "bearer");
+    assert!(granted["scope"]
+        .as_str()
+        .is_some_and(|s| s.contains("entity.")));
+    let t = granted["access_token"].as_str().expect("token");
+    assert_eq!(get(&base, t, "/object-query/accounts").await.0, 200);
+    let (status, body, _) = get(&base, "forged", "/object-query/accounts").await;
+    assert_eq!(status, 401);
+    assert_eq!(body["success"], false);
+    assert_eq!(body["reasons"][0]["code"], 90000011);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        get(&base, t, "/object-query/accounts").await.0,
+        401,
+        "an expired token"
+    );
+}
+
+#[tokio::test]
+async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
+    let base = start(Duration::from_secs(3600)).await;
+    let t = bearer(&base).await;
+    let (status, body, headers) = get(&base, &t, "/object-query/accounts?pageSize=51").await;
+    assert_eq!(
+        (status, body["reasons"][0]["code"].clone()),
+        (400, json!(50000027))
+    );
+    assert_eq!(headers["zuora-track-id"], "test-track-1");
+    assert!(headers.contains_key("concurrency-limit-remaining"));
+
+    // Every account exactly once across pages of 50.
+    let mut seen = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("/object-query/accounts?pageSize=50&cursor={}", urlencode(c)),
+            None => "/object-query/accounts?pageSize=50".to_owned(),
+        };
+        let (_, page, _) = get(&base, &t, &q).await;
+        for a in page["data"].as_array().into_iter().flatten() {
+            assert_eq!(a["id"].as_str().map(str::len), Some(32), "32-hex ids");
+            assert!(seen.insert(a["id"].clone()), "an account twice");
+        }
+        match page["nextPage"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert!(seen.len() > 120);
+
+    let (_, children, _) = get(
+        &base,
+        &t,
+        "/object-query/accounts?pageSize=5&filter[]=parentid.NE:null",
+    )
+    .await;
+    let child = &children["data"][0];
+    let parent_id = child["parentId"].as_str().expect("a parent");
+    let (_, by_parent, _) = get(
+        &base,
+        &t,
+        &format!("/object-query/accounts?pageSize=50&filter[]=parentid.EQ:{parent_id}"),
+    )
+    .await;
+    assert!(by_parent["data"]
+        .as_array()
+        .is_some_and(|a| a.iter().all(|x| x["parentId"] == parent_id)));
+
+    let ids = [child["id"].as_str().unwrap_or_default(), parent_id].join(",");
+    let (_, two, _) = get(
+        &base,
+        &t,
+        &format!("/object-query/accounts?pageSize=50&filter[]=id.IN:%5B{ids}%5D"),
+    )
+    .await;
+    assert_eq!(two["data"].as_array().map(Vec::len), Some(2));
+
+    let number = child["accountNumber"].as_str().expect("a number");
+    let (status, bare, _) = get(&base, &t, &format!("/object-query/accounts/{number}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        bare["id"], child["id"],
+        "retrieve-by-key answers the bare object"
+    );
+    assert!(bare.get("data").is_none());
+    let (status, missing, _) = get(&base, &t, "/object-query/accounts/A99999999").await;
+    assert_eq!(
+        (status, missing["reasons"][0]["code"].clone()),
+        (404, json!(50000040))
+    );
+    assert!(bare.get("parentId").is_some() && !bare["parentId"].is_null());
+    let (_, top, _) = get(
+        &base,
+        &t,
+        "/object-query/accounts?pageSize=1&filter[]=parentid.EQ:null",
+    )
+    .await;
+    assert!(
+        top["data"][0].get("parentId").is_none(),
+        "null fields are omitted"
+    );
+
+    let (_, invoices, _) = get(
+        &base,
+        &t,
+        "/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&sort[]=duedate.DESC",
+    )
+    .await;
+    let dates: Vec<&str> = invoices["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["dueDate"].as_str())
+        .collect();
+    assert!(
+        !dates.is_empty() && dates.windows(2).all(|w| w[0] >= w[1]),
+        "sorted: {dates:?}"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_request_is_recorded_and_faults_are_injected_on_demand() {
+    let base = start(Duration::from_secs(3600)).await;
+    let t = bearer(&base).await;
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/_sandbox/faults"))
+        .json(&json!({ "failNext": 2, "status": 429, "retryAfterSecs": 3 }))
+        .send()
+        .await
+        .expect("faults");
+    let (first, _, headers) = get(&base, &t, "/object-query/invoices").await;
+    assert_eq!(first, 429);
+    assert_eq!(headers["retry-after"], "3");
+    assert_eq!(get(&base, &t, "/object-query/invoices").await.0, 429);
+    assert_eq!(get(&base, &t, "/object-query/invoices").await.0, 200);
+    http.post(format!("{base}/_sandbox/faults"))
+        .json(&json!({ "failNext": 1, "status": 200 }))
+        .send()
+        .await
+        .expect("faults");
+    let (status, body, _) = get(&base, &t, "/object-query/invoices").await;
+    assert_eq!(
+        (status, body["success"].clone()),
+        (200, json!(false)),
+        "a 200 that is a failure"
+    );
+
+    let log: Vec<Recorded> = http
+        .get(format!("{base}/_sandbox/requests"))
+        .send()
+        .await
+        .expect("log")
+        .json()
+        .await
+        .expect("json");
+    let queries: Vec<&Recorded> = log
+        .iter()
+        .filter(|r| r.path == "/object-query/invoices")
+        .collect();
+    assert_eq!(queries.len(), 4);
+    assert_eq!(
+        queries.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![429, 429, 200, 200]
+    );
+    assert!(queries
+        .iter()
+        .all(|r| r.track_id.as_deref() == Some("test-track-1")));
+    assert_eq!(log.iter().filter(|r| r.path == "/oauth/token").count(), 1);
+}
+
+/// A Python with `zuora-sdk` installed: `ZUORA_SDK_PYTHON`, else a virtualenv under the target
+/// directory, created on first use.
+fn sdk_python() -> std::path::PathBuf {
+    if let Ok(python) = std::env::var("ZUORA_SDK_PYTHON") {
+        return python.into();
+    }
+    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/zuora-sdk-venv");
+    let python = venv.join("bin/python");
+    let ready = std::process::Command::new(&python)
+        .args(["-c", "import zuora_sdk"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        let made = std::process::Command::new("python3")
+            .arg("-m")
+            .arg("venv")
+            .arg(&venv)
+            .status();
+        assert!(
+            made.is_ok_and(|s| s.success()),
+            "python3 -m venv (the fidelity test needs Python 3)"
+        );
+        let installed = std::process::Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "zuora-sdk==3.21.0"])
+            .status();
+        assert!(
+            installed.is_ok_and(|s| s.success()),
+            "pip install zuora-sdk"
+        );
+    }
+    python
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zuoras_own_sdk_runs_its_flows_against_the_sandbox() {
+    let base = start(Duration::from_secs(3600)).await;
+    let python = tokio::task::spawn_blocking(sdk_python).await.expect("venv");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fidelity/zuora_sdk_flows.py");
+    let output = tokio::process::Command::new(python)
+        .arg(script)
+        .args([base.as_str(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET])
+        .output()
+        .await
+        .expect("run the SDK");
+    assert!(
+        output.status.success(),
+        "the SDK rejected the sandbox:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
