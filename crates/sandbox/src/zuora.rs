@@ -10,7 +10,8 @@
 //!
 //! Every request is recorded (`GET /_sandbox/requests`) so tests and benchmarks can count
 //! upstream calls; `POST /_sandbox/faults` adds latency and makes the next requests fail.
-//! Not covered yet: writes (accounts, Orders API, payments) and ZOQL.
+//! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule, `Idempotency-Key` replay).
+//! Not covered yet: the Orders API, payments and ZOQL.
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -77,7 +78,9 @@ pub struct Zuora {
     clients: HashMap<String, String>,
     token_ttl: Duration,
     tokens: Mutex<HashMap<String, Instant>>,
-    objects: HashMap<&'static str, Vec<Value>>,
+    objects: Mutex<HashMap<&'static str, Vec<Value>>>,
+    /// `Idempotency-Key` → (path, body, the first response's status and body).
+    idempotency: Mutex<HashMap<String, (String, Value, u16, Value)>>,
     log: Mutex<Vec<Recorded>>,
     faults: Mutex<Faults>,
 }
@@ -97,7 +100,8 @@ impl Zuora {
             )]),
             token_ttl,
             tokens: Mutex::new(HashMap::new()),
-            objects: seed(demo),
+            objects: Mutex::new(seed(demo)),
+            idempotency: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
         })
@@ -109,6 +113,7 @@ impl Zuora {
             .route("/oauth/token", post(token))
             .route("/object-query/{object}", get(query))
             .route("/object-query/{object}/{key}", get(by_key))
+            .route("/v1/accounts", post(create_account))
             .route("/_sandbox/requests", get(requests).delete(clear_requests))
             .route("/_sandbox/faults", post(set_faults))
             .layer(middleware::from_fn_with_state(self.clone(), record))
@@ -303,7 +308,8 @@ async fn query(
     if let Err(denied) = authorized(&z, &headers) {
         return *denied;
     }
-    let Some(rows) = z.objects.get(object.to_ascii_lowercase().as_str()) else {
+    let objects = lock(&z.objects);
+    let Some(rows) = objects.get(object.to_ascii_lowercase().as_str()) else {
         return error(
             StatusCode::NOT_FOUND,
             50000040,
@@ -504,8 +510,8 @@ async fn by_key(
         "payments" => "paymentNumber",
         _ => "id",
     };
-    let found = z
-        .objects
+    let objects = lock(&z.objects);
+    let found = objects
         .get(object.to_ascii_lowercase().as_str())
         .and_then(|rows| {
             rows.iter().find(|r| {
@@ -521,6 +527,126 @@ async fn by_key(
             &format!("Cannot find entity by key: '{key}'."),
         ),
     }
+}
+
+/// Runs a write once per `Idempotency-Key`: a repeat with the same path and body gets the
+/// first answer again with `409`, as Zuora's guide describes; the same key on another request is
+/// a `422`.
+fn idempotent(
+    z: &Zuora,
+    headers: &HeaderMap,
+    path: &str,
+    body: &Value,
+    write: impl FnOnce() -> (u16, Value),
+) -> Response {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(key) = &key {
+        if let Some((first_path, first_body, _, answer)) = lock(&z.idempotency).get(key) {
+            return if first_path == path && first_body == body {
+                (StatusCode::CONFLICT, Json(answer.clone())).into_response()
+            } else {
+                error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    50000020,
+                    "The Idempotency-Key was used with another request.",
+                )
+            };
+        }
+    }
+    let (status, answer) = write();
+    if let Some(key) = key {
+        lock(&z.idempotency).insert(key, (path.to_owned(), body.clone(), status, answer.clone()));
+    }
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (status, Json(answer)).into_response()
+}
+
+/// `POST /v1/accounts`: creates an account, optionally under a parent (same currency).
+async fn create_account(
+    State(z): State<Arc<Zuora>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    idempotent(&z, &headers, "/v1/accounts", &body, || {
+        let required = |field: &str| body[field].as_str().filter(|v| !v.trim().is_empty());
+        let Some(name) = required("name").filter(|n| n.chars().count() <= 255) else {
+            return (200, envelope(50000022, "Missing required field: name"));
+        };
+        let Some(currency) = required("currency").filter(|c| c.len() == 3) else {
+            return (200, envelope(50000022, "Missing required field: currency"));
+        };
+        let contact = &body["billToContact"];
+        if contact["firstName"].as_str().is_none() || contact["lastName"].as_str().is_none() {
+            return (
+                200,
+                envelope(50000022, "Missing required field: billToContact"),
+            );
+        }
+        let bcd = body["billCycleDay"].as_i64().unwrap_or(-1);
+        if !(0..=31).contains(&bcd) {
+            return (
+                200,
+                envelope(50000020, "Invalid value for field billCycleDay"),
+            );
+        }
+        let mut objects = lock(&z.objects);
+        let accounts = objects.entry("accounts").or_default();
+        if let Some(parent) = body["parentId"].as_str() {
+            match accounts.iter().find(|a| a["id"] == parent) {
+                None => {
+                    return (
+                        200,
+                        envelope(50000040, &format!("Cannot find entity by key: '{parent}'.")),
+                    )
+                }
+                Some(p) if p["currency"] != currency => {
+                    return (
+                        200,
+                        envelope(
+                            50000030,
+                            "The parent and child accounts must use the same currency.",
+                        ),
+                    )
+                }
+                Some(_) => {}
+            }
+        }
+        let next = accounts
+            .iter()
+            .filter_map(|a| {
+                a["accountNumber"]
+                    .as_str()?
+                    .strip_prefix('A')?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let number = body["accountNumber"]
+            .as_str()
+            .map_or_else(|| format!("A{next:08}"), str::to_owned);
+        let contact_id = uuid::Uuid::new_v4().simple().to_string();
+        let now = timestamp(chrono::Utc::now());
+        accounts.push(json!({
+            "id": id, "accountNumber": number, "name": name, "balance": 0, "currency": currency,
+            "status": "Active", "billCycleDay": bcd, "autoPay": body["autoPay"].as_bool().unwrap_or(false),
+            "parentId": body["parentId"], "crmId": body["crmId"], "billToId": contact_id,
+            "soldToId": contact_id, "createdDate": now, "updatedDate": now,
+        }));
+        (
+            200,
+            json!({ "success": true, "accountId": id, "accountNumber": number,
+                    "billToContactId": contact_id, "soldToContactId": contact_id }),
+        )
+    })
 }
 
 async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {

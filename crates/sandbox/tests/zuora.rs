@@ -245,6 +245,104 @@ async fn every_request_is_recorded_and_faults_are_injected_on_demand() {
     assert_eq!(log.iter().filter(|r| r.path == "/oauth/token").count(), 1);
 }
 
+async fn post(
+    base: &str,
+    token: &str,
+    path: &str,
+    key: Option<&str>,
+    body: &Value,
+) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .json(body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    let r = request.send().await.expect("request");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
+    let base = start(Duration::from_secs(3600)).await;
+    let t = bearer(&base).await;
+    let (_, parents, _) = get(
+        &base,
+        &t,
+        "/object-query/accounts?pageSize=1&filter[]=parentid.NE:null",
+    )
+    .await;
+    let parent = parents["data"][0]["parentId"]
+        .as_str()
+        .expect("a parent")
+        .to_owned();
+    let (_, p, _) = get(&base, &t, &format!("/object-query/accounts/{parent}")).await;
+    let currency = p["currency"].as_str().expect("currency").to_owned();
+    let body = json!({
+        "name": "Hooli XYZ", "currency": currency, "billCycleDay": 1, "parentId": parent,
+        "crmId": "001000000000042AAA", "billToContact": { "firstName": "Gavin", "lastName": "Belson" },
+    });
+    let (status, created) = post(&base, &t, "/v1/accounts", Some("key-1"), &body).await;
+    assert_eq!(
+        (status, created["success"].clone()),
+        (200, json!(true)),
+        "{created}"
+    );
+    let number = created["accountNumber"].as_str().expect("a number");
+    let (_, stored, _) = get(&base, &t, &format!("/object-query/accounts/{number}")).await;
+    assert_eq!(stored["parentId"], parent);
+    assert_eq!(stored["crmId"], "001000000000042AAA");
+
+    let (status, replay) = post(&base, &t, "/v1/accounts", Some("key-1"), &body).await;
+    assert_eq!(
+        (status, replay),
+        (409, created.clone()),
+        "a replay answers the first result"
+    );
+    let (_, same_name, _) = get(
+        &base,
+        &t,
+        "/object-query/accounts?pageSize=50&filter[]=name.EQ:Hooli%20XYZ",
+    )
+    .await;
+    assert_eq!(
+        same_name["data"].as_array().map(Vec::len),
+        Some(1),
+        "created once"
+    );
+    let other = json!({ "name": "Other" });
+    assert_eq!(
+        post(&base, &t, "/v1/accounts", Some("key-1"), &other)
+            .await
+            .0,
+        422
+    );
+
+    let mut wrong_currency = body.clone();
+    wrong_currency["currency"] = json!(if currency == "EUR" { "USD" } else { "EUR" });
+    let (status, refused) = post(&base, &t, "/v1/accounts", None, &wrong_currency).await;
+    assert_eq!(
+        (status, refused["success"].clone()),
+        (200, json!(false)),
+        "business errors are 200s"
+    );
+    assert_eq!(refused["reasons"][0]["code"], 50000030);
+    let (_, missing) = post(
+        &base,
+        &t,
+        "/v1/accounts",
+        None,
+        &json!({ "currency": "USD" }),
+    )
+    .await;
+    assert_eq!(missing["reasons"][0]["code"], 50000022);
+    assert_eq!(
+        post(&base, "forged", "/v1/accounts", None, &body).await.0,
+        401
+    );
+}
+
 /// A Python with `zuora-sdk` installed: `ZUORA_SDK_PYTHON`, else a virtualenv under the target
 /// directory, created on first use.
 fn sdk_python() -> std::path::PathBuf {

@@ -61,5 +61,28 @@ invoices = queries.query_invoices(page_size=5, filter=["status.EQ:Posted"], sort
 assert all(i.status == "Posted" for i in invoices.data), invoices
 assert all(isinstance(i.balance, (int, float)) for i in invoices.data)
 
+# Create a child account under a parent, as the connector will for a new end customer.
+from zuora_sdk.api.accounts_api import AccountsApi
+from zuora_sdk.models.create_account_request import CreateAccountRequest
+from zuora_sdk.models.create_account_contact import CreateAccountContact
+
+parent = children[0].parent_id
+parent_currency = queries.query_account_by_key(parent).currency
+created = AccountsApi(client).create_account(
+    CreateAccountRequest(
+        name="Fidelity Co",
+        currency=parent_currency,
+        bill_cycle_day=1,
+        parent_id=parent,
+        crm_id="001000000000099AAA",
+        bill_to_contact=CreateAccountContact(first_name="Fi", last_name="Delity"),
+    ),
+    idempotency_key="fidelity-create-account",
+    zuora_track_id="fidelity-create",
+)
+assert created.success and created.account_id and created.account_number, created
+stored = queries.query_account_by_key(created.account_number)
+assert stored.parent_id == parent and stored.crm_id == "001000000000099AAA", stored
+
 print(f"zuora-sdk {zuora_sdk.__version__ if hasattr(zuora_sdk, '__version__') else ''}: "
       f"token, {len(accounts)} accounts, by-key reads and batch queries load into the SDK's models")
