@@ -10,8 +10,9 @@
 //!
 //! Every request is recorded (`GET /_sandbox/requests`) so tests and benchmarks can count
 //! upstream calls; `POST /_sandbox/faults` adds latency and makes the next requests fail.
-//! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule, `Idempotency-Key` replay).
-//! Not covered yet: the Orders API, payments and ZOQL.
+//! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule) and `POST /v1/payments`
+//! (applied to invoices of the account), both with `Idempotency-Key` replay.
+//! Not covered yet: the Orders API and ZOQL.
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -114,6 +115,7 @@ impl Zuora {
             .route("/object-query/{object}", get(query))
             .route("/object-query/{object}/{key}", get(by_key))
             .route("/v1/accounts", post(create_account))
+            .route("/v1/payments", post(create_payment))
             .route("/_sandbox/requests", get(requests).delete(clear_requests))
             .route("/_sandbox/faults", post(set_faults))
             .layer(middleware::from_fn_with_state(self.clone(), record))
@@ -647,6 +649,155 @@ async fn create_account(
                     "billToContactId": contact_id, "soldToContactId": contact_id }),
         )
     })
+}
+
+/// `POST /v1/payments`: a payment on an account, applied to some of its invoices, lowering
+/// their balances and the account's.
+async fn create_payment(
+    State(z): State<Arc<Zuora>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    idempotent(&z, &headers, "/v1/payments", &body, || {
+        let mut objects = lock(&z.objects);
+        let key = body["accountId"]
+            .as_str()
+            .or_else(|| body["accountNumber"].as_str());
+        let Some(account) = objects
+            .get("accounts")
+            .and_then(|accounts| {
+                accounts
+                    .iter()
+                    .find(|a| key.is_some_and(|k| a["id"] == k || a["accountNumber"] == k))
+            })
+            .cloned()
+        else {
+            return (
+                200,
+                envelope(
+                    50000040,
+                    &format!("Cannot find entity by key: '{}'.", key.unwrap_or_default()),
+                ),
+            );
+        };
+        let Some(amount) = body["amount"].as_f64().filter(|a| *a > 0.0) else {
+            return (200, envelope(50000020, "Invalid value for field amount"));
+        };
+        if body["currency"] != account["currency"] {
+            return (
+                200,
+                envelope(
+                    50000030,
+                    "The payment currency must be the account's currency.",
+                ),
+            );
+        }
+        if let Some(method) = body["paymentMethodId"].as_str() {
+            let owned = objects.get("payment-methods").is_some_and(|methods| {
+                methods
+                    .iter()
+                    .any(|m| m["id"] == method && m["accountId"] == account["id"])
+            });
+            if !owned {
+                return (
+                    200,
+                    envelope(50000040, &format!("Cannot find entity by key: '{method}'.")),
+                );
+            }
+        }
+        let applications: Vec<(String, f64)> = body["invoices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                let key = i["invoiceId"]
+                    .as_str()
+                    .or_else(|| i["invoiceNumber"].as_str())
+                    .unwrap_or_default();
+                (key.to_owned(), i["amount"].as_f64().unwrap_or(0.0))
+            })
+            .collect();
+        let applied: f64 = applications.iter().map(|(_, a)| a).sum();
+        if applied > amount + 1e-9 {
+            return (
+                200,
+                envelope(50000030, "The applied amount exceeds the payment amount."),
+            );
+        }
+        let invoices = objects.entry("invoices").or_default();
+        for (key, part) in &applications {
+            let Some(invoice) = invoices
+                .iter()
+                .find(|i| i["id"] == key.as_str() || i["invoiceNumber"] == key.as_str())
+            else {
+                return (
+                    200,
+                    envelope(50000040, &format!("Cannot find entity by key: '{key}'.")),
+                );
+            };
+            if invoice["accountId"] != account["id"] {
+                return (
+                    200,
+                    envelope(50000030, "The invoice belongs to another account."),
+                );
+            }
+            if *part <= 0.0 || *part > invoice["balance"].as_f64().unwrap_or(0.0) + 1e-9 {
+                return (
+                    200,
+                    envelope(50000030, "The applied amount exceeds the invoice balance."),
+                );
+            }
+        }
+        for (key, part) in &applications {
+            if let Some(invoice) = invoices
+                .iter_mut()
+                .find(|i| i["id"] == key.as_str() || i["invoiceNumber"] == key.as_str())
+            {
+                let balance = invoice["balance"].as_f64().unwrap_or(0.0) - part;
+                invoice["balance"] = cents(balance);
+            }
+        }
+        if let Some(stored) = objects
+            .get_mut("accounts")
+            .and_then(|accounts| accounts.iter_mut().find(|a| a["id"] == account["id"]))
+        {
+            let balance = stored["balance"].as_f64().unwrap_or(0.0) - applied;
+            stored["balance"] = cents(balance);
+        }
+        let payments = objects.entry("payments").or_default();
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let number = format!("P-{:08}", payments.len() + 1);
+        let now = timestamp(chrono::Utc::now());
+        let effective = body["effectiveDate"].as_str().map_or_else(
+            || chrono::Utc::now().date_naive().to_string(),
+            str::to_owned,
+        );
+        let payment = json!({
+            "id": id, "paymentNumber": number, "accountId": account["id"],
+            "accountNumber": account["accountNumber"], "amount": amount, "appliedAmount": applied,
+            "unappliedAmount": cents(amount - applied), "refundAmount": 0, "creditBalanceAmount": 0,
+            "currency": account["currency"], "effectiveDate": effective, "status": "Processed",
+            "type": body["type"].as_str().unwrap_or("External"), "paymentMethodId": body["paymentMethodId"],
+            "gatewayState": "NotSubmitted", "createdDate": now, "updatedDate": now,
+        });
+        payments.push(payment.clone());
+        // The create response names the number `number`; Object Query, `paymentNumber`.
+        let mut answer = payment;
+        if let Some(fields) = answer.as_object_mut() {
+            fields.remove("paymentNumber");
+            fields.insert("number".to_owned(), json!(number));
+            fields.insert("success".to_owned(), json!(true));
+        }
+        (200, answer)
+    })
+}
+
+/// An amount rounded to cents, as a JSON number.
+fn cents(amount: f64) -> Value {
+    Value::from((amount * 100.0).round() / 100.0)
 }
 
 async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {

@@ -343,6 +343,81 @@ async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
     );
 }
 
+#[tokio::test]
+async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
+    let base = start(Duration::from_secs(3600)).await;
+    let t = bearer(&base).await;
+    let (_, open, _) = get(
+        &base,
+        &t,
+        "/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0",
+    )
+    .await;
+    let invoice = open["data"][0].clone();
+    let account = invoice["accountId"]
+        .as_str()
+        .expect("an account")
+        .to_owned();
+    let (_, methods, _) = get(
+        &base,
+        &t,
+        &format!("/object-query/payment-methods?filter[]=accountid.EQ:{account}"),
+    )
+    .await;
+    let method = methods["data"][0]["id"].clone();
+    let (_, acct, _) = get(&base, &t, &format!("/object-query/accounts/{account}")).await;
+    let balance = invoice["balance"].as_f64().expect("a balance");
+    let pay = |amount: f64| {
+        json!({ "accountId": account, "amount": amount, "currency": acct["currency"], "type": "Electronic",
+                "paymentMethodId": method, "invoices": [{ "invoiceId": invoice["id"], "amount": amount }] })
+    };
+    let (status, paid) = post(&base, &t, "/v1/payments", Some("pay-1"), &pay(1.0)).await;
+    assert_eq!(
+        (status, paid["success"].clone(), paid["status"].clone()),
+        (200, json!(true), json!("Processed")),
+        "{paid}"
+    );
+    assert!(paid["number"].is_string());
+    assert_eq!(
+        post(&base, &t, "/v1/payments", Some("pay-1"), &pay(1.0))
+            .await
+            .0,
+        409,
+        "not twice"
+    );
+    let (_, after, _) = get(
+        &base,
+        &t,
+        &format!(
+            "/object-query/invoices/{}",
+            invoice["id"].as_str().unwrap_or_default()
+        ),
+    )
+    .await;
+    assert_eq!(
+        after["balance"].as_f64(),
+        Some(((balance - 1.0) * 100.0).round() / 100.0)
+    );
+    let (_, over) = post(&base, &t, "/v1/payments", None, &pay(balance + 100.0)).await;
+    assert_eq!(
+        (over["success"].clone(), over["reasons"][0]["code"].clone()),
+        (json!(false), json!(50000030))
+    );
+    let (_, payments, _) = get(
+        &base,
+        &t,
+        &format!("/object-query/payments?pageSize=50&filter[]=accountid.EQ:{account}"),
+    )
+    .await;
+    let numbers: Vec<&Value> = payments["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| &p["paymentNumber"])
+        .collect();
+    assert_eq!(numbers.iter().filter(|n| **n == &paid["number"]).count(), 1);
+}
+
 /// A Python with `zuora-sdk` installed: `ZUORA_SDK_PYTHON`, else a virtualenv under the target
 /// directory, created on first use.
 fn sdk_python() -> std::path::PathBuf {

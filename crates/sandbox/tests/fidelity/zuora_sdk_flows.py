@@ -84,5 +84,28 @@ assert created.success and created.account_id and created.account_number, create
 stored = queries.query_account_by_key(created.account_number)
 assert stored.parent_id == parent and stored.crm_id == "001000000000099AAA", stored
 
+# Pay part of an open invoice with the account's stored method.
+from zuora_sdk.api.payments_api import PaymentsApi
+from zuora_sdk.models.create_payment_request import CreatePaymentRequest
+from zuora_sdk.models.create_payment_invoice_application import CreatePaymentInvoiceApplication
+
+open_invoice = queries.query_invoices(page_size=50, filter=["status.EQ:Posted", "balance.GT:0"]).data[0]
+method = queries.query_payment_methods(page_size=5, filter=[f"accountid.EQ:{open_invoice.account_id}"]).data[0]
+account = queries.query_account_by_key(open_invoice.account_id)
+payment = PaymentsApi(client).create_payment(
+    CreatePaymentRequest(
+        account_id=account.id,
+        amount=1,
+        currency=account.currency,
+        type="Electronic",
+        payment_method_id=method.id,
+        invoices=[CreatePaymentInvoiceApplication(invoice_id=open_invoice.id, amount=1)],
+    ),
+    idempotency_key="fidelity-pay",
+)
+assert payment.success and payment.status == "Processed" and payment.number, payment
+after = queries.query_invoices(page_size=1, filter=[f"id.EQ:{open_invoice.id}"]).data[0]
+assert round(open_invoice.balance - after.balance, 2) == 1, (open_invoice.balance, after.balance)
+
 print(f"zuora-sdk {zuora_sdk.__version__ if hasattr(zuora_sdk, '__version__') else ''}: "
       f"token, {len(accounts)} accounts, by-key reads and batch queries load into the SDK's models")
