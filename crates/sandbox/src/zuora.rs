@@ -10,9 +10,10 @@
 //!
 //! Every request is recorded (`GET /_sandbox/requests`) so tests and benchmarks can count
 //! upstream calls; `POST /_sandbox/faults` adds latency and makes the next requests fail.
-//! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule) and `POST /v1/payments`
-//! (applied to invoices of the account), both with `Idempotency-Key` replay.
-//! Not covered yet: the Orders API and ZOQL.
+//! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule), `POST /v1/payments`
+//! (applied to invoices of the account) and `POST /v1/orders` (create a subscription, change
+//! seats, cancel), all with `Idempotency-Key` replay. Subscriptions carry rate plans and charges
+//! (`expand[]=rateplans.rateplancharges`). Not covered yet: ZOQL.
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -116,6 +117,7 @@ impl Zuora {
             .route("/object-query/{object}/{key}", get(by_key))
             .route("/v1/accounts", post(create_account))
             .route("/v1/payments", post(create_payment))
+            .route("/v1/orders", post(create_order))
             .route("/_sandbox/requests", get(requests).delete(clear_requests))
             .route("/_sandbox/faults", post(set_faults))
             .layer(middleware::from_fn_with_state(self.clone(), record))
@@ -127,6 +129,16 @@ impl Zuora {
         uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, local.as_bytes())
             .simple()
             .to_string()
+    }
+
+    /// The product rate plan the sandbox's catalog has for a demo offer.
+    pub fn product_rate_plan_id(offer: &str) -> String {
+        Self::zuora_id(&format!("offer:{offer}"))
+    }
+
+    /// The per-unit recurring charge of [`Zuora::product_rate_plan_id`].
+    pub fn product_rate_plan_charge_id(offer: &str) -> String {
+        Self::zuora_id(&format!("offer-charge:{offer}"))
     }
 
     /// The requests received so far.
@@ -371,11 +383,12 @@ fn run_query(rows: &[Value], params: &[(String, String)]) -> Result<Value, Strin
         Some(cursor) => decode_cursor(cursor).ok_or("invalid cursor")?,
     };
     let include_nulls = values("includeNullFields").next() == Some("true");
+    let expand: Vec<&str> = values("expand[]").collect();
     let page: Vec<Value> = matched
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|row| without_nulls(row, include_nulls))
+        .map(|row| shown(row, &expand, include_nulls))
         .collect();
     let mut body = json!({ "data": page });
     if offset + page_size < matched.len() {
@@ -522,7 +535,7 @@ async fn by_key(
             })
         });
     match found {
-        Some(row) => Json(without_nulls(row, false)).into_response(),
+        Some(row) => Json(shown(row, &[], false)).into_response(),
         None => error(
             StatusCode::NOT_FOUND,
             50000040,
@@ -795,6 +808,211 @@ async fn create_payment(
     })
 }
 
+/// `POST /v1/orders`: the subscription actions partnergraph uses — `CreateSubscription`
+/// (the order's account is the invoice owner; `subscriptionOwnerAccountNumber` may name a child
+/// as the subscription owner), `UpdateProduct` (seats) and `CancelSubscription` — all or none.
+async fn create_order(
+    State(z): State<Arc<Zuora>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let return_ids = raw
+        .as_deref()
+        .unwrap_or_default()
+        .contains("returnIds=true");
+    idempotent(&z, &headers, "/v1/orders", &body, || {
+        let mut objects = lock(&z.objects);
+        // Work on a copy: an order applies all of its actions or none.
+        let mut draft = objects.clone();
+        match apply_order(&mut draft, &body, return_ids) {
+            Ok(answer) => {
+                *objects = draft;
+                (200, answer)
+            }
+            Err((code, message)) => (200, envelope(code, &message)),
+        }
+    })
+}
+
+type OrderError = (u64, String);
+
+fn apply_order(
+    objects: &mut HashMap<&'static str, Vec<Value>>,
+    body: &Value,
+    return_ids: bool,
+) -> Result<Value, OrderError> {
+    let order_date = body["orderDate"]
+        .as_str()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .ok_or((
+            50000022,
+            "Missing or invalid required field: orderDate".to_owned(),
+        ))?;
+    let find_account = |objects: &HashMap<&'static str, Vec<Value>>, key: &str| {
+        objects
+            .get("accounts")
+            .and_then(|a| {
+                a.iter()
+                    .find(|a| a["id"] == key || a["accountNumber"] == key)
+            })
+            .cloned()
+    };
+    let key = body["existingAccountNumber"]
+        .as_str()
+        .or_else(|| body["existingAccountId"].as_str())
+        .ok_or((
+            50000022,
+            "An order needs existingAccountNumber or existingAccountId".to_owned(),
+        ))?;
+    let account = find_account(objects, key)
+        .ok_or((50000040, format!("Cannot find entity by key: '{key}'.")))?;
+    let mut results = Vec::new();
+    for item in body["subscriptions"].as_array().into_iter().flatten() {
+        let mut number = item["subscriptionNumber"].as_str().map(str::to_owned);
+        let mut status = String::new();
+        let mut owner = account.clone();
+        for action in item["orderActions"].as_array().into_iter().flatten() {
+            match action["type"].as_str() {
+                Some("CreateSubscription") => {
+                    let create = &action["createSubscription"];
+                    if let Some(owner_number) = create["subscriptionOwnerAccountNumber"].as_str() {
+                        owner = find_account(objects, owner_number).ok_or((
+                            50000040,
+                            format!("Cannot find entity by key: '{owner_number}'."),
+                        ))?;
+                    }
+                    let plan = &create["subscribeToRatePlans"][0];
+                    let plan_id = plan["productRatePlanId"].as_str().ok_or((
+                        50000022,
+                        "Missing required field: productRatePlanId".to_owned(),
+                    ))?;
+                    let quantity = plan["chargeOverrides"][0]["pricing"]["recurringPerUnit"]
+                        ["quantity"]
+                        .as_i64()
+                        .unwrap_or(1);
+                    let subscriptions = objects.entry("subscriptions").or_default();
+                    let next = format!("A-S{:08}", subscriptions.len() + 1);
+                    let local = format!("order-sub-{}", uuid::Uuid::new_v4().simple());
+                    let terms = &create["terms"];
+                    let months = terms["initialTerm"]["period"].as_u64().unwrap_or(12) as u32;
+                    let mut plans = rate_plans(&local, "", quantity);
+                    plans[0]["productRatePlanId"] = json!(plan_id);
+                    plans[0]["ratePlanCharges"][0]["productRatePlanChargeId"] =
+                        plan["chargeOverrides"][0]["productRatePlanChargeId"].clone();
+                    let now = timestamp(chrono::Utc::now());
+                    subscriptions.push(json!({
+                        "id": Zuora::zuora_id(&local), "name": next, "accountId": owner["id"],
+                        "invoiceOwnerId": account["id"], "status": "Active", "termType": "TERMED",
+                        "termStartDate": order_date.to_string(),
+                        "termEndDate": order_date.checked_add_months(chrono::Months::new(months)).map(|d| d.to_string()),
+                        "autoRenew": terms["autoRenew"].as_bool().unwrap_or(true),
+                        "createdDate": now, "updatedDate": now, RATE_PLANS: plans,
+                    }));
+                    number = Some(next);
+                    status = "Active".to_owned();
+                }
+                Some(kind @ ("UpdateProduct" | "CancelSubscription")) => {
+                    let wanted = number
+                        .clone()
+                        .ok_or((50000022, format!("{kind} needs a subscriptionNumber")))?;
+                    let subscription = objects
+                        .get_mut("subscriptions")
+                        .and_then(|s| s.iter_mut().find(|s| s["name"] == wanted.as_str()))
+                        .ok_or((50000040, format!("Cannot find entity by key: '{wanted}'.")))?;
+                    if subscription["status"] == "Cancelled" {
+                        return Err((50000030, format!("The subscription {wanted} is cancelled.")));
+                    }
+                    if kind == "UpdateProduct" {
+                        let update = &action["updateProduct"];
+                        let quantity = update["chargeUpdates"][0]["pricing"]["recurringPerUnit"]
+                            ["quantity"]
+                            .as_i64()
+                            .ok_or((50000022, "Missing required field: quantity".to_owned()))?;
+                        subscription[RATE_PLANS][0]["ratePlanCharges"][0]["quantity"] =
+                            json!(quantity);
+                    } else {
+                        let cancel = &action["cancelSubscription"];
+                        subscription["autoRenew"] = json!(false);
+                        if cancel["cancellationPolicy"] == "SpecificDate" {
+                            let date = cancel["cancellationEffectiveDate"]
+                                .as_str()
+                                .unwrap_or_default();
+                            subscription["termEndDate"] = json!(date);
+                            if date <= chrono::Utc::now().date_naive().to_string().as_str() {
+                                subscription["status"] = json!("Cancelled");
+                            }
+                        }
+                    }
+                    status = subscription["status"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    let owner_id = subscription["accountId"].clone();
+                    if let Some(o) = owner_id.as_str().and_then(|id| find_account(objects, id)) {
+                        owner = o;
+                    }
+                }
+                other => {
+                    return Err((
+                        50000020,
+                        format!("Unsupported order action: {}", other.unwrap_or("none")),
+                    ))
+                }
+            }
+        }
+        let number = number.ok_or((50000022, "An order subscription needs actions".to_owned()))?;
+        let id = objects
+            .get("subscriptions")
+            .and_then(|s| s.iter().find(|s| s["name"] == number.as_str()))
+            .map(|s| s["id"].clone())
+            .unwrap_or_default();
+        let mut result = json!({
+            "subscriptionNumber": number, "status": status,
+            "subscriptionOwnerId": owner["id"], "subscriptionOwnerNumber": owner["accountNumber"],
+        });
+        if return_ids {
+            result["subscriptionId"] = id;
+        }
+        results.push(result);
+    }
+    let orders = objects.entry("orders").or_default();
+    let order_number = body["orderNumber"]
+        .as_str()
+        .map_or_else(|| format!("O-{:08}", orders.len() + 1), str::to_owned);
+    let order_id = uuid::Uuid::new_v4().simple().to_string();
+    orders.push(
+        json!({ "id": order_id, "orderNumber": order_number, "accountId": account["id"],
+                        "orderDate": order_date.to_string(), "status": "Completed" }),
+    );
+    let numbers: Vec<Value> = results
+        .iter()
+        .map(|r| r["subscriptionNumber"].clone())
+        .collect();
+    let mut answer = json!({
+        "success": true, "orderNumber": order_number, "accountNumber": account["accountNumber"],
+        "status": "Completed", "subscriptionNumbers": numbers, "subscriptions": results,
+    });
+    if return_ids {
+        answer["orderId"] = json!(order_id);
+        answer["accountId"] = account["id"].clone();
+        answer["subscriptionIds"] = Value::Array(results_ids(&answer["subscriptions"]));
+    }
+    Ok(answer)
+}
+
+fn results_ids(subscriptions: &Value) -> Vec<Value> {
+    subscriptions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| s["subscriptionId"].clone())
+        .collect()
+}
+
 /// An amount rounded to cents, as a JSON number.
 fn cents(amount: f64) -> Value {
     Value::from((amount * 100.0).round() / 100.0)
@@ -812,6 +1030,55 @@ async fn clear_requests(State(z): State<Arc<Zuora>>) -> StatusCode {
 async fn set_faults(State(z): State<Arc<Zuora>>, Json(faults): Json<Faults>) -> Json<Faults> {
     *lock(&z.faults) = faults.clone();
     Json(faults)
+}
+
+/// Where a stored subscription keeps its rate plans: shown as `ratePlans` only when the query
+/// expands them, as Object Query does.
+const RATE_PLANS: &str = "_ratePlans";
+
+/// One rate plan with one per-unit recurring charge of `quantity`.
+fn rate_plans(subscription: &str, offer: &str, quantity: i64) -> Value {
+    let sub_id = Zuora::zuora_id(subscription);
+    let plan_id = Zuora::zuora_id(&format!("{subscription}/rate-plan/{offer}"));
+    let charge_number = format!(
+        "C-{}",
+        &Zuora::zuora_id(&format!("{subscription}/{offer}"))[..8].to_uppercase()
+    );
+    json!([{
+        "id": plan_id,
+        "productRatePlanId": Zuora::product_rate_plan_id(offer),
+        "subscriptionId": sub_id,
+        "ratePlanCharges": [{
+            "id": Zuora::zuora_id(&format!("{subscription}/charge/{offer}")),
+            "chargeNumber": charge_number,
+            "productRatePlanChargeId": Zuora::product_rate_plan_charge_id(offer),
+            "ratePlanId": plan_id,
+            "subscriptionId": sub_id,
+            "quantity": quantity,
+        }],
+    }])
+}
+
+/// A row as Object Query shows it: rate plans only when expanded, charges only when those are.
+fn shown(row: &Value, expand: &[&str], include_nulls: bool) -> Value {
+    let mut row = without_nulls(row, include_nulls);
+    if let Some(fields) = row.as_object_mut() {
+        let plans = fields.remove(RATE_PLANS);
+        let wants = |e: &str| expand.iter().any(|x| x.eq_ignore_ascii_case(e));
+        if let Some(mut plans) =
+            plans.filter(|_| wants("rateplans") || wants("rateplans.rateplancharges"))
+        {
+            if !wants("rateplans.rateplancharges") {
+                for plan in plans.as_array_mut().into_iter().flatten() {
+                    if let Some(p) = plan.as_object_mut() {
+                        p.remove("ratePlanCharges");
+                    }
+                }
+            }
+            fields.insert("ratePlans".to_owned(), plans);
+        }
+    }
+    row
 }
 
 /// A decimal as Zuora writes it: a JSON number.
@@ -886,6 +1153,11 @@ fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
                 "autoRenew": s.auto_renew,
                 "createdDate": created,
                 "updatedDate": created,
+                RATE_PLANS: rate_plans(
+                    s.id.as_str(),
+                    s.offer_id.as_ref().map_or("", |o| o.as_str()),
+                    s.quantity,
+                ),
             })
         })
         .collect();

@@ -418,6 +418,150 @@ async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
     assert_eq!(numbers.iter().filter(|n| **n == &paid["number"]).count(), 1);
 }
 
+#[tokio::test]
+async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
+    let base = start(Duration::from_secs(3600)).await;
+    let t = bearer(&base).await;
+    let (_, children, _) = get(
+        &base,
+        &t,
+        "/object-query/accounts?pageSize=50&filter[]=parentid.NE:null",
+    )
+    .await;
+    let child = children["data"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["accountNumber"].as_str().is_some())
+        .cloned()
+        .expect("a child account");
+    let (_, parent, _) = get(
+        &base,
+        &t,
+        &format!(
+            "/object-query/accounts/{}",
+            child["parentId"].as_str().unwrap_or_default()
+        ),
+    )
+    .await;
+    let plan = Zuora::product_rate_plan_id("offer-01");
+    let charge = Zuora::product_rate_plan_charge_id("offer-01");
+    // Consolidated billing: the partner (parent) places the order and owns the invoices.
+    let order = json!({
+        "orderDate": chrono::Utc::now().date_naive().to_string(),
+        "existingAccountNumber": parent["accountNumber"],
+        "subscriptions": [{ "orderActions": [{ "type": "CreateSubscription", "createSubscription": {
+            "subscriptionOwnerAccountNumber": child["accountNumber"],
+            "terms": { "initialTerm": { "period": 12, "periodType": "Month", "termType": "TERMED" }, "autoRenew": true },
+            "subscribeToRatePlans": [{ "productRatePlanId": plan, "chargeOverrides": [{
+                "productRatePlanChargeId": charge, "pricing": { "recurringPerUnit": { "quantity": 7 } } }] }],
+        } }] }],
+    });
+    let (status, created) = post(
+        &base,
+        &t,
+        "/v1/orders?returnIds=true",
+        Some("order-1"),
+        &order,
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            created["success"].clone(),
+            created["status"].clone()
+        ),
+        (200, json!(true), json!("Completed")),
+        "{created}"
+    );
+    let number = created["subscriptionNumbers"][0]
+        .as_str()
+        .expect("a subscription")
+        .to_owned();
+    assert_eq!(
+        created["subscriptions"][0]["subscriptionOwnerNumber"],
+        child["accountNumber"]
+    );
+    assert_eq!(
+        post(
+            &base,
+            &t,
+            "/v1/orders?returnIds=true",
+            Some("order-1"),
+            &order
+        )
+        .await
+        .0,
+        409,
+        "not twice"
+    );
+
+    let expanded = |number: String| {
+        let (base, t) = (base.clone(), t.clone());
+        async move {
+            let (_, found, _) = get(&base, &t, &format!("/object-query/subscriptions?filter[]=name.EQ:{number}&expand[]=rateplans.rateplancharges")).await;
+            found["data"][0].clone()
+        }
+    };
+    let sub = expanded(number.clone()).await;
+    assert_eq!(sub["accountId"], child["id"]);
+    assert_eq!(sub["invoiceOwnerId"], parent["id"]);
+    assert_eq!(sub["ratePlans"][0]["ratePlanCharges"][0]["quantity"], 7);
+    let (_, plain, _) = get(
+        &base,
+        &t,
+        &format!("/object-query/subscriptions?filter[]=name.EQ:{number}"),
+    )
+    .await;
+    assert!(
+        plain["data"][0].get("ratePlans").is_none(),
+        "rate plans only when expanded"
+    );
+
+    let today = chrono::Utc::now().date_naive().to_string();
+    let seats = json!({ "orderDate": today, "existingAccountNumber": parent["accountNumber"],
+        "subscriptions": [{ "subscriptionNumber": number, "orderActions": [{ "type": "UpdateProduct",
+            "updateProduct": { "chargeUpdates": [{ "pricing": { "recurringPerUnit": { "quantity": 9 } } }] } }] }] });
+    assert_eq!(
+        post(&base, &t, "/v1/orders", None, &seats).await.1["success"],
+        true
+    );
+    assert_eq!(
+        expanded(number.clone()).await["ratePlans"][0]["ratePlanCharges"][0]["quantity"],
+        9
+    );
+
+    // A bad action anywhere leaves everything as it was.
+    let mixed = json!({ "orderDate": today, "existingAccountNumber": parent["accountNumber"],
+        "subscriptions": [
+            { "subscriptionNumber": number, "orderActions": [{ "type": "UpdateProduct",
+              "updateProduct": { "chargeUpdates": [{ "pricing": { "recurringPerUnit": { "quantity": 1 } } }] } }] },
+            { "subscriptionNumber": "A-S99999999", "orderActions": [{ "type": "CancelSubscription",
+              "cancelSubscription": { "cancellationPolicy": "EndOfCurrentTerm" } }] } ] });
+    let (_, refused) = post(&base, &t, "/v1/orders", None, &mixed).await;
+    assert_eq!(
+        (
+            refused["success"].clone(),
+            refused["reasons"][0]["code"].clone()
+        ),
+        (json!(false), json!(50000040))
+    );
+    assert_eq!(
+        expanded(number.clone()).await["ratePlans"][0]["ratePlanCharges"][0]["quantity"],
+        9,
+        "atomic"
+    );
+
+    let cancel = json!({ "orderDate": today, "existingAccountNumber": parent["accountNumber"],
+        "subscriptions": [{ "subscriptionNumber": number, "orderActions": [{ "type": "CancelSubscription",
+            "cancelSubscription": { "cancellationPolicy": "SpecificDate", "cancellationEffectiveDate": today } }] }] });
+    assert_eq!(
+        post(&base, &t, "/v1/orders", None, &cancel).await.1["subscriptions"][0]["status"],
+        "Cancelled"
+    );
+    assert_eq!(expanded(number).await["status"], "Cancelled");
+}
+
 /// A Python with `zuora-sdk` installed: `ZUORA_SDK_PYTHON`, else a virtualenv under the target
 /// directory, created on first use.
 fn sdk_python() -> std::path::PathBuf {
@@ -460,6 +604,10 @@ async fn zuoras_own_sdk_runs_its_flows_against_the_sandbox() {
     let output = tokio::process::Command::new(python)
         .arg(script)
         .args([base.as_str(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET])
+        .args([
+            Zuora::product_rate_plan_id("offer-01"),
+            Zuora::product_rate_plan_charge_id("offer-01"),
+        ])
         .output()
         .await
         .expect("run the SDK");

@@ -107,5 +107,33 @@ assert payment.success and payment.status == "Processed" and payment.number, pay
 after = queries.query_invoices(page_size=1, filter=[f"id.EQ:{open_invoice.id}"]).data[0]
 assert round(open_invoice.balance - after.balance, 2) == 1, (open_invoice.balance, after.balance)
 
+# Order a subscription for the new child account, billed to its parent, through the Orders API.
+import datetime
+from zuora_sdk.api.orders_api import OrdersApi
+from zuora_sdk.models.create_order_request import CreateOrderRequest
+
+plan_id, charge_id = sys.argv[4:6]
+parent_account = queries.query_account_by_key(parent)
+order = OrdersApi(client).create_order(
+    CreateOrderRequest.from_dict({
+        "orderDate": datetime.date.today().isoformat(),
+        "existingAccountNumber": parent_account.account_number,
+        "subscriptions": [{"orderActions": [{"type": "CreateSubscription", "createSubscription": {
+            "subscriptionOwnerAccountNumber": created.account_number,
+            "terms": {"initialTerm": {"period": 12, "periodType": "Month", "termType": "TERMED"}, "autoRenew": True,
+                      "renewalSetting": "RENEW_WITH_SPECIFIC_TERM", "renewalTerms": [{"period": 12, "periodType": "Month"}]},
+            "subscribeToRatePlans": [{"productRatePlanId": plan_id, "chargeOverrides": [{
+                "productRatePlanChargeId": charge_id, "pricing": {"recurringPerUnit": {"quantity": 3}}}]}],
+        }}]}],
+    }),
+    idempotency_key="fidelity-order",
+    return_ids=True,
+)
+assert order.success and order.status == "Completed" and order.subscription_numbers, order
+subscription = queries.query_subscriptions(
+    filter=[f"name.EQ:{order.subscription_numbers[0]}"], expand=["rateplans.rateplancharges"]).data[0]
+assert subscription.account_id == created.account_id and subscription.invoice_owner_id == parent, subscription
+assert subscription.rate_plans[0].rate_plan_charges[0].quantity == 3, subscription
+
 print(f"zuora-sdk {zuora_sdk.__version__ if hasattr(zuora_sdk, '__version__') else ''}: "
       f"token, {len(accounts)} accounts, by-key reads and batch queries load into the SDK's models")
