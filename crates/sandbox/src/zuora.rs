@@ -9,7 +9,8 @@
 //! retrieve-by-key (id or number), `Zuora-Track-Id` echoed, rate and concurrency headers.
 //!
 //! Every request is recorded (`GET /_sandbox/requests`) so tests and benchmarks can count
-//! upstream calls; `POST /_sandbox/faults` adds latency and makes the next requests fail.
+//! upstream calls; `POST /_sandbox/faults` adds latency and makes the next requests fail;
+//! `POST /_sandbox/expire-tokens` ends every token's life at once.
 //! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule), `POST /v1/payments`
 //! (applied to invoices of the account) and `POST /v1/orders` (create a subscription, change
 //! seats, cancel), all with `Idempotency-Key` replay. Subscriptions carry rate plans and charges
@@ -120,6 +121,7 @@ impl Zuora {
             .route("/v1/orders", post(create_order))
             .route("/_sandbox/requests", get(requests).delete(clear_requests))
             .route("/_sandbox/faults", post(set_faults))
+            .route("/_sandbox/expire-tokens", post(expire_tokens))
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
     }
@@ -1024,6 +1026,12 @@ async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {
 
 async fn clear_requests(State(z): State<Arc<Zuora>>) -> StatusCode {
     lock(&z.log).clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Expires every token issued so far, as an hour passing would.
+async fn expire_tokens(State(z): State<Arc<Zuora>>) -> StatusCode {
+    lock(&z.tokens).clear();
     StatusCode::NO_CONTENT
 }
 

@@ -1,0 +1,297 @@
+//! The Zuora client against the local Zuora: tokens cached and renewed, every page followed,
+//! long id lists split, reads retried through throttling and outages, writes never repeated,
+//! Zuora's envelope typed, and no secret in what it prints.
+
+use oauth2::ClientSecret;
+use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use partnergraph_zuora::{ZuoraClient, ZuoraConfig, ZuoraError};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+struct Setup {
+    base: String,
+    client: ZuoraClient,
+    http: reqwest::Client,
+}
+
+async fn setup(secret: &str) -> Setup {
+    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let zuora = Zuora::new(&demo, Duration::from_secs(3600));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, zuora.router()).await });
+    let client = ZuoraClient::new(ZuoraConfig {
+        base_url: base.clone(),
+        client_id: DEFAULT_CLIENT_ID.to_owned(),
+        client_secret: ClientSecret::new(secret.to_owned()),
+        entity_ids: None,
+        zuora_version: "2025-08-12".to_owned(),
+        timeout: Duration::from_secs(5),
+    })
+    .expect("client");
+    Setup {
+        base,
+        client,
+        http: reqwest::Client::new(),
+    }
+}
+
+impl Setup {
+    async fn log(&self) -> Vec<Recorded> {
+        self.http
+            .get(format!("{}/_sandbox/requests", self.base))
+            .send()
+            .await
+            .expect("log")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    async fn clear(&self) {
+        self.http
+            .delete(format!("{}/_sandbox/requests", self.base))
+            .send()
+            .await
+            .expect("clear");
+    }
+
+    async fn faults(&self, faults: Value) {
+        self.http
+            .post(format!("{}/_sandbox/faults", self.base))
+            .json(&faults)
+            .send()
+            .await
+            .expect("faults");
+    }
+}
+
+#[tokio::test]
+async fn a_query_follows_every_page_on_one_cached_token() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let accounts = s
+        .client
+        .object_query("accounts", &[], &[], "req-1")
+        .await
+        .expect("accounts");
+    assert!(accounts.len() > 120);
+    let again = s
+        .client
+        .object_query("accounts", &["status.EQ:Active".to_owned()], &[], "req-2")
+        .await
+        .expect("again");
+    assert_eq!(again.len(), accounts.len());
+    let log = s.log().await;
+    let pages = accounts.len().div_ceil(50);
+    assert_eq!(
+        log.iter().filter(|r| r.path == "/oauth/token").count(),
+        1,
+        "one token for both queries"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.path == "/object-query/accounts")
+            .count(),
+        2 * pages
+    );
+    assert!(log
+        .iter()
+        .filter(|r| r.path != "/oauth/token")
+        .all(|r| r.track_id.as_deref().is_some_and(|t| t.starts_with("req-"))));
+}
+
+#[tokio::test]
+async fn long_id_lists_are_split_and_batched_not_queried_one_by_one() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let accounts = s
+        .client
+        .object_query("accounts", &[], &[], "req")
+        .await
+        .expect("accounts");
+    let ids: Vec<&str> = accounts
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .take(120)
+        .collect();
+    s.clear().await;
+    let invoices = s
+        .client
+        .object_query_in("invoices", "accountid", &ids, &[], "req")
+        .await
+        .expect("invoices");
+    assert!(!invoices.is_empty());
+    assert!(invoices
+        .iter()
+        .all(|i| ids.contains(&i["accountId"].as_str().unwrap_or_default())));
+    let queries = s
+        .log()
+        .await
+        .into_iter()
+        .filter(|r| r.path == "/object-query/invoices")
+        .count();
+    assert!(
+        (3..20).contains(&queries),
+        "3 id chunks and their pages, not 120 calls: {queries}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_once_and_the_read_goes_through() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    s.client
+        .object_query("payments", &[], &[], "req")
+        .await
+        .expect("first");
+    s.http
+        .post(format!("{}/_sandbox/expire-tokens", s.base))
+        .send()
+        .await
+        .expect("expire");
+    s.client
+        .object_query("payments", &[], &[], "req")
+        .await
+        .expect("after expiry");
+    let tokens = s
+        .log()
+        .await
+        .into_iter()
+        .filter(|r| r.path == "/oauth/token")
+        .count();
+    assert_eq!(tokens, 2);
+}
+
+#[tokio::test]
+async fn reads_ride_out_throttling_and_outages_within_bounds() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    s.faults(json!({ "failNext": 2, "status": 429, "retryAfterSecs": 0 }))
+        .await;
+    assert!(
+        s.client
+            .get("/object-query/accounts?pageSize=1", "req")
+            .await
+            .is_ok(),
+        "after two 429s"
+    );
+    s.faults(json!({ "failNext": 1, "status": 500 })).await;
+    assert!(
+        s.client
+            .get("/object-query/accounts?pageSize=1", "req")
+            .await
+            .is_ok(),
+        "after a 500"
+    );
+    s.faults(json!({ "failNext": 1, "status": 200 })).await;
+    assert!(
+        s.client
+            .get("/object-query/accounts?pageSize=1", "req")
+            .await
+            .is_ok(),
+        "after a retryable success:false"
+    );
+    s.faults(json!({ "failNext": 10, "status": 503 })).await;
+    let err = s
+        .client
+        .get("/object-query/accounts?pageSize=1", "req")
+        .await
+        .expect_err("a lasting outage");
+    assert!(matches!(err, ZuoraError::Unavailable(_)), "{err:?}");
+    let attempts = s
+        .log()
+        .await
+        .into_iter()
+        .filter(|r| r.status == 503)
+        .count();
+    assert_eq!(attempts, 4, "bounded retries");
+}
+
+#[tokio::test]
+async fn a_failed_write_is_not_repeated_and_zuora_refusals_are_typed() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    s.faults(json!({ "failNext": 1, "status": 500 })).await;
+    let body = json!({ "name": "Once Co", "currency": "USD", "billCycleDay": 1,
+                       "billToContact": { "firstName": "O", "lastName": "Nce" } });
+    let err = s
+        .client
+        .post("/v1/accounts", &body, "write-1", "req")
+        .await
+        .expect_err("a 500");
+    assert!(matches!(err, ZuoraError::Unavailable(_)));
+    assert_eq!(
+        s.log()
+            .await
+            .into_iter()
+            .filter(|r| r.path == "/v1/accounts")
+            .count(),
+        1,
+        "no blind retry"
+    );
+    let created = s
+        .client
+        .post("/v1/accounts", &body, "write-2", "req")
+        .await
+        .expect("created");
+    let replay = s
+        .client
+        .post("/v1/accounts", &body, "write-2", "req")
+        .await
+        .expect("replayed");
+    assert_eq!(
+        created["accountId"], replay["accountId"],
+        "a replay answers the first result"
+    );
+
+    let missing = s
+        .client
+        .get("/object-query/accounts/A99999999", "req")
+        .await
+        .expect_err("unknown");
+    assert!(matches!(missing, ZuoraError::NotFound), "{missing:?}");
+    let refused = s
+        .client
+        .post(
+            "/v1/accounts",
+            &json!({ "currency": "USD" }),
+            "write-3",
+            "req",
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&refused, ZuoraError::Rejected { code, .. } if code == "50000022"),
+        "{refused:?}"
+    );
+    let core: partnergraph_core::Error = refused.into();
+    assert!(matches!(core, partnergraph_core::Error::Upstream(_)));
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_typed_and_no_secret_is_printed() {
+    let s = setup("not-the-secret").await;
+    let err = s
+        .client
+        .get("/object-query/accounts", "req")
+        .await
+        .expect_err("refused");
+    assert!(matches!(err, ZuoraError::Credentials), "{err:?}");
+    let good = setup(DEFAULT_CLIENT_SECRET).await;
+    good.client
+        .get("/object-query/accounts?pageSize=1", "req")
+        .await
+        .expect("works");
+    let printed = format!("{err} {err:?}");
+    assert!(!printed.contains("not-the-secret"));
+    let config = ZuoraConfig {
+        base_url: good.base.clone(),
+        client_id: DEFAULT_CLIENT_ID.to_owned(),
+        client_secret: ClientSecret::new(DEFAULT_CLIENT_SECRET.to_owned()),
+        entity_ids: None,
+        zuora_version: "2025-08-12".to_owned(),
+        timeout: Duration::from_secs(1),
+    };
+    assert!(
+        !format!("{config:?}").contains(DEFAULT_CLIENT_SECRET),
+        "Debug redacts the secret"
+    );
+}
