@@ -1,5 +1,6 @@
 //! A local Zuora: the OAuth token endpoint and Object Query reads of accounts, subscriptions,
-//! invoices, payments and payment methods, in Zuora's wire format (see
+//! invoices, payments, payment methods and the product catalog (products, product rate plans,
+//! their charges and price tiers), in Zuora's wire format (see
 //! `shared/reference/API-NOTES.md` §1), seeded from the demo world.
 //!
 //! Faithful where a connector can trip: 32-hex ids, `bearer` tokens that expire, the
@@ -1089,6 +1090,55 @@ fn shown(row: &Value, expand: &[&str], include_nulls: bool) -> Value {
     row
 }
 
+/// The demo offers as Zuora's product catalog: a product per SKU, a product rate plan per offer
+/// (the portal's sales channel, eligible partners and offer code as custom fields, as tenants
+/// model them), one per-unit recurring "Seats" charge per plan, and its price tier.
+fn catalog(demo: &DemoData, created: &str) -> (Vec<Value>, Vec<Value>, Vec<Value>, Vec<Value>) {
+    let (mut products, mut plans, mut charges, mut tiers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut skus: Vec<&str> = demo.offers.iter().map(|o| o.sku.as_str()).collect();
+    skus.sort_unstable();
+    skus.dedup();
+    for (n, sku) in skus.iter().enumerate() {
+        products.push(json!({
+            "id": Zuora::zuora_id(&format!("product:{sku}")), "name": sku, "sKU": sku,
+            "productNumber": format!("PC-{:08}", n + 1), "state": "Active",
+            "effectiveStartDate": "2020-01-01", "effectiveEndDate": "2099-12-31",
+            "createdDate": created, "updatedDate": created,
+        }));
+    }
+    for (n, offer) in demo.offers.iter().enumerate() {
+        let plan_id = Zuora::product_rate_plan_id(offer.id.as_str());
+        let charge_id = Zuora::product_rate_plan_charge_id(offer.id.as_str());
+        let partners: Vec<&str> = offer
+            .eligible_partner_ids
+            .iter()
+            .map(|p| p.as_str())
+            .collect();
+        plans.push(json!({
+            "id": plan_id, "productId": Zuora::zuora_id(&format!("product:{}", offer.sku)),
+            "name": offer.name, "description": offer.label, "productRatePlanNumber": format!("PRP-{:08}", n + 1),
+            "state": "Active", "effectiveStartDate": "2020-01-01", "effectiveEndDate": "2099-12-31",
+            "OfferCode__c": offer.code, "SalesChannel__c": offer.sales_channel,
+            "EligiblePartners__c": partners.join(","), "createdDate": created, "updatedDate": created,
+        }));
+        charges.push(json!({
+            "id": charge_id, "productRatePlanId": plan_id, "name": "Seats", "chargeModel": "Per Unit Pricing",
+            "chargeType": "Recurring",
+            "billingPeriod": match offer.billing_period { BillingPeriod::Monthly => "Month", BillingPeriod::Annual => "Annual" },
+            "uOM": "Seat", "defaultQuantity": offer.min_seats, "minQuantity": offer.min_seats,
+            "maxQuantity": offer.max_seats, "createdDate": created, "updatedDate": created,
+        }));
+        tiers.push(json!({
+            "id": Zuora::zuora_id(&format!("tier:{}", offer.id)), "productRatePlanChargeId": charge_id,
+            "currency": offer.price.currency, "price": number(offer.price.amount), "priceFormat": "Per Unit",
+            "tier": 1, "startingUnit": 0, "active": true, "isDefault": true,
+            "createdDate": created, "updatedDate": created,
+        }));
+    }
+    (products, plans, charges, tiers)
+}
+
 /// A decimal as Zuora writes it: a JSON number.
 fn number(d: Decimal) -> Value {
     d.to_f64().map(Value::from).unwrap_or(Value::Null)
@@ -1266,7 +1316,12 @@ fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
             Value::Object(row)
         })
         .collect();
+    let (products, plans, charges, tiers) = catalog(demo, &created);
     HashMap::from([
+        ("products", products),
+        ("product-rate-plans", plans),
+        ("product-rate-plan-charges", charges),
+        ("product-rate-plan-charge-tiers", tiers),
         ("accounts", accounts),
         ("subscriptions", subscriptions),
         ("invoices", invoices),

@@ -135,5 +135,16 @@ subscription = queries.query_subscriptions(
 assert subscription.account_id == created.account_id and subscription.invoice_owner_id == parent, subscription
 assert subscription.rate_plans[0].rate_plan_charges[0].quantity == 3, subscription
 
+# The product catalog the portal's offers map to.
+products = queries.query_products(page_size=50).data
+plans = queries.query_product_rate_plans(page_size=50).data
+assert products and plans, (products, plans)
+plan = next(p for p in plans if p.id == plan_id)
+assert plan.product_id in {p.id for p in products}
+charges = queries.query_product_rate_plan_charges(page_size=50, filter=[f"productrateplanid.EQ:{plan_id}"]).data
+assert [c.id for c in charges] == [charge_id], charges
+tiers = queries.query_product_rate_plan_charge_tiers(page_size=50, filter=[f"productrateplanchargeid.EQ:{charge_id}"]).data
+assert tiers and isinstance(tiers[0].price, (int, float)), tiers
+
 print(f"zuora-sdk {zuora_sdk.__version__ if hasattr(zuora_sdk, '__version__') else ''}: "
       f"token, {len(accounts)} accounts, by-key reads and batch queries load into the SDK's models")
