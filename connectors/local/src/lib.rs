@@ -256,6 +256,17 @@ impl LocalStore {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Deletes the users whose `column` is `value` with their sign-in identities; returns how
+    /// many users went.
+    async fn delete_users(conn: &impl ConnectionTrait, column: &str, value: &str) -> Result<u64> {
+        let users: Vec<User> = fetch_in(conn, Cond::all().add(eq(column, value))).await?;
+        for user in &users {
+            let email = user.email.trim().to_lowercase();
+            Self::delete_rows(conn, Table::Identities, "id", &email).await?;
+        }
+        Self::delete_rows(conn, Table::Users, column, value).await
+    }
+
     /// Deletes the rows of `table` whose `column` is `value`; returns how many went.
     async fn delete_rows(
         conn: &impl ConnectionTrait,
@@ -617,13 +628,7 @@ impl Directory for LocalStore {
 
     async fn delete_customer(&self, id: &CustomerId) -> CoreResult<Removed> {
         let txn = self.db.begin().await.map_err(LocalError::from)?;
-        let users: Vec<User> =
-            fetch_in(&txn, Cond::all().add(eq("membership_id", id.as_str()))).await?;
-        for user in &users {
-            let email = user.email.trim().to_lowercase();
-            Self::delete_rows(&txn, Table::Identities, "id", &email).await?;
-        }
-        let users = Self::delete_rows(&txn, Table::Users, "membership_id", id.as_str()).await?;
+        let users = Self::delete_users(&txn, "membership_id", id.as_str()).await?;
         Self::delete_rows(&txn, Table::Customers, "id", id.as_str()).await?;
         txn.commit().await.map_err(LocalError::from)?;
         Ok(Removed {
@@ -638,12 +643,7 @@ impl Directory for LocalStore {
 
     async fn delete_user(&self, id: &UserId) -> CoreResult<()> {
         let txn = self.db.begin().await.map_err(LocalError::from)?;
-        let users: Vec<User> = fetch_in(&txn, Cond::all().add(eq("id", id.as_str()))).await?;
-        for user in &users {
-            let email = user.email.trim().to_lowercase();
-            Self::delete_rows(&txn, Table::Identities, "id", &email).await?;
-        }
-        Self::delete_rows(&txn, Table::Users, "id", id.as_str()).await?;
+        Self::delete_users(&txn, "id", id.as_str()).await?;
         txn.commit().await.map_err(LocalError::from)?;
         Ok(())
     }
@@ -698,10 +698,12 @@ impl Directory for LocalStore {
     }
 
     async fn begin_operation(&self, op: &Operation) -> CoreResult<Option<Operation>> {
-        let stored = self.insert_if_absent(op).await?;
-        // Ours if what is stored is exactly what we inserted: a twin's insert would carry
-        // another creation time.
-        Ok((stored != *op).then_some(stored))
+        // Ours if this insert created the row; otherwise a twin's operation is there.
+        if self.insert_new(op).await? {
+            return Ok(None);
+        }
+        let stored: Vec<Operation> = self.by_keys("id", &[op.key.as_str()]).await?;
+        Ok(stored.into_iter().next())
     }
 
     async fn save_operation(&self, op: &Operation) -> CoreResult<()> {

@@ -13,7 +13,7 @@
 mod access;
 mod signup;
 
-pub use access::ProfileInput;
+pub use access::{sha256_hex, ProfileInput};
 pub use signup::{normalize_account_number, IdentityProvider, SignUp};
 
 use crate::error::{Error, Result};
@@ -1435,13 +1435,18 @@ impl Writes {
             Error::Forbidden(_) | Error::NotFound => AuditOutcome::Denied,
             _ => AuditOutcome::Failed,
         };
-        let org_id = match &actor.principal.tenant {
+        let org_id = self.actor_org(actor);
+        self.record(actor, action, String::new(), outcome, org_id, None)
+            .await;
+    }
+
+    /// The organization whose audit log shows the caller's own actions.
+    fn actor_org(&self, actor: Actor<'_>) -> Option<OrgId> {
+        match &actor.principal.tenant {
             Tenant::Organization { id, .. } => Some(id.clone()),
             Tenant::Customer { partner_id, .. } => Some(partner_id.clone()),
             Tenant::Platform => None,
-        };
-        self.record(actor, action, String::new(), outcome, org_id, None)
-            .await;
+        }
     }
 
     /// Appends to the audit log. An audit failure is logged, not returned: the write it
@@ -1519,7 +1524,7 @@ impl Journal {
 }
 
 /// Customer summary fields derived from its subscriptions.
-pub fn summarize(customer: &mut Customer, subscriptions: &[Subscription]) {
+fn summarize(customer: &mut Customer, subscriptions: &[Subscription]) {
     let active: Vec<&Subscription> = subscriptions
         .iter()
         .filter(|s| {

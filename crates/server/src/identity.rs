@@ -31,15 +31,18 @@ const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 pub struct EmbeddedIdentities {
     directory: Arc<dyn Directory>,
     /// Verified against when the email is unknown, so that a wrong email costs as long as a
-    /// wrong password and timing does not reveal who has an account.
-    decoy: String,
+    /// wrong password and timing does not reveal who has an account. Hashed on first need:
+    /// argon2 is deliberately slow, and start-up need not pay for it.
+    decoy: tokio::sync::OnceCell<String>,
 }
 
 impl EmbeddedIdentities {
     /// Identities stored through `directory`.
-    pub fn new(directory: Arc<dyn Directory>) -> Result<Self> {
-        let decoy = hash("decoy password for unknown emails")?;
-        Ok(Self { directory, decoy })
+    pub fn new(directory: Arc<dyn Directory>) -> Self {
+        Self {
+            directory,
+            decoy: tokio::sync::OnceCell::new(),
+        }
     }
 }
 
@@ -95,9 +98,18 @@ impl IdentityProvider for EmbeddedIdentities {
 
     async fn authenticate(&self, email: &str, password: &str) -> Result<Option<UserId>> {
         let identity = self.directory.identity(&key(email)).await?;
-        let phc = identity
-            .as_ref()
-            .map_or_else(|| self.decoy.clone(), |i| i.password_hash.clone());
+        let phc = match &identity {
+            Some(i) => i.password_hash.clone(),
+            None => self
+                .decoy
+                .get_or_try_init(|| async {
+                    tokio::task::spawn_blocking(|| hash("decoy password for unknown emails"))
+                        .await
+                        .map_err(Error::internal)?
+                })
+                .await?
+                .clone(),
+        };
         let password = password.to_owned();
         let ok = tokio::task::spawn_blocking(move || matches(&password, &phc))
             .await

@@ -26,8 +26,9 @@ use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use partnergraph_core::ids::CrmAccountId;
 use partnergraph_core::model::{AccountHolder, RevokedToken};
+use partnergraph_core::write::sha256_hex;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::sync::Arc;
 
 /// Clock skew tolerated between Salesforce and the gateway.
@@ -122,7 +123,7 @@ pub(crate) async fn canvas(
             return Err(LaunchError::Expired);
         }
         // The format has no nonce: the signature itself identifies the request.
-        let id = hex(&Sha256::digest(form.signed_request.as_bytes()));
+        let id = sha256_hex(form.signed_request.as_bytes());
         consume(
             &state,
             &format!("sf-canvas:{id}"),
@@ -305,10 +306,6 @@ fn base64_any(s: &str) -> Option<Vec<u8>> {
     [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
         .iter()
         .find_map(|engine| engine.decode(s).ok())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Marks a launch id used until `until`; a second use is a replay.

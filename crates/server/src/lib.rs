@@ -104,7 +104,7 @@ impl Gateway {
             catalog: Arc::new(store.clone()),
         };
         let identities: Arc<dyn IdentityProvider> =
-            Arc::new(EmbeddedIdentities::new(connectors.directory.clone())?);
+            Arc::new(EmbeddedIdentities::new(connectors.directory.clone()));
         let mailer = Arc::new(identity::OutboxMailer::new(&config.data_dir));
         let writes = Writes::new(connectors.clone(), identities.clone(), mailer, hook);
         let public_url = config

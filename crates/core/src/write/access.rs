@@ -254,21 +254,8 @@ impl Writes {
                 user
             }
         };
-        let principal = Principal::of_user(self.c.directory.as_ref(), user.clone()).await?;
-        let actor = Actor {
-            principal: &principal,
-            request_id,
-        };
-        let target = user.id.global().encode();
-        self.record(
-            actor,
-            "user.launch",
-            target,
-            AuditOutcome::Success,
-            None,
-            None,
-        )
-        .await;
+        self.audit_as(&user, request_id, "user.launch", None)
+            .await?;
         Ok(user)
     }
 
@@ -370,6 +357,20 @@ impl Writes {
             .ok_or_else(invalid)?;
         user.status = UserStatus::Active;
         self.c.directory.save_user(&user).await?;
+        self.audit_as(&user, request_id, "user.activate_link", None)
+            .await?;
+        Ok(user)
+    }
+
+    /// Audits what `user` did for themself, outside any session (a launch, an activation, a
+    /// sign-up): the actor is the user as the directory has them now.
+    pub(super) async fn audit_as(
+        &self,
+        user: &User,
+        request_id: &str,
+        action: &str,
+        customer: Option<CustomerId>,
+    ) -> Result<()> {
         let principal = Principal::of_user(self.c.directory.as_ref(), user.clone()).await?;
         let actor = Actor {
             principal: &principal,
@@ -377,16 +378,9 @@ impl Writes {
         };
         let org = self.actor_org(actor);
         let target = user.id.global().encode();
-        self.record(
-            actor,
-            "user.activate_link",
-            target,
-            AuditOutcome::Success,
-            org,
-            None,
-        )
-        .await;
-        Ok(user)
+        self.record(actor, action, target, AuditOutcome::Success, org, customer)
+            .await;
+        Ok(())
     }
 
     /// Withdraws the caller's token.
@@ -562,27 +556,24 @@ impl Writes {
             }
         }
     }
-
-    /// The organization whose audit log shows the caller's own actions.
-    fn actor_org(&self, actor: Actor<'_>) -> Option<OrgId> {
-        match &actor.principal.tenant {
-            Tenant::Organization { id, .. } => Some(id.clone()),
-            Tenant::Customer { partner_id, .. } => Some(partner_id.clone()),
-            Tenant::Platform => None,
-        }
-    }
 }
 
 /// How long an activation link works.
 pub const ACTIVATION_TTL_HOURS: i64 = 72;
 
-/// The stored form of an activation token: its SHA-256, hex.
-fn token_hash(token: &str) -> String {
+/// The SHA-256 of `data` in lower-case hex: how single-use secrets are stored and recognised
+/// (activation links here, Canvas requests in the server) without keeping the secret itself.
+pub fn sha256_hex(data: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(token.as_bytes())
+    sha2::Sha256::digest(data)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The stored form of an activation token.
+fn token_hash(token: &str) -> String {
+    sha256_hex(token.as_bytes())
 }
 
 /// Fails unless the caller holds every permission in `permissions`.

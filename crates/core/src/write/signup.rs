@@ -5,8 +5,7 @@ use crate::error::{Error, Result};
 use crate::ids::*;
 use crate::model::*;
 use crate::permission::BuiltInProfile;
-use crate::principal::Principal;
-use crate::write::{Actor, StepPhase};
+use crate::write::StepPhase;
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -123,14 +122,8 @@ impl Writes {
             self.identities.unregister(&email).await?;
             return Err(e);
         }
-        let principal = Principal::of_user(self.c.directory.as_ref(), user.clone()).await?;
-        let actor = Actor {
-            principal: &principal,
-            request_id,
-        };
-        let holder = AccountHolder::Customer(customer);
-        self.audit_target(actor, "user.signup", user.id.global(), &holder)
-            .await;
+        self.audit_as(&user, request_id, "user.signup", Some(customer.id))
+            .await?;
         Ok(user)
     }
 }
