@@ -6,6 +6,8 @@
 
 use partnergraph_core::demo::DemoData;
 use partnergraph_core::write::{NoHook, StepHook};
+use partnergraph_sandbox::zuora::{Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
+use partnergraph_server::config::{BillingConnector, CatalogConnector, Secret, ZuoraSettings};
 use partnergraph_server::{Config, DatabaseConfig, Gateway};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -19,6 +21,9 @@ pub enum Backend {
     /// A fresh database on the PostgreSQL server of `PARTNERGRAPH_TEST_POSTGRES_URL`
     /// (default `postgres://postgres@127.0.0.1:5432/test`).
     Postgres,
+    /// Billing and the catalog from a local Zuora sandbox (seeded with the same demo world),
+    /// everything else from SQLite: the billing connector conformance run.
+    Zuora,
 }
 
 /// A running gateway with demo data.
@@ -40,7 +45,33 @@ pub struct TestServer {
 struct Storage {
     data_dir: tempfile::TempDir,
     database: Option<PgDatabase>,
+    /// The Zuora sandbox's URL: it outlives gateway restarts, as Zuora would.
+    zuora: Option<String>,
     configure: Configure,
+}
+
+/// Starts a Zuora sandbox with the demo world on a thread and runtime of its own, for the rest
+/// of the process; returns its URL.
+fn start_zuora_sandbox() -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("sandbox runtime");
+        runtime.block_on(async move {
+            let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+            let zuora = Zuora::new(&demo, Duration::from_secs(3600));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind the sandbox");
+            let url = format!("http://{}", listener.local_addr().expect("address"));
+            tx.send(url).expect("hand over the URL");
+            let _ = axum::serve(listener, zuora.router()).await;
+        });
+    });
+    rx.recv().expect("the sandbox started")
 }
 
 /// Adjusts a test gateway's configuration.
@@ -94,9 +125,11 @@ impl TestServer {
     pub fn shared(backend: Backend) -> Arc<TestServer> {
         static SQLITE: OnceLock<Arc<TestServer>> = OnceLock::new();
         static POSTGRES: OnceLock<Arc<TestServer>> = OnceLock::new();
+        static ZUORA: OnceLock<Arc<TestServer>> = OnceLock::new();
         let cell = match backend {
             Backend::Sqlite => &SQLITE,
             Backend::Postgres => &POSTGRES,
+            Backend::Zuora => &ZUORA,
         };
         cell.get_or_init(|| Arc::new(Self::dedicated(backend)))
             .clone()
@@ -124,7 +157,7 @@ impl TestServer {
     ) -> TestServer {
         let storage = std::thread::spawn(move || {
             let database = match backend {
-                Backend::Sqlite => None,
+                Backend::Sqlite | Backend::Zuora => None,
                 Backend::Postgres => Some(
                     tokio::runtime::Builder::new_current_thread()
                         .enable_all()
@@ -136,6 +169,7 @@ impl TestServer {
             Storage {
                 data_dir: tempfile::tempdir().expect("temporary data directory"),
                 database,
+                zuora: (backend == Backend::Zuora).then(start_zuora_sandbox),
                 configure,
             }
         })
@@ -193,6 +227,11 @@ impl TestServer {
     }
 
     async fn boot(storage: &Storage, hook: Arc<dyn StepHook>) -> (String, Gateway, Duration) {
+        // `RUST_LOG=partnergraph=debug cargo test …` shows the gateway's logs of a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let mut config = Config {
             data_dir: storage.data_dir.path().to_path_buf(),
             demo: true,
@@ -201,6 +240,18 @@ impl TestServer {
             },
             ..Config::default()
         };
+        if let Some(zuora) = &storage.zuora {
+            config.billing = BillingConnector::Zuora;
+            config.catalog = CatalogConnector::Zuora;
+            config.zuora = Some(ZuoraSettings {
+                base_url: zuora.clone(),
+                client_id: DEFAULT_CLIENT_ID.to_owned(),
+                client_secret: Secret(DEFAULT_CLIENT_SECRET.to_owned()),
+                entity_ids: None,
+                version: "2025-08-12".to_owned(),
+                timeout_secs: 10,
+            });
+        }
         (storage.configure)(&mut config);
         let started = Instant::now();
         let gateway = Gateway::start_with_hook(config, hook)
@@ -258,6 +309,56 @@ impl TestServer {
             .filter_map(|f| std::fs::read(f).ok())
             .filter_map(|bytes| serde_json::from_slice(&bytes).ok())
             .collect()
+    }
+
+    /// The requests the Zuora sandbox received so far (empty on other backends).
+    pub async fn zuora_requests(&self) -> Vec<Value> {
+        let Some(zuora) = &self.storage.zuora else {
+            return Vec::new();
+        };
+        reqwest::get(format!("{zuora}/_sandbox/requests"))
+            .await
+            .expect("the sandbox answers")
+            .json()
+            .await
+            .expect("a request log")
+    }
+
+    /// Every access token the Zuora sandbox issued (empty on other backends).
+    pub async fn zuora_tokens(&self) -> Vec<String> {
+        let Some(zuora) = &self.storage.zuora else {
+            return Vec::new();
+        };
+        reqwest::get(format!("{zuora}/_sandbox/tokens"))
+            .await
+            .expect("the sandbox answers")
+            .json()
+            .await
+            .expect("a token list")
+    }
+
+    /// Calls the Zuora sandbox's control API (`/_sandbox/…`) with a JSON body.
+    pub async fn zuora_control(&self, path: &str, body: &Value) {
+        let zuora = self.storage.zuora.as_ref().expect("a Zuora backend");
+        let client = reqwest::Client::new();
+        let request = if body.is_null() {
+            client.delete(format!("{zuora}{path}"))
+        } else {
+            client.post(format!("{zuora}{path}")).json(body)
+        };
+        let status = request.send().await.expect("the sandbox answers").status();
+        assert!(status.is_success(), "{path}: {status}");
+    }
+
+    /// The backend this gateway runs on.
+    pub fn backend(&self) -> Backend {
+        if self.storage.zuora.is_some() {
+            Backend::Zuora
+        } else if self.storage.database.is_some() {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
     }
 
     /// SQL statements the gateway's store has executed so far.
@@ -417,8 +518,9 @@ impl Drop for PgDatabase {
     }
 }
 
-/// Declares each listed `async fn(&TestServer)` as a test on SQLite, and on PostgreSQL when the
-/// `postgres` feature is on (as `postgres::<name>`, so `cargo test postgres` selects them).
+/// Declares each listed `async fn(&TestServer)` as a test on SQLite, with billing and the
+/// catalog on the Zuora sandbox (as `zuora::<name>`), and on PostgreSQL when the `postgres`
+/// feature is on (as `postgres::<name>`, so `cargo test postgres` selects them).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
@@ -436,6 +538,14 @@ macro_rules! on_both_backends {
                 #[tokio::test]
                 async fn $name() {
                     super::$name(&$crate::TestServer::shared($crate::Backend::Postgres)).await;
+                }
+            )+
+        }
+        mod zuora {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&$crate::TestServer::shared($crate::Backend::Zuora)).await;
                 }
             )+
         }
@@ -462,6 +572,14 @@ macro_rules! on_each_backend {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name($crate::Backend::Postgres).await;
+                }
+            )+
+        }
+        mod zuora {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Zuora).await;
                 }
             )+
         }

@@ -1,5 +1,5 @@
-//! A page costs a constant number of SQL statements, not one per row: every relationship goes
-//! through a DataLoader. Each test uses a gateway of its own so that the count is only its own.
+//! A page costs a constant number of SQL statements and Zuora queries, not one per row: every
+//! relationship goes through a DataLoader. Each test uses a gateway of its own so that the count is only its own.
 
 use partnergraph_tests::{Backend, TestServer};
 use serde_json::json;
@@ -19,9 +19,8 @@ const DASHBOARD: &str = "query($n: Int!) {
   }
 }";
 
-/// SQL statements of one dashboard page of `n` customers for the Acme partner persona.
-async fn statements_for_page(s: &TestServer, token: &str, n: i64) -> u64 {
-    let before = s.sql_statements();
+/// Loads one dashboard page of `n` customers and checks it is full.
+async fn load_page(s: &TestServer, token: &str, n: i64) {
     let r = s
         .post_json(
             Some(token),
@@ -30,6 +29,12 @@ async fn statements_for_page(s: &TestServer, token: &str, n: i64) -> u64 {
         .await;
     let rows = r.data()["customers"]["nodes"].as_array().map(Vec::len);
     assert_eq!(rows, Some(n as usize));
+}
+
+/// SQL statements of one dashboard page of `n` customers for the Acme partner persona.
+async fn statements_for_page(s: &TestServer, token: &str, n: i64) -> u64 {
+    let before = s.sql_statements();
+    load_page(s, token, n).await;
     s.sql_statements() - before
 }
 
@@ -65,4 +70,50 @@ async fn sqlite_page_of_50_customers_costs_a_constant_number_of_statements() {
 #[tokio::test]
 async fn postgres_page_of_50_customers_costs_a_constant_number_of_statements() {
     a_page_of_50_customers_costs_as_many_statements_as_a_page_of_5(Backend::Postgres).await;
+}
+
+/// Zuora requests of one dashboard page of `n` customers: (queries, requests). A query is a
+/// request that starts a read; the rest follow its pages (Object Query returns 50 records a
+/// page), so they grow with the data, never with the number of customers on the page.
+async fn zuora_requests_for_page(s: &TestServer, token: &str, n: i64) -> (usize, usize) {
+    s.zuora_control("/_sandbox/requests", &serde_json::Value::Null)
+        .await;
+    load_page(s, token, n).await;
+    let log = s.zuora_requests().await;
+    let queries = log
+        .iter()
+        .filter(|r| {
+            let query = r["query"].as_str().unwrap_or_default();
+            !query.contains("cursor=") && r["path"] != "/v1/action/queryMore"
+        })
+        .count();
+    (queries, log.len())
+}
+
+/// With billing on Zuora, the page's billing side costs one Object Query per record type, for
+/// all its customers at once: balances (accounts), subscriptions, invoices, payments, payment
+/// methods, the invoices and payment methods payments name (by id), and one ZOQL query for which
+/// invoice each payment paid. The token and the catalog are read once and then kept. On the
+/// 50-customer page the payments name more than 50 invoices, so that read by id is split in two
+/// (ids go 50 to a filter): one more query, for the data's size, not the page's.
+const DASHBOARD_ZUORA_QUERIES: usize = 8;
+
+#[tokio::test]
+async fn zuora_page_of_50_customers_costs_a_constant_number_of_zuora_queries() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let token = s.token("paula@acme.example").await;
+    // The first page also fetches a token and the product catalog (four queries).
+    let (first, _) = zuora_requests_for_page(&s, &token, 5).await;
+    assert_eq!(first, DASHBOARD_ZUORA_QUERIES + 5);
+    for _ in 0..3 {
+        let (five, _) = zuora_requests_for_page(&s, &token, 5).await;
+        let (fifty, requests) = zuora_requests_for_page(&s, &token, 50).await;
+        assert_eq!(five, DASHBOARD_ZUORA_QUERIES);
+        assert_eq!(fifty, DASHBOARD_ZUORA_QUERIES + 1);
+        // 9 queries and the further pages of the longest (measured: 15 requests in all).
+        assert!(
+            requests <= 16,
+            "50 customers cost {requests} Zuora requests"
+        );
+    }
 }

@@ -2,6 +2,8 @@
 //! orders that are all there or not at all, whatever fails.
 
 use async_trait::async_trait;
+use partnergraph_core::demo::billing_id;
+use partnergraph_core::ids::{InvoiceId, OfferId, PaymentMethodId, SubscriptionId};
 use partnergraph_core::write::{StepHook, StepPhase};
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
@@ -403,11 +405,25 @@ async fn an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart(
 
 const INITECH: &str = "Q3VzdG9tZXI6Y3VzLTAwMQ";
 const ACME: &str = "T3JnYW5pemF0aW9uOm9yZy1hY21l";
-const INITECH_SUBSCRIPTION: &str = "U3Vic2NyaXB0aW9uOnN1Yi0wMDAx";
-const INITECH_OPEN_INVOICE: &str = "SW52b2ljZTppbnYtMDAwMDM";
-const INITECH_CARD: &str = "UGF5bWVudE1ldGhvZDpwbS1iYS1jdXMtMDAxLTE";
 const INITECH_CASE: &str = "Q2FzZTpjYXNlLTAwMDE";
-const STANDARD_OFFER: &str = "T2ZmZXI6b2ZmZXItMDE";
+
+/// Initech's first subscription, its open invoice, its card and the standard offer, by the
+/// billing-shaped ids the demo gives them (the local store and the Zuora sandbox share them).
+fn initech_subscription() -> String {
+    SubscriptionId(billing_id("sub-0001")).global().to_string()
+}
+fn initech_open_invoice() -> String {
+    InvoiceId(billing_id("inv-00003")).global().to_string()
+}
+fn initech_card() -> String {
+    let account = billing_id("ba-cus-001");
+    PaymentMethodId(billing_id(&format!("pm-{account}-1")))
+        .global()
+        .to_string()
+}
+fn standard_offer() -> String {
+    OfferId(billing_id("offer-01")).global().to_string()
+}
 
 /// Runs `mutation` with `input` as `who` and checks the outcome: `None` for success, or the
 /// expected `extensions.code`.
@@ -498,7 +514,7 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     );
 
     let order = "PlaceOrderInput placeOrder";
-    let seats = json!({ "customerId": INITECH, "offerId": STANDARD_OFFER, "quantity": 2 });
+    let seats = json!({ "customerId": INITECH, "offerId": standard_offer(), "quantity": 2 });
     expect(&s, PAULA, order, seats.clone(), None).await;
     expect(&s, carl, order, seats.clone(), None).await;
     expect(&s, victor, order, seats.clone(), Some("FORBIDDEN")).await;
@@ -529,31 +545,31 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     .await;
 
     let change = "ChangeSubscriptionInput changeSubscription";
-    let two = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "quantity": 2 });
+    let two = json!({ "subscriptionId": initech_subscription(), "quantity": 2 });
     expect(&s, PAULA, change, two.clone(), None).await;
     expect(&s, victor, change, two.clone(), Some("FORBIDDEN")).await;
     expect(&s, olga, change, two, Some("NOT_FOUND")).await;
-    let zero = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "quantity": 0 });
+    let zero = json!({ "subscriptionId": initech_subscription(), "quantity": 0 });
     expect(&s, PAULA, change, zero, Some("BAD_USER_INPUT")).await;
 
     let pay = "PayInvoiceInput payInvoice";
-    let part = json!({ "invoiceId": INITECH_OPEN_INVOICE, "amount": "6.00", "paymentMethodId": INITECH_CARD });
+    let part = json!({ "invoiceId": initech_open_invoice(), "amount": "6.00", "paymentMethodId": initech_card() });
     expect(&s, PAULA, pay, part.clone(), Some("FORBIDDEN")).await;
     expect(&s, olga, pay, part.clone(), Some("NOT_FOUND")).await;
     let paid = expect(&s, carl, pay, part, None).await;
     assert!(paid["errors"].is_null());
-    let over = json!({ "invoiceId": INITECH_OPEN_INVOICE, "amount": "1000000", "paymentMethodId": INITECH_CARD });
+    let over = json!({ "invoiceId": initech_open_invoice(), "amount": "1000000", "paymentMethodId": initech_card() });
     expect(&s, carl, pay, over, Some("BAD_USER_INPUT")).await;
-    let dollars = json!({ "invoiceId": INITECH_OPEN_INVOICE, "amount": "1", "currency": "USD", "paymentMethodId": INITECH_CARD });
+    let dollars = json!({ "invoiceId": initech_open_invoice(), "amount": "1", "currency": "USD", "paymentMethodId": initech_card() });
     expect(&s, carl, pay, dollars, Some("BAD_USER_INPUT")).await;
-    let rest = json!({ "invoiceId": INITECH_OPEN_INVOICE, "paymentMethodId": INITECH_CARD });
+    let rest = json!({ "invoiceId": initech_open_invoice(), "paymentMethodId": initech_card() });
     expect(&s, carl, pay, rest.clone(), None).await;
     expect(&s, carl, pay, rest, Some("CONFLICT")).await;
     let invoice = s
         .query(
             carl,
             "query($id: ID!) { node(id: $id) { ... on Invoice { status balance { amount } } } }",
-            json!({ "id": INITECH_OPEN_INVOICE }),
+            json!({ "id": initech_open_invoice() }),
         )
         .await;
     assert_eq!(invoice.data()["node"]["status"], "PAID");
@@ -646,7 +662,7 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     .await;
 
     let cancel = "CancelSubscriptionInput cancelSubscription";
-    let now = json!({ "subscriptionId": INITECH_SUBSCRIPTION, "immediately": true });
+    let now = json!({ "subscriptionId": initech_subscription(), "immediately": true });
     expect(&s, victor, cancel, now.clone(), Some("FORBIDDEN")).await;
     expect(&s, olga, cancel, now.clone(), Some("NOT_FOUND")).await;
     expect(&s, carl, cancel, now.clone(), None).await;

@@ -1,415 +1,729 @@
-//! partnergraph-zuora: the Zuora side of the billing connector.
+//! partnergraph-zuora: billing (and, when configured, the catalog) over Zuora's REST API.
 //!
-//! This first part is the HTTP client every Zuora call goes through: OAuth 2.0 client
-//! credentials against `/oauth/token` (credentials in the form body, as Zuora documents; the
-//! token cached and renewed a minute before expiry, and once more on a 401), Zuora's headers
-//! (`Zuora-Track-Id` = our request id, `Zuora-Version`, `Zuora-Entity-Ids`, `Idempotency-Key`
-//! on writes), its error envelope mapped to core's typed upstream errors, reads that retry
-//! 429s and 5xx with bounded backoff honouring `Retry-After`, writes that never retry blindly,
-//! and batch reads through Object Query that follow every page and split long id lists.
-//! Wire types stay in this crate. The `Billing` implementation on top of it comes next.
+//! Reads are batch-first: a DataLoader hands over the keys of a whole page and each becomes one
+//! Object Query with `filter[]=field.IN:[…]` (split every 50 ids, every page followed), so a
+//! 50-customer page costs one request per record type, not one per customer. Links Object Query
+//! does not expose (which invoice a payment paid) come from one ZOQL query per batch.
+//!
+//! Ids are Zuora's: a billing account id is the Zuora account id, a subscription id the
+//! subscription's id, and an offer id the id of the product rate plan it sells. The catalog
+//! (products, product rate plans, their charges and price tiers, with the portal's offer code,
+//! sales channel and eligible partners in the custom fields `OfferCode__c`, `SalesChannel__c`,
+//! `EligiblePartners__c`) is small and changes rarely: it is read whole and kept for
+//! [`CATALOG_TTL`].
+//!
+//! Writes carry an `Idempotency-Key` derived from the journal's step key, so a resumed or
+//! retried step gets Zuora's first answer instead of a second account, subscription or payment.
 
-use oauth2::basic::BasicClient;
-use oauth2::{
-    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, TokenResponse, TokenUrl,
-};
-use partnergraph_core::UpstreamError;
-use serde_json::Value;
-use std::time::{Duration, Instant};
-use tokio::sync::Mutex;
+mod client;
+mod wire;
 
-/// Object Query's largest page (Zuora's OpenAPI spec; its docs say 99, the SDK enforces 50).
-const PAGE_SIZE: usize = 50;
-/// Ids per `IN` filter: keeps each URL far below proxies' limits.
-const IDS_PER_QUERY: usize = 50;
-/// Attempts of an idempotent read before giving up.
-const READ_ATTEMPTS: u32 = 4;
-/// Renew a token this long before Zuora says it expires.
-const RENEW_EARLY: Duration = Duration::from_secs(60);
+pub use client::{ZuoraClient, ZuoraConfig, ZuoraError};
 
-/// Where and how to reach a Zuora tenant.
-#[derive(Clone)]
-pub struct ZuoraConfig {
-    /// REST base URL, e.g. `https://rest.apisandbox.zuora.com`.
-    pub base_url: String,
-    /// OAuth client id (36 characters).
-    pub client_id: String,
-    /// OAuth client secret; never logged (oauth2's `ClientSecret` redacts it).
-    pub client_secret: ClientSecret,
-    /// `Zuora-Entity-Ids`, when the client may act in several entities.
-    pub entity_ids: Option<String>,
-    /// `Zuora-Version` (the minor API version).
-    pub zuora_version: String,
-    /// Per-request timeout.
-    pub timeout: Duration,
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use partnergraph_core::filter::*;
+use partnergraph_core::ids::*;
+use partnergraph_core::model::*;
+use partnergraph_core::paging::{select, Order, Page, PageRequest};
+use partnergraph_core::traits::{AccountSet, Billing, Catalog};
+use partnergraph_core::Result;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a read of the product catalog is kept.
+pub const CATALOG_TTL: Duration = Duration::from_secs(300);
+/// Conditions per ZOQL `where` clause (Zuora allows 200).
+const ZOQL_CONDITIONS: usize = 200;
+const SUBSCRIPTION_EXPAND: &[&str] = &["rateplans", "rateplans.rateplancharges"];
+
+/// Zuora as partnergraph's billing system and, optionally, its catalog.
+pub struct ZuoraBilling {
+    client: ZuoraClient,
+    catalog: moka::future::Cache<(), Arc<CatalogSnapshot>>,
 }
 
-impl std::fmt::Debug for ZuoraConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ZuoraConfig")
-            .field("base_url", &self.base_url)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[redacted]")
-            .field("entity_ids", &self.entity_ids)
-            .field("zuora_version", &self.zuora_version)
-            .finish()
-    }
+/// The product catalog as offers, with the ids an order needs.
+struct CatalogSnapshot {
+    offers: Vec<Offer>,
+    /// Product rate plan id → its per-seat product rate plan charge id.
+    seat_charge: HashMap<String, String>,
 }
 
-/// Why a Zuora call failed. Messages carry Zuora's codes and our own words, never tokens,
-/// secrets or response bodies beyond Zuora's reason text.
-#[derive(Debug, thiserror::Error)]
-pub enum ZuoraError {
-    /// The connection failed, timed out, or Zuora answered 5xx.
-    #[error("Zuora unavailable: {0}")]
-    Unavailable(String),
-    /// Zuora throttled us and kept doing so through our retries.
-    #[error("Zuora rate limited the request")]
-    RateLimited {
-        /// Zuora's `Retry-After`, when it sent one.
-        retry_after: Option<Duration>,
-    },
-    /// Zuora refused the request (`success: false`, 4xx) with its code and message.
-    #[error("Zuora refused the request: {code}: {message}")]
-    Rejected {
-        /// Zuora's reason code.
-        code: String,
-        /// Zuora's reason message.
-        message: String,
-    },
-    /// The record does not exist (`…40` codes, 404).
-    #[error("Zuora has no such record")]
-    NotFound,
-    /// The token endpoint refused our credentials.
-    #[error("Zuora refused the OAuth client credentials")]
-    Credentials,
-    /// A response did not have the expected shape.
-    #[error("unexpected Zuora response at {0}")]
-    Decode(String),
-}
-
-impl From<ZuoraError> for partnergraph_core::Error {
-    fn from(err: ZuoraError) -> Self {
-        match err {
-            ZuoraError::NotFound => UpstreamError::NotFound.into(),
-            ZuoraError::RateLimited { retry_after } => {
-                UpstreamError::RateLimited { retry_after }.into()
-            }
-            ZuoraError::Rejected { code, message } => {
-                UpstreamError::Rejected { code, message }.into()
-            }
-            ZuoraError::Decode(path) => UpstreamError::Decode { path }.into(),
-            ZuoraError::Unavailable(_) | ZuoraError::Credentials => {
-                UpstreamError::Unavailable("Zuora".to_owned()).into()
-            }
+impl ZuoraBilling {
+    /// A connector over `client`.
+    pub fn new(client: ZuoraClient) -> Self {
+        Self {
+            client,
+            catalog: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(CATALOG_TTL)
+                .build(),
         }
     }
+
+    /// The catalog, read once per [`CATALOG_TTL`] (concurrent callers share one read).
+    async fn snapshot(&self) -> Result<Arc<CatalogSnapshot>> {
+        self.catalog
+            .try_get_with((), self.read_catalog())
+            .await
+            .map_err(|e| (*e).clone())
+    }
+
+    async fn read_catalog(&self) -> Result<Arc<CatalogSnapshot>> {
+        let (products, plans, charges, tiers) = futures::try_join!(
+            self.client
+                .object_query::<wire::Product>("products", &[], &[]),
+            self.client
+                .object_query::<wire::ProductRatePlan>("product-rate-plans", &[], &[]),
+            self.client.object_query::<wire::ProductRatePlanCharge>(
+                "product-rate-plan-charges",
+                &[],
+                &[]
+            ),
+            self.client.object_query::<wire::ChargeTier>(
+                "product-rate-plan-charge-tiers",
+                &[],
+                &[]
+            ),
+        )?;
+        let sku: HashMap<String, String> = products.into_iter().map(|p| (p.id, p.sku)).collect();
+        let mut seat_charge = HashMap::new();
+        let offers = plans
+            .into_iter()
+            .filter(|p| p.state.as_deref().is_none_or(|s| s == "Active"))
+            .map(|plan| {
+                let charge = charges.iter().find(|c| c.product_rate_plan_id == plan.id);
+                let tier = charge
+                    .and_then(|c| tiers.iter().find(|t| t.product_rate_plan_charge_id == c.id));
+                if let Some(c) = charge {
+                    seat_charge.insert(plan.id.clone(), c.id.clone());
+                }
+                let sku = sku.get(&plan.product_id).cloned().unwrap_or_default();
+                plan.into_offer(sku, charge, tier)
+            })
+            .collect();
+        Ok(Arc::new(CatalogSnapshot {
+            offers,
+            seat_charge,
+        }))
+    }
+
+    async fn read_accounts(&self, ids: &[&str]) -> Result<Vec<wire::Account>> {
+        Ok(self
+            .client
+            .object_query_in("accounts", "id", ids, &[])
+            .await?)
+    }
+
+    async fn account(&self, id: &str) -> Result<wire::Account> {
+        self.read_accounts(&[id])
+            .await?
+            .pop()
+            .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
+    }
+
+    /// Subscriptions whose `field` is one of `ids` (`None`: all of them).
+    async fn read_subscriptions(
+        &self,
+        field: &str,
+        ids: Option<&[&str]>,
+    ) -> Result<Vec<Subscription>> {
+        let rows: Vec<wire::Subscription> = match ids {
+            Some(ids) => {
+                self.client
+                    .object_query_in("subscriptions", field, ids, SUBSCRIPTION_EXPAND)
+                    .await?
+            }
+            None => {
+                self.client
+                    .object_query("subscriptions", &[], SUBSCRIPTION_EXPAND)
+                    .await?
+            }
+        };
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let catalog = self.snapshot().await?;
+        let sku_of = |plan: &str| {
+            catalog
+                .offers
+                .iter()
+                .find(|o| o.id.as_str() == plan)
+                .map(|o| o.sku.clone())
+        };
+        Ok(rows
+            .into_iter()
+            .filter(wire::Subscription::is_current)
+            .map(|s| s.into_core(sku_of))
+            .collect())
+    }
+
+    async fn read_invoices(&self, field: &str, ids: Option<&[&str]>) -> Result<Vec<Invoice>> {
+        let rows: Vec<wire::Invoice> = match ids {
+            Some(ids) => {
+                self.client
+                    .object_query_in("invoices", field, ids, &[])
+                    .await?
+            }
+            None => self.client.object_query("invoices", &[], &[]).await?,
+        };
+        let missing: Vec<&str> = rows
+            .iter()
+            .filter(|i| i.currency.is_none())
+            .map(|i| i.account_id.as_str())
+            .collect();
+        let currencies = self.currencies(&missing).await?;
+        Ok(rows
+            .into_iter()
+            .map(|i| {
+                let currency = i
+                    .currency
+                    .clone()
+                    .or_else(|| currencies.get(&i.account_id).cloned())
+                    .unwrap_or_default();
+                i.into_core(currency)
+            })
+            .collect())
+    }
+
+    /// The currencies of these accounts (one query; none for no accounts).
+    async fn currencies(&self, accounts: &[&str]) -> Result<HashMap<String, String>> {
+        if accounts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(self
+            .read_accounts(accounts)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.currency))
+            .collect())
+    }
+
+    async fn read_payments(&self, field: &str, ids: &[&str]) -> Result<Vec<Payment>> {
+        let rows: Vec<wire::Payment> = self
+            .client
+            .object_query_in("payments", field, ids, &[])
+            .await?;
+        let payment_ids: Vec<&str> = rows.iter().map(|p| p.id.as_str()).collect();
+        let applied = self.invoices_paid_by(&payment_ids).await?;
+        let missing: Vec<&str> = rows
+            .iter()
+            .filter(|p| p.currency.is_none())
+            .map(|p| p.account_id.as_str())
+            .collect();
+        let currencies = self.currencies(&missing).await?;
+        Ok(rows
+            .into_iter()
+            .map(|p| {
+                let invoice = applied.get(&p.id).cloned();
+                let currency = p
+                    .currency
+                    .clone()
+                    .or_else(|| currencies.get(&p.account_id).cloned())
+                    .unwrap_or_default();
+                p.into_core(invoice, currency)
+            })
+            .collect())
+    }
+
+    /// The invoice each payment paid the most of, from ZOQL's `InvoicePayment` (Object Query
+    /// has no such link): one query per 200 payments.
+    async fn invoices_paid_by(&self, payments: &[&str]) -> Result<HashMap<String, String>> {
+        let mut best: HashMap<String, (String, rust_decimal::Decimal)> = HashMap::new();
+        for chunk in payments.chunks(ZOQL_CONDITIONS) {
+            let conditions: Vec<String> = chunk
+                .iter()
+                .map(|id| format!("PaymentId = '{}'", zoql_escape(id)))
+                .collect();
+            let query = format!(
+                "select InvoiceId, PaymentId, Amount from InvoicePayment where {}",
+                conditions.join(" or ")
+            );
+            for row in self.client.zoql::<wire::InvoicePayment>(&query).await? {
+                let entry = best
+                    .entry(row.payment_id)
+                    .or_insert_with(|| (row.invoice_id.clone(), row.amount));
+                if row.amount > entry.1 {
+                    *entry = (row.invoice_id, row.amount);
+                }
+            }
+        }
+        Ok(best.into_iter().map(|(p, (i, _))| (p, i)).collect())
+    }
+
+    async fn read_payment_methods(&self, field: &str, ids: &[&str]) -> Result<Vec<PaymentMethod>> {
+        let rows: Vec<wire::PaymentMethod> = self
+            .client
+            .object_query_in("payment-methods", field, ids, &[])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(wire::PaymentMethod::into_core)
+            .collect())
+    }
+
+    /// Places an order; returns the ids of the subscriptions it touched.
+    async fn order(&self, key: &str, order: &Value) -> Result<Vec<String>> {
+        let created: wire::OrderCreated = self
+            .client
+            .write(
+                reqwest::Method::POST,
+                "/v1/orders?returnIds=true",
+                Some(order),
+                Some(&idempotency_key(key)),
+            )
+            .await?;
+        Ok(created.subscription_ids)
+    }
+
+    async fn subscription(&self, id: &str) -> Result<Subscription> {
+        self.read_subscriptions("id", Some(&[id]))
+            .await?
+            .pop()
+            .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
+    }
 }
 
-type OAuthClient =
-    BasicClient<EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
-
-/// A cached bearer token.
-struct Token {
-    value: oauth2::AccessToken,
-    renew_at: Instant,
+/// A journal step key as an `Idempotency-Key` (at most 255 characters): itself when it fits,
+/// else its hash.
+fn idempotency_key(key: &str) -> String {
+    if key.len() <= 255 && key.is_ascii() {
+        key.to_owned()
+    } else {
+        partnergraph_core::write::derived_id("pg", key)
+    }
 }
 
-/// The HTTP client of one Zuora tenant; cheap to share behind an `Arc`.
-pub struct ZuoraClient {
-    config: ZuoraConfig,
-    http: reqwest::Client,
-    oauth: OAuthClient,
-    token: Mutex<Option<Token>>,
+/// A value inside a single-quoted ZOQL string.
+fn zoql_escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('\'', "\\'")
 }
 
-impl ZuoraClient {
-    /// A client for `config`.
-    pub fn new(config: ZuoraConfig) -> Result<Self, ZuoraError> {
-        let base = config.base_url.trim_end_matches('/');
-        let token_url = TokenUrl::new(format!("{base}/oauth/token"))
-            .map_err(|_| ZuoraError::Decode("base_url".to_owned()))?;
-        let oauth = BasicClient::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(config.client_secret.clone())
-            // Zuora documents the credentials in the form body, not HTTP Basic.
-            .set_auth_type(AuthType::RequestBody)
-            .set_token_uri(token_url);
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            // OAuth token responses must not be followed through redirects (oauth2's advice).
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ZuoraError::Unavailable(e.to_string()))?;
-        Ok(Self {
-            config,
-            http,
-            oauth,
-            token: Mutex::new(None),
+fn strs<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
+    ids.iter().map(AsRef::as_ref).collect()
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+fn page_of<T: partnergraph_core::paging::Listable>(
+    rows: Vec<T>,
+    filter: &T::Filter,
+    order: Order<T::Field>,
+    page: &PageRequest,
+) -> Page<T> {
+    select(rows, filter, order, page, today())
+}
+
+#[async_trait]
+impl Billing for ZuoraBilling {
+    async fn accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<BillingAccount>> {
+        Ok(self
+            .read_accounts(&strs(ids))
+            .await?
+            .into_iter()
+            .map(wire::Account::into_core)
+            .collect())
+    }
+
+    async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>> {
+        let rows: Vec<wire::Account> = self
+            .client
+            .object_query("accounts", &[format!("accountnumber.EQ:{number}")], &[])
+            .await?;
+        // Object Query compares case-insensitively; an account number is exact.
+        Ok(rows
+            .into_iter()
+            .find(|a| a.account_number == number)
+            .map(wire::Account::into_core))
+    }
+
+    async fn subscriptions(&self, ids: &[SubscriptionId]) -> Result<Vec<Subscription>> {
+        self.read_subscriptions("id", Some(&strs(ids))).await
+    }
+
+    async fn subscriptions_for_accounts(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Vec<Subscription>> {
+        self.read_subscriptions("accountid", Some(&strs(ids))).await
+    }
+
+    async fn list_subscriptions(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &SubscriptionFilter,
+        order: Order<SubscriptionOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Subscription>> {
+        let rows = match accounts {
+            AccountSet::All => self.read_subscriptions("accountid", None).await?,
+            AccountSet::Only(ids) => self.subscriptions_for_accounts(ids).await?,
+        };
+        Ok(page_of(rows, filter, order, page))
+    }
+
+    async fn invoices(&self, ids: &[InvoiceId]) -> Result<Vec<Invoice>> {
+        self.read_invoices("id", Some(&strs(ids))).await
+    }
+
+    async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>> {
+        self.read_invoices("accountid", Some(&strs(ids))).await
+    }
+
+    async fn list_invoices(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &InvoiceFilter,
+        order: Order<InvoiceOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Invoice>> {
+        let rows = match accounts {
+            AccountSet::All => self.read_invoices("accountid", None).await?,
+            AccountSet::Only(ids) => self.invoices_for_accounts(ids).await?,
+        };
+        Ok(page_of(rows, filter, order, page))
+    }
+
+    async fn payments(&self, ids: &[PaymentId]) -> Result<Vec<Payment>> {
+        self.read_payments("id", &strs(ids)).await
+    }
+
+    async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Payment>> {
+        self.read_payments("accountid", &strs(ids)).await
+    }
+
+    async fn payment_methods(&self, ids: &[PaymentMethodId]) -> Result<Vec<PaymentMethod>> {
+        self.read_payment_methods("id", &strs(ids)).await
+    }
+
+    async fn payment_methods_for_accounts(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Vec<PaymentMethod>> {
+        self.read_payment_methods("accountid", &strs(ids)).await
+    }
+
+    async fn create_billing_account(
+        &self,
+        key: &str,
+        account: &NewBillingAccount,
+    ) -> Result<BillingAccount> {
+        let contact = json!({ "firstName": account.name, "lastName": account.name });
+        let mut body = json!({
+            "name": account.name,
+            "currency": account.currency,
+            // 0: Zuora sets the bill cycle day from the first subscription.
+            "billCycleDay": 0,
+            "autoPay": false,
+            "billToContact": contact,
+            "soldToContact": contact,
+        });
+        if let Some(parent) = &account.parent_id {
+            body["parentId"] = json!(parent.as_str());
+        }
+        let created: wire::AccountCreated = self
+            .client
+            .write(
+                reqwest::Method::POST,
+                "/v1/accounts",
+                Some(&body),
+                Some(&idempotency_key(key)),
+            )
+            .await?;
+        Ok(BillingAccount {
+            id: BillingAccountId(created.account_id),
+            account_number: created.account_number,
+            name: account.name.clone(),
+            balance: Money::new(rust_decimal::Decimal::ZERO, account.currency.clone()),
+            parent_id: account.parent_id.clone(),
         })
     }
 
-    /// A bearer token: the cached one, or a new one when it is due or `renew` is set.
-    async fn bearer(&self, renew: bool) -> Result<String, ZuoraError> {
-        let mut token = self.token.lock().await;
-        if let Some(t) = token
-            .as_ref()
-            .filter(|t| !renew && t.renew_at > Instant::now())
-        {
-            return Ok(t.value.secret().clone());
-        }
-        let response = self
-            .oauth
-            .exchange_client_credentials()
-            .request_async(&self.http)
+    async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed> {
+        let ids = std::slice::from_ref(id);
+        let key = [id.as_str()];
+        let (subscriptions, invoices, payments, methods) = futures::try_join!(
+            self.subscriptions_for_accounts(ids),
+            async {
+                Ok(self
+                    .client
+                    .object_query_in::<wire::Invoice>("invoices", "accountid", &key, &[])
+                    .await?)
+            },
+            async {
+                Ok(self
+                    .client
+                    .object_query_in::<wire::Payment>("payments", "accountid", &key, &[])
+                    .await?)
+            },
+            async {
+                Ok(self
+                    .client
+                    .object_query_in::<wire::PaymentMethod>(
+                        "payment-methods",
+                        "accountid",
+                        &key,
+                        &[],
+                    )
+                    .await?)
+            },
+        )?;
+        let deleted: Result<Value> = self
+            .client
+            .write(
+                reqwest::Method::DELETE,
+                &format!("/v1/accounts/{}", id.as_str()),
+                None,
+                None,
+            )
             .await
-            .map_err(|e| match e {
-                oauth2::RequestTokenError::ServerResponse(_) => ZuoraError::Credentials,
-                other => {
-                    ZuoraError::Unavailable(format!("token request failed: {}", kind_of(&other)))
-                }
-            })?;
-        let lifetime = response.expires_in().unwrap_or(Duration::from_secs(3600));
-        let value = response.access_token().clone();
-        let secret = value.secret().clone();
-        *token = Some(Token {
-            value,
-            renew_at: Instant::now() + lifetime.saturating_sub(RENEW_EARLY),
-        });
-        Ok(secret)
-    }
-
-    fn request(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        track_id: &str,
-        bearer: &str,
-    ) -> reqwest::RequestBuilder {
-        let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
-        let mut request = self
-            .http
-            .request(method, url)
-            .bearer_auth(bearer)
-            .header("Zuora-Version", &self.config.zuora_version)
-            .header("Zuora-Track-Id", track_id);
-        if let Some(entities) = &self.config.entity_ids {
-            request = request.header("Zuora-Entity-Ids", entities);
-        }
-        request
-    }
-
-    /// GETs `path` (with its query) as a read: retried on 429, 5xx and transport errors with
-    /// bounded exponential backoff (honouring `Retry-After`), and once after a 401 with a new
-    /// token.
-    pub async fn get(&self, path: &str, track_id: &str) -> Result<Value, ZuoraError> {
-        let mut renewed = false;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let bearer = self.bearer(false).await?;
-            let sent = self
-                .request(reqwest::Method::GET, path, track_id, &bearer)
-                .send()
-                .await;
-            let outcome = match sent {
-                Ok(response) => read_response(response).await,
-                Err(e) => Err(Failure::Retryable(
-                    ZuoraError::Unavailable(transport(&e)),
-                    None,
-                )),
-            };
-            match outcome {
-                Ok(body) => return Ok(body),
-                Err(Failure::Unauthorized) if !renewed => {
-                    renewed = true;
-                    self.bearer(true).await?;
-                }
-                Err(Failure::Unauthorized) => return Err(ZuoraError::Credentials),
-                Err(Failure::Retryable(err, wait)) if attempt < READ_ATTEMPTS => {
-                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt - 1));
-                    let jitter =
-                        Duration::from_millis(u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 50);
-                    let pause = wait.unwrap_or(backoff).min(Duration::from_secs(10)) + jitter;
-                    tracing::warn!(error = %err, track_id, attempt, ?pause, "Zuora read retried");
-                    tokio::time::sleep(pause).await;
-                }
-                Err(Failure::Retryable(err, _)) | Err(Failure::Final(err)) => return Err(err),
+            .map_err(Into::into);
+        match deleted {
+            Ok(_) => {}
+            // Already gone: deleting is idempotent.
+            Err(partnergraph_core::Error::Upstream(partnergraph_core::UpstreamError::NotFound)) => {
+                return Ok(Removed::default())
             }
+            Err(e) => return Err(e),
         }
+        Ok(Removed {
+            subscriptions: subscriptions.len() as u64,
+            invoices: invoices.len() as u64,
+            payments: payments.len() as u64,
+            payment_methods: methods.len() as u64,
+            ..Removed::default()
+        })
     }
 
-    /// POSTs a write with `Idempotency-Key: key`. Never retried blindly: a failure is returned
-    /// as it is (the caller may retry with the same key, which Zuora answers with the first
-    /// result). Only a 401 is retried, once, with a new token: Zuora did not process it.
-    pub async fn post(
-        &self,
-        path: &str,
-        body: &Value,
-        key: &str,
-        track_id: &str,
-    ) -> Result<Value, ZuoraError> {
-        let mut renewed = false;
-        loop {
-            let bearer = self.bearer(false).await?;
-            let sent = self
-                .request(reqwest::Method::POST, path, track_id, &bearer)
-                .header("Idempotency-Key", key)
-                .json(body)
-                .send()
-                .await
-                .map_err(|e| ZuoraError::Unavailable(transport(&e)))?;
-            match read_response(sent).await {
-                Ok(body) => return Ok(body),
-                Err(Failure::Unauthorized) if !renewed => {
-                    renewed = true;
-                    self.bearer(true).await?;
-                }
-                Err(Failure::Unauthorized) => return Err(ZuoraError::Credentials),
-                Err(Failure::Retryable(err, _)) | Err(Failure::Final(err)) => return Err(err),
-            }
-        }
-    }
-
-    /// Every record of an Object Query `object` matching all `filters`, following every page.
-    pub async fn object_query(
-        &self,
-        object: &str,
-        filters: &[String],
-        expand: &[&str],
-        track_id: &str,
-    ) -> Result<Vec<Value>, ZuoraError> {
-        let mut query: Vec<(String, String)> = vec![("pageSize".to_owned(), PAGE_SIZE.to_string())];
-        query.extend(filters.iter().map(|f| ("filter[]".to_owned(), f.clone())));
-        query.extend(
-            expand
-                .iter()
-                .map(|e| ("expand[]".to_owned(), (*e).to_owned())),
-        );
-        let mut rows = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut params = query.clone();
-            if let Some(c) = &cursor {
-                params.push(("cursor".to_owned(), c.clone()));
-            }
-            let encoded = serde_urlencoded::to_string(&params)
-                .map_err(|_| ZuoraError::Decode("query".to_owned()))?;
-            let page = self
-                .get(&format!("/object-query/{object}?{encoded}"), track_id)
-                .await?;
-            let data = page["data"]
-                .as_array()
-                .ok_or_else(|| ZuoraError::Decode(format!("/object-query/{object}: data")))?;
-            rows.extend(data.iter().cloned());
-            match page["nextPage"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return Ok(rows),
-            }
-        }
-    }
-
-    /// The records of `object` whose `field` is one of `ids`: one query (and its pages) per
-    /// [`IDS_PER_QUERY`] ids, none for no ids.
-    pub async fn object_query_in(
-        &self,
-        object: &str,
-        field: &str,
-        ids: &[&str],
-        expand: &[&str],
-        track_id: &str,
-    ) -> Result<Vec<Value>, ZuoraError> {
-        let mut rows = Vec::new();
-        for chunk in ids.chunks(IDS_PER_QUERY) {
-            let filter = format!("{field}.IN:[{}]", chunk.join(","));
-            rows.extend(
-                self.object_query(object, &[filter], expand, track_id)
-                    .await?,
-            );
-        }
-        Ok(rows)
-    }
-}
-
-/// How a response failed.
-enum Failure {
-    /// 401: the token was refused.
-    Unauthorized,
-    /// Worth retrying for a read, after the wait Zuora asked for, if any.
-    Retryable(ZuoraError, Option<Duration>),
-    /// Not worth retrying.
-    Final(ZuoraError),
-}
-
-async fn read_response(response: reqwest::Response) -> Result<Value, Failure> {
-    let status = response.status();
-    let retry_after = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_secs);
-    if status == reqwest::StatusCode::UNAUTHORIZED {
-        return Err(Failure::Unauthorized);
-    }
-    if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return Err(Failure::Retryable(
-            ZuoraError::RateLimited { retry_after },
-            retry_after,
-        ));
-    }
-    if status.is_server_error() {
-        let err = ZuoraError::Unavailable(format!("HTTP {}", status.as_u16()));
-        return Err(Failure::Retryable(err, retry_after));
-    }
-    // Zuora answers some failures as text (its edge) and 409 replays with the first result.
-    let text = response
-        .text()
-        .await
-        .map_err(|e| Failure::Retryable(ZuoraError::Unavailable(transport(&e)), None))?;
-    let body: Value = serde_json::from_str(&text)
-        .map_err(|_| Failure::Final(ZuoraError::Decode("body".to_owned())))?;
-    if body["success"] == Value::Bool(false) {
-        let reason = &body["reasons"][0];
-        let code = match &reason["code"] {
-            Value::Number(n) => n.to_string(),
-            Value::String(s) => s.clone(),
-            _ => String::new(),
+    async fn create_subscription(&self, key: &str, new: &NewSubscription) -> Result<Subscription> {
+        let owner = self.account(new.account_id.as_str()).await?;
+        // Consolidated billing: the partner (the parent account) places the order and is the
+        // invoice owner; the customer's account owns the subscription.
+        let invoice_owner_id = match (new.invoice_owner, &owner.parent_id) {
+            (InvoiceOwner::Partner, Some(parent)) => parent.clone(),
+            _ => owner.id.clone(),
         };
-        let message = reason["message"].as_str().unwrap_or_default().to_owned();
-        // The last two digits are the category: 40 not found; 50, 61, 70 and 99 are transient.
-        return Err(match code.get(code.len().saturating_sub(2)..) {
-            Some("40") => Failure::Final(ZuoraError::NotFound),
-            Some("50" | "61" | "70" | "99") => {
-                Failure::Retryable(ZuoraError::Rejected { code, message }, retry_after)
-            }
-            _ => Failure::Final(ZuoraError::Rejected { code, message }),
+        let catalog = self.snapshot().await?;
+        let plan = new.offer.id.as_str();
+        let charge = catalog.seat_charge.get(plan).cloned().ok_or_else(|| {
+            partnergraph_core::Error::bad_input("offerId", "the offer is not in Zuora's catalog")
+        })?;
+        let months = match new.offer.billing_period {
+            BillingPeriod::Monthly | BillingPeriod::Annual => 12,
+        };
+        let order = json!({
+            "orderDate": new.start_date.to_string(),
+            "existingAccountId": invoice_owner_id,
+            "subscriptions": [{ "orderActions": [{
+                "type": "CreateSubscription",
+                "triggerDates": trigger_dates(&new.start_date.to_string()),
+                "createSubscription": {
+                    "subscriptionOwnerAccountNumber": owner.account_number,
+                    "terms": {
+                        "initialTerm": { "period": months, "periodType": "Month", "termType": "TERMED" },
+                        "renewalSetting": "RENEW_WITH_SPECIFIC_TERM",
+                        "renewalTerms": [{ "period": months, "periodType": "Month" }],
+                        "autoRenew": true,
+                    },
+                    "subscribeToRatePlans": [{
+                        "productRatePlanId": plan,
+                        "chargeOverrides": [{
+                            "productRatePlanChargeId": charge,
+                            "pricing": { "recurringPerUnit": { "quantity": new.quantity } },
+                        }],
+                    }],
+                },
+            }] }],
         });
+        let ids = self.order(key, &order).await?;
+        let id = ids
+            .first()
+            .ok_or_else(|| ZuoraError::Decode("/v1/orders: subscriptionIds".to_owned()))?;
+        self.subscription(id).await
     }
-    if status == reqwest::StatusCode::NOT_FOUND {
-        return Err(Failure::Final(ZuoraError::NotFound));
+
+    async fn update_subscription(&self, key: &str, desired: &Subscription) -> Result<Subscription> {
+        let current = self
+            .client
+            .object_query_in::<wire::Subscription>(
+                "subscriptions",
+                "id",
+                &[desired.id.as_str()],
+                SUBSCRIPTION_EXPAND,
+            )
+            .await?
+            .pop()
+            .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))?;
+        let today = today().to_string();
+        let mut actions = Vec::new();
+        let plan = current.plan();
+        let current_offer = plan.and_then(|p| p.product_rate_plan_id.as_deref());
+        let desired_offer = desired.offer_id.as_ref().map(OfferId::as_str);
+        if desired_offer.is_some() && desired_offer != current_offer {
+            let new_plan = desired_offer.unwrap_or_default();
+            let catalog = self.snapshot().await?;
+            let charge = catalog.seat_charge.get(new_plan).cloned().ok_or_else(|| {
+                partnergraph_core::Error::bad_input(
+                    "offerId",
+                    "the offer is not in Zuora's catalog",
+                )
+            })?;
+            if let Some(old) = plan {
+                actions.push(json!({ "type": "RemoveProduct",
+                    "triggerDates": trigger_dates(&today),
+                    "removeProduct": { "ratePlanId": old.id } }));
+            }
+            actions.push(json!({ "type": "AddProduct",
+                "triggerDates": trigger_dates(&today),
+                "addProduct": { "productRatePlanId": new_plan, "chargeOverrides": [{
+                    "productRatePlanChargeId": charge,
+                    "pricing": { "recurringPerUnit": { "quantity": desired.quantity } } }] } }));
+        } else if let Some(plan) = plan {
+            let quantity: i64 = plan
+                .rate_plan_charges
+                .iter()
+                .filter_map(|c| c.quantity)
+                .sum();
+            if quantity != desired.quantity {
+                let charge = plan
+                    .rate_plan_charges
+                    .first()
+                    .and_then(|c| c.charge_number.clone())
+                    .unwrap_or_default();
+                actions.push(json!({ "type": "UpdateProduct",
+                    "triggerDates": trigger_dates(&today),
+                    "updateProduct": { "ratePlanId": plan.id, "chargeUpdates": [{
+                        "chargeNumber": charge,
+                        "pricing": { "recurringPerUnit": { "quantity": desired.quantity } } }] } }));
+            }
+        }
+        if desired.status == SubscriptionStatus::Cancelled
+            && !matches!(current.status.as_str(), "Cancelled")
+        {
+            let on = desired
+                .term_end_date
+                .unwrap_or_else(crate::today)
+                .to_string();
+            actions.push(json!({ "type": "CancelSubscription",
+                "triggerDates": trigger_dates(&on),
+                "cancelSubscription": { "cancellationPolicy": "SpecificDate",
+                                        "cancellationEffectiveDate": on } }));
+        } else if desired.auto_renew != current.auto_renew {
+            actions.push(json!({ "type": "TermsAndConditions",
+                "triggerDates": trigger_dates(&today),
+                "termsAndConditions": { "autoRenew": desired.auto_renew } }));
+        }
+        if actions.is_empty() {
+            return self.subscription(desired.id.as_str()).await;
+        }
+        let order = json!({
+            "orderDate": today,
+            "existingAccountId": current.invoice_owner_id.as_deref().unwrap_or(&current.account_id),
+            "subscriptions": [{ "subscriptionNumber": current.name, "orderActions": actions }],
+        });
+        let ids = self.order(key, &order).await?;
+        // An amendment may give the subscription a new version (and id); read the latest.
+        let latest = ids.first().map_or(desired.id.as_str(), String::as_str);
+        let mut updated = self.subscription(latest).await?;
+        if desired.status == SubscriptionStatus::Cancelled {
+            // Cancelled "on" a date: Zuora reports it cancelled from that date on.
+            updated.term_end_date = updated.term_end_date.or(desired.term_end_date);
+        }
+        Ok(updated)
     }
-    if status.is_client_error() && status != reqwest::StatusCode::CONFLICT {
-        return Err(Failure::Final(ZuoraError::Rejected {
-            code: status.as_u16().to_string(),
-            message: "request refused".to_owned(),
-        }));
+
+    async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
+        let found = self
+            .client
+            .object_query_in::<wire::Subscription>("subscriptions", "id", &[id.as_str()], &[])
+            .await?;
+        let Some(subscription) = found.first() else {
+            return Ok(());
+        };
+        let result: std::result::Result<Value, ZuoraError> = self
+            .client
+            .write(
+                reqwest::Method::PUT,
+                &format!("/v1/subscriptions/{}/delete", subscription.name),
+                None,
+                None,
+            )
+            .await;
+        match result {
+            Ok(_) | Err(ZuoraError::NotFound) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
-    Ok(body)
+
+    async fn apply_payment(&self, key: &str, new: &NewPayment) -> Result<Payment> {
+        let invoice = self
+            .client
+            .object_query_in::<wire::Invoice>("invoices", "id", &[new.invoice_id.as_str()], &[])
+            .await?
+            .pop()
+            .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))?;
+        let body = json!({
+            "accountId": invoice.account_id,
+            "amount": amount(new.amount.amount),
+            "currency": new.amount.currency,
+            "effectiveDate": new.effective_date.to_string(),
+            "paymentMethodId": new.payment_method_id.as_str(),
+            "type": "Electronic",
+            "invoices": [{ "invoiceId": invoice.id, "amount": amount(new.amount.amount) }],
+        });
+        let created: wire::Payment = self
+            .client
+            .write(
+                reqwest::Method::POST,
+                "/v1/payments",
+                Some(&body),
+                Some(&idempotency_key(key)),
+            )
+            .await?;
+        Ok(created.into_core(
+            Some(new.invoice_id.as_str().to_owned()),
+            new.amount.currency.clone(),
+        ))
+    }
 }
 
-/// A transport error described without its URL (which could carry query parameters).
-fn transport(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
-        "cannot connect".to_owned()
-    } else {
-        "transport error".to_owned()
-    }
+/// An amount as the JSON number Zuora expects, written from the decimal's own digits.
+fn amount(d: rust_decimal::Decimal) -> Value {
+    // serde_json prints a number's shortest round-trip form, so an amount of up to 15
+    // significant digits (every amount in cents) goes out exactly as the decimal reads.
+    serde_json::Number::from_str(&d.normalize().to_string())
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
 }
 
-fn kind_of<E: std::error::Error>(e: &E) -> String {
-    // oauth2's request errors may embed the response body; keep only their kind.
-    let text = e.to_string();
-    text.split(':').next().unwrap_or("error").to_owned()
+/// The dates an order action takes effect: all three on `on`.
+fn trigger_dates(on: &str) -> Value {
+    json!([
+        { "name": "ContractEffective", "triggerDate": on },
+        { "name": "ServiceActivation", "triggerDate": on },
+        { "name": "CustomerAcceptance", "triggerDate": on },
+    ])
+}
+
+#[async_trait]
+impl Catalog for ZuoraBilling {
+    async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>> {
+        let catalog = self.snapshot().await?;
+        Ok(catalog
+            .offers
+            .iter()
+            .filter(|o| ids.contains(&o.id))
+            .cloned()
+            .collect())
+    }
+
+    async fn all_offers(&self) -> Result<Vec<Offer>> {
+        Ok(self.snapshot().await?.offers.clone())
+    }
 }

@@ -3,8 +3,10 @@
 //! Zuora's envelope typed, and no secret in what it prints.
 
 use oauth2::ClientSecret;
+use partnergraph_core::context::with_request_id;
 use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use partnergraph_zuora::{ZuoraClient, ZuoraConfig, ZuoraError};
+use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -71,17 +73,20 @@ impl Setup {
 #[tokio::test]
 async fn a_query_follows_every_page_on_one_cached_token() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
-    let accounts = s
-        .client
-        .object_query("accounts", &[], &[], "req-1")
-        .await
-        .expect("accounts");
+    let accounts = with_request_id(
+        "req-1".to_owned(),
+        s.client.object_query::<Value>("accounts", &[], &[]),
+    )
+    .await
+    .expect("accounts");
     assert!(accounts.len() > 120);
-    let again = s
-        .client
-        .object_query("accounts", &["status.EQ:Active".to_owned()], &[], "req-2")
-        .await
-        .expect("again");
+    let again = with_request_id(
+        "req-2".to_owned(),
+        s.client
+            .object_query::<Value>("accounts", &["status.EQ:Active".to_owned()], &[]),
+    )
+    .await
+    .expect("again");
     assert_eq!(again.len(), accounts.len());
     let log = s.log().await;
     let pages = accounts.len().div_ceil(50);
@@ -107,7 +112,7 @@ async fn long_id_lists_are_split_and_batched_not_queried_one_by_one() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
     let accounts = s
         .client
-        .object_query("accounts", &[], &[], "req")
+        .object_query::<Value>("accounts", &[], &[])
         .await
         .expect("accounts");
     let ids: Vec<&str> = accounts
@@ -118,7 +123,7 @@ async fn long_id_lists_are_split_and_batched_not_queried_one_by_one() {
     s.clear().await;
     let invoices = s
         .client
-        .object_query_in("invoices", "accountid", &ids, &[], "req")
+        .object_query_in::<Value>("invoices", "accountid", &ids, &[])
         .await
         .expect("invoices");
     assert!(!invoices.is_empty());
@@ -141,7 +146,7 @@ async fn long_id_lists_are_split_and_batched_not_queried_one_by_one() {
 async fn an_expired_token_is_renewed_once_and_the_read_goes_through() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
     s.client
-        .object_query("payments", &[], &[], "req")
+        .object_query::<Value>("payments", &[], &[])
         .await
         .expect("first");
     s.http
@@ -150,7 +155,7 @@ async fn an_expired_token_is_renewed_once_and_the_read_goes_through() {
         .await
         .expect("expire");
     s.client
-        .object_query("payments", &[], &[], "req")
+        .object_query::<Value>("payments", &[], &[])
         .await
         .expect("after expiry");
     let tokens = s
@@ -169,7 +174,7 @@ async fn reads_ride_out_throttling_and_outages_within_bounds() {
         .await;
     assert!(
         s.client
-            .get("/object-query/accounts?pageSize=1", "req")
+            .get::<Value>("/object-query/accounts?pageSize=1")
             .await
             .is_ok(),
         "after two 429s"
@@ -177,7 +182,7 @@ async fn reads_ride_out_throttling_and_outages_within_bounds() {
     s.faults(json!({ "failNext": 1, "status": 500 })).await;
     assert!(
         s.client
-            .get("/object-query/accounts?pageSize=1", "req")
+            .get::<Value>("/object-query/accounts?pageSize=1")
             .await
             .is_ok(),
         "after a 500"
@@ -185,7 +190,7 @@ async fn reads_ride_out_throttling_and_outages_within_bounds() {
     s.faults(json!({ "failNext": 1, "status": 200 })).await;
     assert!(
         s.client
-            .get("/object-query/accounts?pageSize=1", "req")
+            .get::<Value>("/object-query/accounts?pageSize=1")
             .await
             .is_ok(),
         "after a retryable success:false"
@@ -193,7 +198,7 @@ async fn reads_ride_out_throttling_and_outages_within_bounds() {
     s.faults(json!({ "failNext": 10, "status": 503 })).await;
     let err = s
         .client
-        .get("/object-query/accounts?pageSize=1", "req")
+        .get::<Value>("/object-query/accounts?pageSize=1")
         .await
         .expect_err("a lasting outage");
     assert!(matches!(err, ZuoraError::Unavailable(_)), "{err:?}");
@@ -214,7 +219,7 @@ async fn a_failed_write_is_not_repeated_and_zuora_refusals_are_typed() {
                        "billToContact": { "firstName": "O", "lastName": "Nce" } });
     let err = s
         .client
-        .post("/v1/accounts", &body, "write-1", "req")
+        .write::<Value>(Method::POST, "/v1/accounts", Some(&body), Some("write-1"))
         .await
         .expect_err("a 500");
     assert!(matches!(err, ZuoraError::Unavailable(_)));
@@ -229,12 +234,12 @@ async fn a_failed_write_is_not_repeated_and_zuora_refusals_are_typed() {
     );
     let created = s
         .client
-        .post("/v1/accounts", &body, "write-2", "req")
+        .write::<Value>(Method::POST, "/v1/accounts", Some(&body), Some("write-2"))
         .await
         .expect("created");
     let replay = s
         .client
-        .post("/v1/accounts", &body, "write-2", "req")
+        .write::<Value>(Method::POST, "/v1/accounts", Some(&body), Some("write-2"))
         .await
         .expect("replayed");
     assert_eq!(
@@ -244,17 +249,17 @@ async fn a_failed_write_is_not_repeated_and_zuora_refusals_are_typed() {
 
     let missing = s
         .client
-        .get("/object-query/accounts/A99999999", "req")
+        .get::<Value>("/object-query/accounts/A99999999")
         .await
         .expect_err("unknown");
     assert!(matches!(missing, ZuoraError::NotFound), "{missing:?}");
     let refused = s
         .client
-        .post(
+        .write::<Value>(
+            Method::POST,
             "/v1/accounts",
-            &json!({ "currency": "USD" }),
-            "write-3",
-            "req",
+            Some(&json!({ "currency": "USD" })),
+            Some("write-3"),
         )
         .await
         .expect_err("refused");
@@ -271,13 +276,13 @@ async fn wrong_credentials_are_typed_and_no_secret_is_printed() {
     let s = setup("not-the-secret").await;
     let err = s
         .client
-        .get("/object-query/accounts", "req")
+        .get::<Value>("/object-query/accounts")
         .await
         .expect_err("refused");
     assert!(matches!(err, ZuoraError::Credentials), "{err:?}");
     let good = setup(DEFAULT_CLIENT_SECRET).await;
     good.client
-        .get("/object-query/accounts?pageSize=1", "req")
+        .get::<Value>("/object-query/accounts?pageSize=1")
         .await
         .expect("works");
     let printed = format!("{err} {err:?}");

@@ -45,6 +45,16 @@ pub struct DemoData {
     pub audit_events: Vec<AuditEvent>,
 }
 
+/// The id a billing system gives the demo record named `name`: 32 lower-case hex digits, the
+/// shape of Zuora's object ids. The demo's billing records and offers (which a billing catalog
+/// holds as product rate plans) carry such ids, so the local store and the Zuora sandbox seed the
+/// same world under the same ids and one test oracle serves both.
+pub fn billing_id(name: &str) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes())
+        .simple()
+        .to_string()
+}
+
 /// The documented personas, one per kind of caller; the README, GraphiQL links and tests use them.
 pub const PERSONAS: [&str; 6] = [
     "admin@platform.example",
@@ -503,7 +513,7 @@ impl Generator {
                 "EUR"
             };
             self.data.offers.push(Offer {
-                id: OfferId(format!("offer-{:02}", i + 1)),
+                id: OfferId(billing_id(&format!("offer-{:02}", i + 1))),
                 code: code.to_owned(),
                 name: name.to_owned(),
                 label: label.map(str::to_owned),
@@ -527,7 +537,7 @@ impl Generator {
     ) -> (ExternalIds, String) {
         self.next_account_number += 1;
         let number = format!("A{:08}", self.next_account_number);
-        let billing = BillingAccountId(format!("ba-{owner}"));
+        let billing = BillingAccountId(billing_id(&format!("ba-{owner}")));
         let crm = CrmAccountId(format!("crm-{owner}"));
         self.data.billing_accounts.push(BillingAccount {
             id: billing.clone(),
@@ -646,11 +656,11 @@ impl Generator {
         is_default: bool,
     ) -> Option<PaymentMethodId> {
         let account_id = external.billing.clone()?;
-        let id = PaymentMethodId(format!(
+        let id = PaymentMethodId(billing_id(&format!(
             "pm-{}-{}",
             account_id.as_str(),
             if is_default { 1 } else { 2 }
-        ));
+        )));
         let kind = match seed % 5 {
             0..=2 => PaymentMethodType::CreditCard,
             3 => PaymentMethodType::BankTransfer,
@@ -805,7 +815,7 @@ impl Generator {
             let quantity = (offer.min_seats + ((index * 7 + k * 11) % 40) as i64)
                 .min(offer.max_seats.unwrap_or(i64::MAX));
             out.push(Subscription {
-                id: SubscriptionId(format!("sub-{:04}", self.next_subscription)),
+                id: SubscriptionId(billing_id(&format!("sub-{:04}", self.next_subscription))),
                 number: format!("S{:08}", self.next_subscription),
                 account_id: account_id.clone(),
                 offer_id: Some(offer.id.clone()),
@@ -867,7 +877,7 @@ impl Generator {
             self.next_invoice += 1;
             let invoice_date = self.day(-days_ago);
             let due_date = invoice_date + Duration::days(30);
-            let id = InvoiceId(format!("inv-{:05}", self.next_invoice));
+            let id = InvoiceId(billing_id(&format!("inv-{:05}", self.next_invoice)));
             let (status, paid) = match (k, index % 5) {
                 (0, _) => (InvoiceStatus::Paid, monthly),
                 (1, 0) | (1, 3) => (InvoiceStatus::Open, Decimal::ZERO),
@@ -897,7 +907,7 @@ impl Generator {
             if !paid.is_zero() {
                 self.next_payment += 1;
                 self.data.payments.push(Payment {
-                    id: PaymentId(format!("pay-{:05}", self.next_payment)),
+                    id: PaymentId(billing_id(&format!("pay-{:05}", self.next_payment))),
                     number: format!("P-{:08}", self.next_payment),
                     account_id: account_id.clone(),
                     amount: Money::new(paid, currency),

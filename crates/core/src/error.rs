@@ -7,7 +7,7 @@ use std::time::Duration;
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Why an operation failed, in terms a client can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The entity does not exist, or the caller may not know that it does: both look the same.
     #[error("not found")]
@@ -51,7 +51,7 @@ impl Error {
 
 /// Failures of an upstream system (a store, Zuora, Salesforce), typed so that callers can decide
 /// to retry, wait, degrade or give up without parsing messages.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     /// The upstream says the record does not exist.
     #[error("upstream record not found")]

@@ -5,6 +5,7 @@
 //! swapped (local store, Zuora, Salesforce) without touching the API, and so that authorization
 //! ([`Scope`]) is decided in exactly one place.
 
+pub mod context;
 pub mod demo;
 pub mod error;
 pub mod filter;

@@ -1150,10 +1150,7 @@ impl Writes {
             (None, Some(new)) => {
                 let billing_request = NewBillingAccount {
                     name: new.name.clone(),
-                    currency: plan
-                        .offer
-                        .as_ref()
-                        .map_or_else(|| "USD".to_owned(), |o| o.price.currency.clone()),
+                    currency: self.order_currency(plan).await?,
                     parent_id: partner.external.billing.clone(),
                 };
                 let billing: BillingAccount = self
@@ -1241,6 +1238,24 @@ impl Writes {
             customer_id: customer.id,
             subscription_id: Some(subscription.id),
         })
+    }
+
+    /// The currency a new customer's account is billed in: the offer's, or else the partner's
+    /// (billing systems keep a hierarchy in one currency).
+    async fn order_currency(&self, plan: &OrderPlan) -> Result<String> {
+        if let Some(offer) = &plan.offer {
+            return Ok(offer.price.currency.clone());
+        }
+        let parent = match &plan.partner.external.billing {
+            Some(id) => self
+                .c
+                .billing
+                .accounts(std::slice::from_ref(id))
+                .await?
+                .pop(),
+            None => None,
+        };
+        Ok(parent.map_or_else(|| "USD".to_owned(), |a| a.balance.currency))
     }
 
     async fn refresh_summary(&self, id: &CustomerId, account: &BillingAccountId) -> Result<()> {

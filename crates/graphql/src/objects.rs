@@ -676,11 +676,11 @@ impl Organization {
     async fn external_ids(&self) -> ExternalIds {
         (&self.0.external).into()
     }
-    /// The open balance of the organization's own billing account (needs VIEW_BILLING).
+    /// The open balance of the organization's own billing account (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     async fn balance(&self, ctx: &Context<'_>) -> R<Option<Money>> {
         self.accounts().balance(ctx).await
     }
-    /// Subscriptions on the organization's own billing account (needs VIEW_BILLING).
+    /// Subscriptions on the organization's own billing account (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn subscriptions(
         &self,
@@ -693,7 +693,7 @@ impl Organization {
         #[graphql(desc = "Conditions every item must meet.")] filter: Option<SubscriptionFilter>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<SubscriptionOrderField>>,
-    ) -> R<Conn<Subscription>> {
+    ) -> R<Option<Conn<Subscription>>> {
         subscriptions_of(
             ctx,
             self.accounts(),
@@ -702,9 +702,10 @@ impl Organization {
             order_by,
         )
         .await
+        .map(Some)
     }
     /// Invoices billed to the organization itself, e.g. for customers whose invoice owner is
-    /// the partner (needs VIEW_BILLING).
+    /// the partner (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn invoices(
         &self,
@@ -717,7 +718,7 @@ impl Organization {
         #[graphql(desc = "Conditions every item must meet.")] filter: Option<InvoiceFilter>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<InvoiceOrderField>>,
-    ) -> R<Conn<Invoice>> {
+    ) -> R<Option<Conn<Invoice>>> {
         invoices_of(
             ctx,
             self.accounts(),
@@ -726,8 +727,9 @@ impl Organization {
             order_by,
         )
         .await
+        .map(Some)
     }
-    /// Payments made by the organization (needs VIEW_BILLING).
+    /// Payments made by the organization (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn payments(
         &self,
@@ -739,18 +741,20 @@ impl Organization {
         #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<PaymentOrderField>>,
-    ) -> R<Conn<Payment>> {
-        payments_of(ctx, self.accounts(), (first, after, last, before), order_by).await
+    ) -> R<Option<Conn<Payment>>> {
+        payments_of(ctx, self.accounts(), (first, after, last, before), order_by)
+            .await
+            .map(Some)
     }
-    /// Payment methods stored for the organization (needs VIEW_BILLING).
-    async fn payment_methods(&self, ctx: &Context<'_>) -> R<Vec<PaymentMethod>> {
+    /// Payment methods stored for the organization (needs VIEW_BILLING; null, with an error, while billing is unreachable).
+    async fn payment_methods(&self, ctx: &Context<'_>) -> R<Option<Vec<PaymentMethod>>> {
         let methods = self
             .accounts()
             .billing_children(ctx, PaymentMethodsOf)
             .await?;
-        Ok(methods.into_iter().map(PaymentMethod).collect())
+        Ok(Some(methods.into_iter().map(PaymentMethod).collect()))
     }
-    /// Support cases of the organization's own account (needs VIEW_CASES).
+    /// Support cases of the organization's own account (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn cases(
         &self,
@@ -763,7 +767,7 @@ impl Organization {
         #[graphql(desc = "Conditions every item must meet.")] filter: Option<CaseFilter>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<CaseOrderField>>,
-    ) -> R<Conn<Case>> {
+    ) -> R<Option<Conn<Case>>> {
         cases_of(
             ctx,
             self.accounts(),
@@ -772,6 +776,7 @@ impl Organization {
             order_by,
         )
         .await
+        .map(Some)
     }
 }
 
@@ -860,11 +865,11 @@ impl Customer {
         let users = r.children(UsersOfCustomer(self.0.id.clone())).await?;
         users_of(ctx, users, (first, after, last, before), filter, order_by).await
     }
-    /// The open balance of the customer's billing account (needs VIEW_BILLING).
+    /// The open balance of the customer's billing account (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     async fn balance(&self, ctx: &Context<'_>) -> R<Option<Money>> {
         self.accounts().balance(ctx).await
     }
-    /// The customer's subscriptions (needs VIEW_BILLING).
+    /// The customer's subscriptions (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn subscriptions(
         &self,
@@ -877,7 +882,7 @@ impl Customer {
         #[graphql(desc = "Conditions every item must meet.")] filter: Option<SubscriptionFilter>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<SubscriptionOrderField>>,
-    ) -> R<Conn<Subscription>> {
+    ) -> R<Option<Conn<Subscription>>> {
         subscriptions_of(
             ctx,
             self.accounts(),
@@ -886,6 +891,7 @@ impl Customer {
             order_by,
         )
         .await
+        .map(Some)
     }
     /// Invoices billed to the customer directly (needs VIEW_BILLING); empty when the partner
     /// is the invoice owner.
@@ -901,7 +907,7 @@ impl Customer {
         #[graphql(desc = "Conditions every item must meet.")] filter: Option<InvoiceFilter>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<InvoiceOrderField>>,
-    ) -> R<Conn<Invoice>> {
+    ) -> R<Option<Conn<Invoice>>> {
         invoices_of(
             ctx,
             self.accounts(),
@@ -910,8 +916,9 @@ impl Customer {
             order_by,
         )
         .await
+        .map(Some)
     }
-    /// Payments made by the customer (needs VIEW_BILLING).
+    /// Payments made by the customer (needs VIEW_BILLING; null, with an error, while billing is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn payments(
         &self,
@@ -923,18 +930,20 @@ impl Customer {
         #[graphql(desc = "Backward paging: end before this cursor.")] before: Option<String>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<PaymentOrderField>>,
-    ) -> R<Conn<Payment>> {
-        payments_of(ctx, self.accounts(), (first, after, last, before), order_by).await
+    ) -> R<Option<Conn<Payment>>> {
+        payments_of(ctx, self.accounts(), (first, after, last, before), order_by)
+            .await
+            .map(Some)
     }
-    /// Payment methods stored for the customer (needs VIEW_BILLING).
-    async fn payment_methods(&self, ctx: &Context<'_>) -> R<Vec<PaymentMethod>> {
+    /// Payment methods stored for the customer (needs VIEW_BILLING; null, with an error, while billing is unreachable).
+    async fn payment_methods(&self, ctx: &Context<'_>) -> R<Option<Vec<PaymentMethod>>> {
         let methods = self
             .accounts()
             .billing_children(ctx, PaymentMethodsOf)
             .await?;
-        Ok(methods.into_iter().map(PaymentMethod).collect())
+        Ok(Some(methods.into_iter().map(PaymentMethod).collect()))
     }
-    /// The customer's support cases (needs VIEW_CASES).
+    /// The customer's support cases (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
     async fn cases(
         &self,
@@ -947,7 +956,7 @@ impl Customer {
         #[graphql(desc = "Conditions every item must meet.")] filter: Option<CaseFilter>,
         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
         order_by: Option<OrderBy<CaseOrderField>>,
-    ) -> R<Conn<Case>> {
+    ) -> R<Option<Conn<Case>>> {
         cases_of(
             ctx,
             self.accounts(),
@@ -956,6 +965,7 @@ impl Customer {
             order_by,
         )
         .await
+        .map(Some)
     }
 }
 

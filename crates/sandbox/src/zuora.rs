@@ -14,15 +14,18 @@
 //! `POST /_sandbox/expire-tokens` ends every token's life at once.
 //! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule), `POST /v1/payments`
 //! (applied to invoices of the account) and `POST /v1/orders` (create a subscription, change
-//! seats, cancel), all with `Idempotency-Key` replay. Subscriptions carry rate plans and charges
-//! (`expand[]=rateplans.rateplancharges`). Not covered yet: ZOQL.
+//! seats, change plan, renewal terms, cancel), all with `Idempotency-Key` replay;
+//! `DELETE /v1/accounts/{key}` and `PUT /v1/subscriptions/{key}/delete`. Subscriptions carry
+//! rate plans and charges (`expand[]=rateplans.rateplancharges`). ZOQL (`/v1/action/query`,
+//! `queryMore`) for the subset in [`zoql`], including `InvoicePayment`, which links payments
+//! to the invoices they paid.
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Form, Json, Router};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
@@ -35,6 +38,14 @@ use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+
+mod zoql;
+
+/// Where the sandbox keeps ZOQL's `InvoicePayment` rows (how much of a payment went to which
+/// invoice). Capitalised so no Object Query path reaches it: Object Query has no such object.
+const INVOICE_PAYMENTS: &str = "InvoicePayment";
+/// Records per ZOQL batch unless the query asks for fewer (Zuora's default and maximum).
+const ZOQL_BATCH: usize = 2000;
 
 /// The client credentials the sandbox accepts by default (also in `examples/zuora.toml`).
 pub const DEFAULT_CLIENT_ID: &str = "6c3d8b3f-6f9a-4b8e-9d9c-partnergraph";
@@ -60,6 +71,8 @@ pub struct Recorded {
     pub track_id: Option<String>,
     /// The status the sandbox answered with.
     pub status: u16,
+    /// The `Idempotency-Key` header of a write, if sent.
+    pub idempotency_key: Option<String>,
 }
 
 /// Faults to inject, set through `POST /_sandbox/faults`.
@@ -71,10 +84,16 @@ pub struct Faults {
     /// How many of the next API requests fail (the token endpoint and `/_sandbox` never do).
     pub fail_next: u32,
     /// How they fail: 429 (with `Retry-After`), 500 (a `text/plain` body, as Zuora's edge
-    /// sends), 503, or 200 (a `success: false` envelope with a retryable code).
+    /// sends), 503, 200 (a `success: false` envelope with a retryable code), or 299 (HTTP 200
+    /// with a body cut off mid-JSON).
     pub status: u16,
     /// `Retry-After` seconds for 429s.
     pub retry_after_secs: u64,
+    /// Only requests whose path starts with this fail (all API requests when unset).
+    pub path: Option<String>,
+    /// Fail after the request was processed, as when the answer is lost on the way back: the
+    /// write happened, the caller cannot know.
+    pub after_processing: bool,
 }
 
 /// A stateful local Zuora.
@@ -87,6 +106,10 @@ pub struct Zuora {
     idempotency: Mutex<HashMap<String, (String, Value, u16, Value)>>,
     log: Mutex<Vec<Recorded>>,
     faults: Mutex<Faults>,
+    /// ZOQL `queryLocator` → the rows of the query and how many were returned so far.
+    locators: Mutex<HashMap<String, (Vec<Value>, usize)>>,
+    /// Every token issued, for `GET /_sandbox/tokens`.
+    issued: Mutex<Vec<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -108,6 +131,8 @@ impl Zuora {
             idempotency: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
+            locators: Mutex::new(HashMap::new()),
+            issued: Mutex::new(Vec::new()),
         })
     }
 
@@ -118,28 +143,26 @@ impl Zuora {
             .route("/object-query/{object}", get(query))
             .route("/object-query/{object}/{key}", get(by_key))
             .route("/v1/accounts", post(create_account))
+            .route("/v1/accounts/{key}", delete(delete_account))
+            .route("/v1/subscriptions/{key}/delete", put(delete_subscription))
+            .route("/v1/action/query", post(zoql_query))
+            .route("/v1/action/queryMore", post(zoql_more))
             .route("/v1/payments", post(create_payment))
             .route("/v1/orders", post(create_order))
             .route("/_sandbox/requests", get(requests).delete(clear_requests))
             .route("/_sandbox/faults", post(set_faults))
             .route("/_sandbox/expire-tokens", post(expire_tokens))
+            .route("/_sandbox/tokens", get(issued_tokens))
             .layer(middleware::from_fn_with_state(self.clone(), record))
             .with_state(self.clone())
     }
 
-    /// The Zuora id the sandbox gives a demo record.
-    pub fn zuora_id(local: &str) -> String {
-        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, local.as_bytes())
-            .simple()
-            .to_string()
+    /// A Zuora id for a record the sandbox derives from another (rate plans, charges, products).
+    fn zuora_id(name: &str) -> String {
+        partnergraph_core::demo::billing_id(name)
     }
 
-    /// The product rate plan the sandbox's catalog has for a demo offer.
-    pub fn product_rate_plan_id(offer: &str) -> String {
-        Self::zuora_id(&format!("offer:{offer}"))
-    }
-
-    /// The per-unit recurring charge of [`Zuora::product_rate_plan_id`].
+    /// The per-unit recurring charge of a demo offer's product rate plan (whose id is the offer's).
     pub fn product_rate_plan_charge_id(offer: &str) -> String {
         Self::zuora_id(&format!("offer-charge:{offer}"))
     }
@@ -169,6 +192,11 @@ async fn record(State(z): State<Arc<Zuora>>, req: Request, next: Next) -> Respon
         .get("zuora-track-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let idempotency_key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let control = path.starts_with("/_sandbox");
     let faults = lock(&z.faults).clone();
     if !control && faults.latency_ms > 0 {
@@ -176,17 +204,21 @@ async fn record(State(z): State<Arc<Zuora>>, req: Request, next: Next) -> Respon
     }
     let injected = !control && path != "/oauth/token" && {
         let mut f = lock(&z.faults);
-        if f.fail_next > 0 {
+        let targeted = f.path.as_deref().is_none_or(|p| path.starts_with(p));
+        if f.fail_next > 0 && targeted {
             f.fail_next -= 1;
             true
         } else {
             false
         }
     };
-    let mut response = if injected {
-        fault_response(&faults)
-    } else {
-        next.run(req).await
+    let mut response = match (injected, faults.after_processing) {
+        (false, _) => next.run(req).await,
+        (true, false) => fault_response(&faults),
+        (true, true) => {
+            let _lost = next.run(req).await;
+            fault_response(&faults)
+        }
     };
     if !control {
         let headers = response.headers_mut();
@@ -221,6 +253,7 @@ async fn record(State(z): State<Arc<Zuora>>, req: Request, next: Next) -> Respon
             query,
             track_id,
             status: response.status().as_u16(),
+            idempotency_key,
         });
     }
     response
@@ -243,6 +276,12 @@ fn fault_response(f: &Faults) -> Response {
         )
             .into_response(),
         503 => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        299 => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            Body::from(r#"{"data":[{"id":"2c92c0f8"#),
+        )
+            .into_response(),
         _ => (
             StatusCode::INTERNAL_SERVER_ERROR,
             [(header::CONTENT_TYPE, "text/plain")],
@@ -281,6 +320,7 @@ async fn token(State(z): State<Arc<Zuora>>, Form(req): Form<TokenRequest>) -> Re
     }
     let access_token = uuid::Uuid::new_v4().simple().to_string();
     lock(&z.tokens).insert(access_token.clone(), Instant::now() + z.token_ttl);
+    lock(&z.issued).push(access_token.clone());
     Json(json!({
         "access_token": access_token,
         "expires_in": z.token_ttl.as_secs().saturating_sub(1),
@@ -767,6 +807,8 @@ async fn create_payment(
                 );
             }
         }
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let mut links = Vec::new();
         for (key, part) in &applications {
             if let Some(invoice) = invoices
                 .iter_mut()
@@ -774,8 +816,11 @@ async fn create_payment(
             {
                 let balance = invoice["balance"].as_f64().unwrap_or(0.0) - part;
                 invoice["balance"] = cents(balance);
+                links.push(json!({ "Id": uuid::Uuid::new_v4().simple().to_string(),
+                    "InvoiceId": invoice["id"], "PaymentId": id, "Amount": part }));
             }
         }
+        objects.entry(INVOICE_PAYMENTS).or_default().extend(links);
         if let Some(stored) = objects
             .get_mut("accounts")
             .and_then(|accounts| accounts.iter_mut().find(|a| a["id"] == account["id"]))
@@ -784,7 +829,6 @@ async fn create_payment(
             stored["balance"] = cents(balance);
         }
         let payments = objects.entry("payments").or_default();
-        let id = uuid::Uuid::new_v4().simple().to_string();
         let number = format!("P-{:08}", payments.len() + 1);
         let now = timestamp(chrono::Utc::now());
         let effective = body["effectiveDate"].as_str().map_or_else(
@@ -959,6 +1003,62 @@ fn apply_order(
                         owner = o;
                     }
                 }
+                Some(kind @ ("AddProduct" | "RemoveProduct" | "TermsAndConditions")) => {
+                    let wanted = number
+                        .clone()
+                        .ok_or((50000022, format!("{kind} needs a subscriptionNumber")))?;
+                    let subscription = objects
+                        .get_mut("subscriptions")
+                        .and_then(|s| s.iter_mut().find(|s| s["name"] == wanted.as_str()))
+                        .ok_or((50000040, format!("Cannot find entity by key: '{wanted}'.")))?;
+                    if subscription["status"] == "Cancelled" {
+                        return Err((50000030, format!("The subscription {wanted} is cancelled.")));
+                    }
+                    match kind {
+                        "AddProduct" => {
+                            let add = &action["addProduct"];
+                            let plan_id = add["productRatePlanId"].as_str().ok_or((
+                                50000022,
+                                "Missing required field: productRatePlanId".to_owned(),
+                            ))?;
+                            let quantity = add["chargeOverrides"][0]["pricing"]["recurringPerUnit"]
+                                ["quantity"]
+                                .as_i64()
+                                .unwrap_or(1);
+                            let local = format!("{wanted}/{}", uuid::Uuid::new_v4().simple());
+                            let added = rate_plans(&local, plan_id, quantity);
+                            if let Some(plans) = subscription[RATE_PLANS].as_array_mut() {
+                                plans.extend(added.as_array().into_iter().flatten().cloned());
+                            }
+                        }
+                        "RemoveProduct" => {
+                            let plan = action["removeProduct"]["ratePlanId"].clone();
+                            let plans = subscription[RATE_PLANS].as_array_mut().ok_or((
+                                50000040,
+                                "The subscription has no rate plans".to_owned(),
+                            ))?;
+                            let before = plans.len();
+                            plans.retain(|p| p["id"] != plan);
+                            if plans.len() == before {
+                                return Err((
+                                    50000040,
+                                    format!("Cannot find entity by key: '{plan}'."),
+                                ));
+                            }
+                        }
+                        _ => {
+                            if let Some(renew) = action["termsAndConditions"]["autoRenew"].as_bool()
+                            {
+                                subscription["autoRenew"] = json!(renew);
+                            }
+                        }
+                    }
+                    subscription["updatedDate"] = json!(timestamp(chrono::Utc::now()));
+                    status = subscription["status"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                }
                 other => {
                     return Err((
                         50000020,
@@ -1021,6 +1121,137 @@ fn cents(amount: f64) -> Value {
     Value::from((amount * 100.0).round() / 100.0)
 }
 
+/// `DELETE /v1/accounts/{key}`: removes an account with its subscriptions, invoices, payments
+/// and payment methods. Zuora runs this as a background job; the sandbox finishes it at once and
+/// says so in `jobStatus`.
+async fn delete_account(
+    State(z): State<Arc<Zuora>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let mut objects = lock(&z.objects);
+    let Some(id) = objects.get("accounts").and_then(|accounts| {
+        accounts
+            .iter()
+            .find(|a| a["id"] == key.as_str() || a["accountNumber"] == key.as_str())
+            .map(|a| a["id"].clone())
+    }) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            50000040,
+            &format!("Cannot find entity by key: '{key}'."),
+        );
+    };
+    let payments: Vec<Value> = objects
+        .get("payments")
+        .into_iter()
+        .flatten()
+        .filter(|p| p["accountId"] == id)
+        .map(|p| p["id"].clone())
+        .collect();
+    for (name, rows) in objects.iter_mut() {
+        rows.retain(|row| match *name {
+            "accounts" => row["id"] != id,
+            INVOICE_PAYMENTS => !payments.contains(&row["PaymentId"]),
+            _ => row["accountId"] != id,
+        });
+    }
+    Json(
+        json!({ "success": true, "id": id, "jobId": uuid::Uuid::new_v4().simple().to_string(),
+                 "jobStatus": "Completed" }),
+    )
+    .into_response()
+}
+
+/// `PUT /v1/subscriptions/{key}/delete`: removes a subscription (by number or id).
+async fn delete_subscription(
+    State(z): State<Arc<Zuora>>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let mut objects = lock(&z.objects);
+    let subscriptions = objects.entry("subscriptions").or_default();
+    let before = subscriptions.len();
+    subscriptions.retain(|s| s["id"] != key.as_str() && s["name"] != key.as_str());
+    if subscriptions.len() == before {
+        return error(
+            StatusCode::NOT_FOUND,
+            50000040,
+            &format!("Cannot find entity by key: '{key}'."),
+        );
+    }
+    Json(json!({ "success": true })).into_response()
+}
+
+/// The rows from `offset` on, at most `batch`, as a ZOQL answer; the rest is kept under a
+/// `queryLocator`.
+fn zoql_batch(z: &Zuora, rows: Vec<Value>, offset: usize, batch: usize) -> Response {
+    let size = rows.len();
+    let end = (offset + batch).min(size);
+    let mut body = json!({ "records": rows[offset..end], "size": size, "done": end == size });
+    if end < size {
+        let locator = format!("{}-{end}", uuid::Uuid::new_v4().simple());
+        body["queryLocator"] = json!(locator);
+        lock(&z.locators).insert(locator, (rows, end));
+    }
+    Json(body).into_response()
+}
+
+/// `POST /v1/action/query`: a ZOQL query, answered in batches of `conf.batchSize`.
+async fn zoql_query(
+    State(z): State<Arc<Zuora>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let batch = body["conf"]["batchSize"]
+        .as_u64()
+        .map_or(ZOQL_BATCH, |b| b as usize);
+    if !(1..=ZOQL_BATCH).contains(&batch) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            50000020,
+            "batchSize must be between 1 and 2000",
+        );
+    }
+    let Some(query) = body["queryString"].as_str() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            50000022,
+            "Missing required field: queryString",
+        );
+    };
+    let rows = zoql::run(&lock(&z.objects), query);
+    match rows {
+        Ok(rows) => zoql_batch(&z, rows, 0, batch),
+        Err(message) => error(StatusCode::BAD_REQUEST, 50000020, &message),
+    }
+}
+
+/// `POST /v1/action/queryMore`: the next batch of a ZOQL query.
+async fn zoql_more(
+    State(z): State<Arc<Zuora>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    if let Err(denied) = authorized(&z, &headers) {
+        return *denied;
+    }
+    let locator = body["queryLocator"].as_str().unwrap_or_default();
+    let Some((rows, offset)) = lock(&z.locators).remove(locator) else {
+        return error(StatusCode::BAD_REQUEST, 50000020, "invalid queryLocator");
+    };
+    zoql_batch(&z, rows, offset, ZOQL_BATCH)
+}
+
 async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {
     Json(z.requests())
 }
@@ -1028,6 +1259,11 @@ async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {
 async fn clear_requests(State(z): State<Arc<Zuora>>) -> StatusCode {
     lock(&z.log).clear();
     StatusCode::NO_CONTENT
+}
+
+/// Every access token issued so far, live or not (tests prove none of them leaks).
+async fn issued_tokens(State(z): State<Arc<Zuora>>) -> Json<Vec<String>> {
+    Json(lock(&z.issued).clone())
 }
 
 /// Expires every token issued so far, as an hour passing would.
@@ -1055,7 +1291,7 @@ fn rate_plans(subscription: &str, offer: &str, quantity: i64) -> Value {
     );
     json!([{
         "id": plan_id,
-        "productRatePlanId": Zuora::product_rate_plan_id(offer),
+        "productRatePlanId": offer,
         "subscriptionId": sub_id,
         "ratePlanCharges": [{
             "id": Zuora::zuora_id(&format!("{subscription}/charge/{offer}")),
@@ -1108,7 +1344,7 @@ fn catalog(demo: &DemoData, created: &str) -> (Vec<Value>, Vec<Value>, Vec<Value
         }));
     }
     for (n, offer) in demo.offers.iter().enumerate() {
-        let plan_id = Zuora::product_rate_plan_id(offer.id.as_str());
+        let plan_id = offer.id.as_str();
         let charge_id = Zuora::product_rate_plan_charge_id(offer.id.as_str());
         let partners: Vec<&str> = offer
             .eligible_partner_ids
@@ -1150,7 +1386,8 @@ fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
 
 /// The demo world's billing side as Zuora objects, by Object Query name.
 fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
-    let id = |local: &str| Value::from(Zuora::zuora_id(local));
+    // The demo gives billing records Zuora-shaped ids, so the sandbox keeps them.
+    let id = Value::from;
     let crm_of: HashMap<&str, &str> = demo
         .customers
         .iter()
@@ -1289,8 +1526,8 @@ fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
                             m.last4.clone().unwrap_or_default()
                         )),
                     );
-                    if let Some((month, year)) =
-                        m.expires.as_deref().and_then(|e| e.split_once('/'))
+                    if let Some((year, month)) =
+                        m.expires.as_deref().and_then(|e| e.split_once('-'))
                     {
                         row.insert(
                             "creditCardExpirationMonth".into(),
@@ -1316,8 +1553,18 @@ fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
             Value::Object(row)
         })
         .collect();
+    let invoice_payments = demo
+        .payments
+        .iter()
+        .filter_map(|p| {
+            let invoice = p.invoice_id.as_ref()?;
+            Some(json!({ "Id": Zuora::zuora_id(&format!("invoice-payment:{}", p.id)),
+                "InvoiceId": invoice.as_str(), "PaymentId": p.id.as_str(), "Amount": number(p.amount.amount) }))
+        })
+        .collect();
     let (products, plans, charges, tiers) = catalog(demo, &created);
     HashMap::from([
+        (INVOICE_PAYMENTS, invoice_payments),
         ("products", products),
         ("product-rate-plans", plans),
         ("product-rate-plan-charges", charges),

@@ -17,6 +17,12 @@ async fn start(token_ttl: Duration) -> String {
     url
 }
 
+/// The first demo offer: its id is its product rate plan's.
+fn first_offer() -> String {
+    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    demo.offers[0].id.as_str().to_owned()
+}
+
 async fn token(base: &str, secret: &str) -> reqwest::Response {
     reqwest::Client::new()
         .post(format!("{base}/oauth/token"))
@@ -444,8 +450,8 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
         ),
     )
     .await;
-    let plan = Zuora::product_rate_plan_id("offer-01");
-    let charge = Zuora::product_rate_plan_charge_id("offer-01");
+    let plan = first_offer();
+    let charge = Zuora::product_rate_plan_charge_id(&plan);
     // Consolidated billing: the partner (parent) places the order and owns the invoices.
     let order = json!({
         "orderDate": chrono::Utc::now().date_naive().to_string(),
@@ -605,8 +611,8 @@ async fn zuoras_own_sdk_runs_its_flows_against_the_sandbox() {
         .arg(script)
         .args([base.as_str(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET])
         .args([
-            Zuora::product_rate_plan_id("offer-01"),
-            Zuora::product_rate_plan_charge_id("offer-01"),
+            first_offer(),
+            Zuora::product_rate_plan_charge_id(&first_offer()),
         ])
         .output()
         .await

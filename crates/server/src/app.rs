@@ -251,7 +251,11 @@ async fn graphql(
         request_id: request_id.clone(),
         token,
     };
-    let response = execute(&state.schema, request, &state.connectors, ctx).await;
+    let response = partnergraph_core::context::with_request_id(
+        request_id.clone(),
+        execute(&state.schema, request, &state.connectors, ctx),
+    )
+    .await;
     graphql_response(response, &headers, &request_id)
 }
 

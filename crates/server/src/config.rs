@@ -31,6 +31,74 @@ pub struct Config {
     pub log: LogConfig,
     /// Deep links into the portal from other systems.
     pub launch: LaunchConfig,
+    /// The connector that serves billing: the local store, or Zuora (then `[zuora]` is required).
+    pub billing: BillingConnector,
+    /// The connector that serves the offer catalog: the local store, or Zuora's product catalog.
+    pub catalog: CatalogConnector,
+    /// The Zuora tenant, when billing or the catalog is Zuora.
+    pub zuora: Option<ZuoraSettings>,
+}
+
+/// Where billing data comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BillingConnector {
+    /// The local store (the embedded default).
+    #[default]
+    Local,
+    /// Zuora's REST API. Directory records link to Zuora account ids.
+    Zuora,
+}
+
+/// Where the offer catalog comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CatalogConnector {
+    /// The local store. With Zuora billing, offer ids must be Zuora product rate plan ids.
+    #[default]
+    Local,
+    /// Zuora's product catalog: an offer per active product rate plan.
+    Zuora,
+}
+
+/// A Zuora tenant and the OAuth client partnergraph uses there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ZuoraSettings {
+    /// REST base URL, e.g. `https://rest.apisandbox.zuora.com`.
+    pub base_url: String,
+    /// OAuth client id.
+    pub client_id: String,
+    /// OAuth client secret (prefer `PARTNERGRAPH__ZUORA__CLIENT_SECRET`); never logged.
+    pub client_secret: Secret,
+    /// `Zuora-Entity-Ids`, for clients that may act in several entities.
+    #[serde(default)]
+    pub entity_ids: Option<String>,
+    /// `Zuora-Version`, the minor API version every call asks for.
+    #[serde(default = "default_zuora_version")]
+    pub version: String,
+    /// Seconds after which one Zuora request is abandoned.
+    #[serde(default = "default_zuora_timeout")]
+    pub timeout_secs: u64,
+}
+
+fn default_zuora_version() -> String {
+    "2025-08-12".to_owned()
+}
+
+fn default_zuora_timeout() -> u64 {
+    20
+}
+
+/// A secret from the configuration: shown as `[redacted]` wherever the configuration is printed.
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 /// Deep links into the portal.
@@ -93,6 +161,9 @@ impl Default for Config {
             cors: CorsConfig::default(),
             log: LogConfig::default(),
             launch: LaunchConfig::default(),
+            billing: BillingConnector::default(),
+            catalog: CatalogConnector::default(),
+            zuora: None,
         }
     }
 }
@@ -298,7 +369,7 @@ mod tests {
 
     #[test]
     fn the_example_configuration_files_load() {
-        for name in ["partnergraph.toml", "postgres.toml"] {
+        for name in ["partnergraph.toml", "postgres.toml", "zuora.toml"] {
             let path = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../examples")
                 .join(name);

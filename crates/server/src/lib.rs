@@ -40,6 +40,9 @@ pub enum ServerError {
     /// The data directory or the listener failed.
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    /// The configuration is inconsistent.
+    #[error("configuration: {0}")]
+    Inconsistent(&'static str),
     /// No user has this email.
     #[error("no user with email {0}")]
     UnknownUser(String),
@@ -70,10 +73,20 @@ impl Gateway {
         gateway.store.migrate().await?;
         if gateway.config.demo {
             let today = chrono::Utc::now().date_naive();
-            let seeded = gateway
-                .store
-                .seed_demo(&partnergraph_core::demo::generate(today))
-                .await?;
+            let mut demo = partnergraph_core::demo::generate(today);
+            // Capabilities served elsewhere keep their demo records there (the sandboxes seed
+            // the same world); copies in the local store would only mislead.
+            if gateway.config.billing != config::BillingConnector::Local {
+                demo.billing_accounts.clear();
+                demo.subscriptions.clear();
+                demo.invoices.clear();
+                demo.payments.clear();
+                demo.payment_methods.clear();
+            }
+            if gateway.config.catalog != config::CatalogConnector::Local {
+                demo.offers.clear();
+            }
+            let seeded = gateway.store.seed_demo(&demo).await?;
             if seeded {
                 tracing::info!("seeded the demo dataset");
             }
@@ -97,12 +110,7 @@ impl Gateway {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = LocalStore::connect(&config.database_url()).await?;
         let issuer = Arc::new(TokenIssuer::load_or_create(&config.data_dir, &config.auth)?);
-        let connectors = Connectors {
-            directory: Arc::new(store.clone()),
-            billing: Arc::new(store.clone()),
-            crm: Arc::new(store.clone()),
-            catalog: Arc::new(store.clone()),
-        };
+        let connectors = connectors(&config, &store)?;
         let identities: Arc<dyn IdentityProvider> =
             Arc::new(EmbeddedIdentities::new(connectors.directory.clone()));
         let mailer = Arc::new(identity::OutboxMailer::new(&config.data_dir));
@@ -184,6 +192,42 @@ impl Gateway {
             .await?;
         Ok(())
     }
+}
+
+/// The connector configured for each capability: the only place that names them all.
+fn connectors(config: &Config, store: &LocalStore) -> Result<Connectors, ServerError> {
+    use config::{BillingConnector, CatalogConnector};
+    let zuora = match (config.billing, config.catalog) {
+        (BillingConnector::Local, CatalogConnector::Local) => None,
+        _ => {
+            let settings = config.zuora.as_ref().ok_or(ServerError::Inconsistent(
+                "billing or catalog is \"zuora\" but [zuora] is not configured",
+            ))?;
+            let client = partnergraph_zuora::ZuoraClient::new(partnergraph_zuora::ZuoraConfig {
+                base_url: settings.base_url.clone(),
+                client_id: settings.client_id.clone(),
+                client_secret: oauth2::ClientSecret::new(settings.client_secret.0.clone()),
+                entity_ids: settings.entity_ids.clone(),
+                zuora_version: settings.version.clone(),
+                timeout: std::time::Duration::from_secs(settings.timeout_secs),
+            })
+            .map_err(|_| ServerError::Inconsistent("zuora.base_url is not a valid URL"))?;
+            Some(Arc::new(partnergraph_zuora::ZuoraBilling::new(client)))
+        }
+    };
+    let local = Arc::new(store.clone());
+    Ok(Connectors {
+        directory: local.clone(),
+        billing: match (&zuora, config.billing) {
+            (Some(z), BillingConnector::Zuora) => z.clone(),
+            _ => local.clone(),
+        },
+        crm: local.clone(),
+        catalog: match (&zuora, config.catalog) {
+            (Some(z), CatalogConnector::Zuora) => z.clone(),
+            _ => local,
+        },
+    })
 }
 
 /// The GraphQL schema in SDL, as committed in `schema.graphql`.

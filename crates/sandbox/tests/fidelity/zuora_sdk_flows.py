@@ -146,5 +146,30 @@ assert [c.id for c in charges] == [charge_id], charges
 tiers = queries.query_product_rate_plan_charge_tiers(page_size=50, filter=[f"productrateplanchargeid.EQ:{charge_id}"]).data
 assert tiers and isinstance(tiers[0].price, (int, float)), tiers
 
+# ZOQL: which invoice the payment paid, in batches followed through queryMore.
+from zuora_sdk.api.actions_api import ActionsApi
+from zuora_sdk.models.proxy_actionquery_request import ProxyActionqueryRequest
+from zuora_sdk.models.proxy_actionquery_more_request import ProxyActionqueryMoreRequest
+
+actions = ActionsApi(client)
+linked = actions.action_post_query(ProxyActionqueryRequest.from_dict({
+    "queryString": f"select InvoiceId, PaymentId, Amount from InvoicePayment where PaymentId = '{payment.id}'"}))
+assert linked.done and [r["InvoiceId"] for r in linked.records] == [open_invoice.id], linked
+every, batch = [], actions.action_post_query(ProxyActionqueryRequest.from_dict({
+    "queryString": "select Id, AccountNumber, ParentId from Account", "conf": {"batchSize": 50}}))
+every.extend(batch.records)
+while not batch.done:
+    batch = actions.action_post_query_more(ProxyActionqueryMoreRequest.from_dict({"queryLocator": batch.query_locator}))
+    every.extend(batch.records)
+assert len(every) == batch.size == len(accounts) + 1, (len(every), batch.size)
+
+# Undo: delete the subscription, then the account (as a failed order's compensation does).
+from zuora_sdk.api.subscriptions_api import SubscriptionsApi
+deleted_sub = SubscriptionsApi(client).delete_subscription(order.subscription_numbers[0])
+assert deleted_sub.success, deleted_sub
+deleted = AccountsApi(client).delete_account(created.account_id)
+assert deleted.success and deleted.id == created.account_id, deleted
+assert not queries.query_accounts(filter=[f"id.EQ:{created.account_id}"]).data
+
 print(f"zuora-sdk {zuora_sdk.__version__ if hasattr(zuora_sdk, '__version__') else ''}: "
-      f"token, {len(accounts)} accounts, by-key reads and batch queries load into the SDK's models")
+      f"token, {len(accounts)} accounts, by-key reads, batch queries, ZOQL, writes and deletes load into the SDK's models")

@@ -1,0 +1,79 @@
+//! No secret reaches a log, a trace or a client: the Zuora client secret and every access token
+//! the gateway obtained are searched for in everything the gateway printed (all levels, every
+//! crate) and every response it gave, across reads, writes, token renewal and failures.
+
+use partnergraph_sandbox::zuora::DEFAULT_CLIENT_SECRET;
+use partnergraph_tests::{Backend, TestServer};
+use serde_json::json;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Everything the gateway logs, kept for inspection.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_client_secret_or_token_appears_in_logs_traces_or_responses() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_writer(move || writer.clone())
+        .json()
+        .init();
+    let s = TestServer::dedicated(Backend::Zuora);
+    let mut responses = Vec::new();
+    let page = "{ customers(first: 10) { nodes { name balance { amount } invoices(first: 3) { nodes { number } }
+                 payments(first: 3) { nodes { number invoice { number } } } } } }";
+    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
+    s.zuora_control("/_sandbox/expire-tokens", &json!({})).await;
+    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
+    s.zuora_control(
+        "/_sandbox/faults",
+        &json!({ "failNext": 100, "status": 503 }),
+    )
+    .await;
+    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
+    s.zuora_control("/_sandbox/faults", &json!({})).await;
+    let order =
+        "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }";
+    let input = json!({ "i": { "name": "Secretive Ltd", "email": "it@secretive.example" } });
+    responses.push(s.query("paula@acme.example", order, input).await.body);
+
+    let tokens = s.zuora_tokens().await;
+    assert!(tokens.len() >= 2, "the gateway renewed its token");
+    let printed = String::from_utf8_lossy(
+        &logs
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+    .into_owned();
+    assert!(printed.contains("Zuora request"), "Zuora calls are traced");
+    let answered = serde_json::to_string(&responses).expect("json");
+    for (what, text) in [("logs", &printed), ("responses", &answered)] {
+        assert!(
+            !text.contains(DEFAULT_CLIENT_SECRET),
+            "the client secret appears in the {what}"
+        );
+        for token in &tokens {
+            assert!(
+                !text.contains(token.as_str()),
+                "a Zuora token appears in the {what}"
+            );
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! With billing on Zuora, a failing Zuora degrades a page and never loses or repeats a write:
+//! throttling, outages, timeouts, expired tokens, `success: false` and malformed bodies, injected
+//! through the sandbox's control API, seen through the GraphQL API and the sandbox's state.
+
+use partnergraph_tests::{Backend, TestServer};
+use serde_json::{json, Value};
+
+const ACME_PAGE: &str = "{ customers(first: 3, orderBy: { field: NAME }) {
+  nodes { name balance { amount } invoices(first: 5) { totalCount } subscriptions(first: 5) { totalCount } } } }";
+
+async fn acme_page(s: &TestServer) -> Value {
+    s.query("paula@acme.example", ACME_PAGE, json!({}))
+        .await
+        .body
+}
+
+async fn faults(s: &TestServer, faults: Value) {
+    s.zuora_control("/_sandbox/faults", &faults).await;
+}
+
+fn names(body: &Value) -> Vec<String> {
+    body["data"]["customers"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n["name"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn reads_recover_from_throttling_transient_errors_and_expired_tokens() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let healthy = acme_page(&s).await;
+    assert!(healthy.get("errors").is_none(), "{healthy}");
+    for fault in [
+        json!({ "failNext": 2, "status": 429, "retryAfterSecs": 0 }),
+        json!({ "failNext": 1, "status": 500 }),
+        json!({ "failNext": 1, "status": 200 }),
+    ] {
+        faults(&s, fault.clone()).await;
+        let body = acme_page(&s).await;
+        assert_eq!(body, healthy, "after {fault}");
+    }
+    s.zuora_control("/_sandbox/expire-tokens", &json!({})).await;
+    assert_eq!(acme_page(&s).await, healthy, "after the token expired");
+}
+
+#[tokio::test]
+async fn a_lasting_outage_fails_only_the_billing_fields_with_a_typed_error() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let healthy = acme_page(&s).await;
+    for fault in [
+        json!({ "failNext": 1000, "status": 503 }),
+        json!({ "failNext": 1000, "status": 299 }),
+    ] {
+        faults(&s, fault.clone()).await;
+        let body = acme_page(&s).await;
+        assert_eq!(names(&body), names(&healthy), "the directory still answers");
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        assert!(!errors.is_empty(), "{fault}: {body}");
+        for error in &errors {
+            assert_eq!(error["extensions"]["code"], "UPSTREAM_UNAVAILABLE");
+            let field = error["path"][3].as_str().unwrap_or_default();
+            assert!(
+                ["balance", "invoices", "subscriptions"].contains(&field),
+                "{error}"
+            );
+            let text = error.to_string();
+            assert!(
+                !text.contains("object-query") && !text.contains("http"),
+                "{text}"
+            );
+        }
+        faults(&s, json!({})).await;
+        assert_eq!(acme_page(&s).await, healthy, "recovers after {fault}");
+    }
+}
+
+#[tokio::test]
+async fn a_zuora_slower_than_the_timeout_fails_the_fields_not_the_page() {
+    let s = TestServer::dedicated_with_config(
+        Backend::Zuora,
+        Box::new(|c| {
+            if let Some(z) = c.zuora.as_mut() {
+                z.timeout_secs = 1;
+            }
+        }),
+    );
+    let healthy = acme_page(&s).await;
+    faults(&s, json!({ "latencyMs": 1500 })).await;
+    let body = acme_page(&s).await;
+    assert_eq!(names(&body), names(&healthy));
+    assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
+    faults(&s, json!({})).await;
+}
+
+const ORDER: &str = "mutation($i: PlaceOrderInput!) { placeOrder(input: $i) {
+  customer { id } subscription { id quantity } } }";
+
+/// Subscriptions Zuora holds for the customer named `name`.
+async fn subscriptions_named(s: &TestServer, name: &str) -> usize {
+    let body = s
+        .query(
+            "paula@acme.example",
+            "query($n: String!) { customers(first: 5, filter: { nameContains: $n }) {
+               nodes { subscriptions(first: 10) { totalCount } } } }",
+            json!({ "n": name }),
+        )
+        .await;
+    body.data()["customers"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|n| n["subscriptions"]["totalCount"].as_u64().unwrap_or(0) as usize)
+        .sum()
+}
+
+async fn an_offer(s: &TestServer) -> String {
+    let body = s
+        .query(
+            "paula@acme.example",
+            "{ viewer { organization { eligibleOffers(first: 1) { nodes { id } } } } }",
+            json!({}),
+        )
+        .await;
+    body.data()["viewer"]["organization"]["eligibleOffers"]["nodes"][0]["id"]
+        .as_str()
+        .expect("an eligible offer")
+        .to_owned()
+}
+
+/// Orders Zuora received, with their `Idempotency-Key`s.
+async fn orders_sent(s: &TestServer) -> Vec<String> {
+    s.zuora_requests()
+        .await
+        .into_iter()
+        .filter(|r| r["path"] == "/v1/orders")
+        .map(|r| r["idempotency_key"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let offer = an_offer(&s).await;
+    let input = json!({ "i": { "newCustomer": { "name": "Lost Answer Ltd", "email": "it@lost.example" },
+                               "offerId": offer, "quantity": 10, "idempotencyKey": "lost-answer-1" } });
+    // Zuora creates the subscription, and its answer never arrives.
+    faults(
+        &s,
+        json!({ "failNext": 1, "status": 500, "path": "/v1/orders", "afterProcessing": true }),
+    )
+    .await;
+    let first = s.query("paula@acme.example", ORDER, input.clone()).await;
+    assert_eq!(first.error_code(), "UPSTREAM_UNAVAILABLE", "{}", first.body);
+    // The saga asked Zuora again under the same key, learnt what it had created, and undid it.
+    assert_eq!(subscriptions_named(&s, "Lost Answer").await, 0);
+    let keys = orders_sent(&s).await;
+    assert_eq!(
+        keys.len(),
+        2,
+        "the order, and its replay to learn the outcome"
+    );
+    assert_eq!(
+        keys[0], keys[1],
+        "the replay carries the same Idempotency-Key"
+    );
+    // A retry with the client's key answers the first result; nothing is sent again.
+    let retried = s.query("paula@acme.example", ORDER, input).await;
+    assert_eq!(
+        retried.body["errors"][0]["extensions"]["code"],
+        "UPSTREAM_UNAVAILABLE"
+    );
+    assert_eq!(orders_sent(&s).await.len(), 2);
+    // A new attempt goes through once.
+    let fresh = json!({ "i": { "newCustomer": { "name": "Found Answer Ltd", "email": "it@found.example" },
+                               "offerId": offer, "quantity": 10, "idempotencyKey": "lost-answer-2" } });
+    let placed = s.query("paula@acme.example", ORDER, fresh.clone()).await;
+    let replayed = s.query("paula@acme.example", ORDER, fresh).await;
+    assert_eq!(placed.data(), replayed.data(), "a replay answers the same");
+    assert_eq!(placed.data()["placeOrder"]["subscription"]["quantity"], 10);
+    assert_eq!(subscriptions_named(&s, "Found Answer").await, 1);
+    assert_eq!(orders_sent(&s).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_refused_order_leaves_nothing_behind_in_zuora() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let offer = an_offer(&s).await;
+    faults(
+        &s,
+        json!({ "failNext": 1, "status": 503, "path": "/v1/orders" }),
+    )
+    .await;
+    let input = json!({ "i": { "newCustomer": { "name": "Refused Order Inc", "email": "it@refused.example" },
+                               "offerId": offer, "quantity": 12, "idempotencyKey": "refused-1" } });
+    let r = s.query("paula@acme.example", ORDER, input).await;
+    assert_eq!(r.error_code(), "UPSTREAM_UNAVAILABLE", "{}", r.body);
+    let keys = orders_sent(&s).await;
+    assert!(
+        keys.iter().all(|k| k == &keys[0]),
+        "only replays under one key, never a blind retry: {keys:?}"
+    );
+    assert_eq!(subscriptions_named(&s, "Refused Order").await, 0);
+    let accounts = s
+        .zuora_requests()
+        .await
+        .into_iter()
+        .filter(|r| {
+            r["method"] == "DELETE"
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("/v1/accounts/"))
+        })
+        .count();
+    assert_eq!(
+        accounts, 1,
+        "the new customer's billing account is removed again"
+    );
+}
