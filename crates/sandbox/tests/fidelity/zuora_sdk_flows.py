@@ -159,7 +159,7 @@ every, batch = [], actions.action_post_query(ProxyActionqueryRequest.from_dict({
     "queryString": "select Id, AccountNumber, ParentId from Account", "conf": {"batchSize": 50}}))
 every.extend(batch.records)
 while not batch.done:
-    batch = actions.action_post_query_more(ProxyActionqueryMoreRequest.from_dict({"queryLocator": batch.query_locator}))
+    batch = actions.action_postquery_more(ProxyActionqueryMoreRequest.from_dict({"queryLocator": batch.query_locator}))
     every.extend(batch.records)
 assert len(every) == batch.size == len(accounts) + 1, (len(every), batch.size)
 
