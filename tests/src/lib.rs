@@ -313,28 +313,25 @@ impl TestServer {
 
     /// The requests the Zuora sandbox received so far (empty on other backends).
     pub async fn zuora_requests(&self) -> Vec<Value> {
-        let Some(zuora) = &self.storage.zuora else {
-            return Vec::new();
-        };
-        reqwest::get(format!("{zuora}/_sandbox/requests"))
-            .await
-            .expect("the sandbox answers")
-            .json()
-            .await
-            .expect("a request log")
+        self.zuora_list("/_sandbox/requests").await
     }
 
     /// Every access token the Zuora sandbox issued (empty on other backends).
     pub async fn zuora_tokens(&self) -> Vec<String> {
+        self.zuora_list("/_sandbox/tokens").await
+    }
+
+    /// A list from the Zuora sandbox's control API (empty on other backends).
+    async fn zuora_list<T: serde::de::DeserializeOwned>(&self, path: &str) -> Vec<T> {
         let Some(zuora) = &self.storage.zuora else {
             return Vec::new();
         };
-        reqwest::get(format!("{zuora}/_sandbox/tokens"))
+        reqwest::get(format!("{zuora}{path}"))
             .await
             .expect("the sandbox answers")
             .json()
             .await
-            .expect("a token list")
+            .expect("a JSON list")
     }
 
     /// Calls the Zuora sandbox's control API (`/_sandbox/…`) with a JSON body.

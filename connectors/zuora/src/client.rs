@@ -187,6 +187,7 @@ impl ZuoraClient {
         method: reqwest::Method,
         path: &str,
         bearer: &str,
+        track_id: &str,
     ) -> reqwest::RequestBuilder {
         let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
         let mut request = self
@@ -194,7 +195,7 @@ impl ZuoraClient {
             .request(method, url)
             .bearer_auth(bearer)
             .header("Zuora-Version", &self.config.zuora_version)
-            .header("Zuora-Track-Id", track_id());
+            .header("Zuora-Track-Id", track_id);
         if let Some(entities) = &self.config.entity_ids {
             request = request.header("Zuora-Entity-Ids", entities);
         }
@@ -210,10 +211,12 @@ impl ZuoraClient {
         body: Option<&Value>,
         idempotency_key: Option<&str>,
     ) -> Result<String, Failure> {
+        // One id for every attempt, so Zuora's log and ours name the same call alike.
+        let track_id = track_id();
         let mut renewed = false;
         loop {
             let bearer = self.bearer(false).await.map_err(Failure::Final)?;
-            let mut request = self.request(method.clone(), path, &bearer);
+            let mut request = self.request(method.clone(), path, &bearer, &track_id);
             if let Some(key) = idempotency_key {
                 request = request.header("Idempotency-Key", key);
             }
@@ -230,7 +233,7 @@ impl ZuoraClient {
                 endpoint = endpoint(path),
                 status,
                 elapsed_ms = started.elapsed().as_millis() as u64,
-                track_id = %track_id(),
+                track_id = %track_id,
                 "Zuora request"
             );
             let outcome = match sent {

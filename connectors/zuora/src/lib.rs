@@ -126,24 +126,27 @@ impl ZuoraBilling {
             .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
     }
 
-    /// Subscriptions whose `field` is one of `ids` (`None`: all of them).
-    async fn read_subscriptions(
+    /// The records of `object` whose field is one of the ids of `by` (`None`: all of them).
+    async fn rows<T: serde::de::DeserializeOwned>(
         &self,
-        field: &str,
-        ids: Option<&[&str]>,
-    ) -> Result<Vec<Subscription>> {
-        let rows: Vec<wire::Subscription> = match ids {
-            Some(ids) => {
+        object: &str,
+        by: Option<(&str, &[&str])>,
+        expand: &[&str],
+    ) -> Result<Vec<T>> {
+        Ok(match by {
+            Some((field, ids)) => {
                 self.client
-                    .object_query_in("subscriptions", field, ids, SUBSCRIPTION_EXPAND)
+                    .object_query_in(object, field, ids, expand)
                     .await?
             }
-            None => {
-                self.client
-                    .object_query("subscriptions", &[], SUBSCRIPTION_EXPAND)
-                    .await?
-            }
-        };
+            None => self.client.object_query(object, &[], expand).await?,
+        })
+    }
+
+    /// Subscriptions matched by `by` (`None`: all of them).
+    async fn read_subscriptions(&self, by: Option<(&str, &[&str])>) -> Result<Vec<Subscription>> {
+        let rows: Vec<wire::Subscription> =
+            self.rows("subscriptions", by, SUBSCRIPTION_EXPAND).await?;
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -162,15 +165,9 @@ impl ZuoraBilling {
             .collect())
     }
 
-    async fn read_invoices(&self, field: &str, ids: Option<&[&str]>) -> Result<Vec<Invoice>> {
-        let rows: Vec<wire::Invoice> = match ids {
-            Some(ids) => {
-                self.client
-                    .object_query_in("invoices", field, ids, &[])
-                    .await?
-            }
-            None => self.client.object_query("invoices", &[], &[]).await?,
-        };
+    /// Invoices matched by `by` (`None`: all of them).
+    async fn read_invoices(&self, by: Option<(&str, &[&str])>) -> Result<Vec<Invoice>> {
+        let rows: Vec<wire::Invoice> = self.rows("invoices", by, &[]).await?;
         let missing: Vec<&str> = rows
             .iter()
             .filter(|i| i.currency.is_none())
@@ -281,7 +278,7 @@ impl ZuoraBilling {
     }
 
     async fn subscription(&self, id: &str) -> Result<Subscription> {
-        self.read_subscriptions("id", Some(&[id]))
+        self.read_subscriptions(Some(("id", &[id])))
             .await?
             .pop()
             .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
@@ -344,14 +341,15 @@ impl Billing for ZuoraBilling {
     }
 
     async fn subscriptions(&self, ids: &[SubscriptionId]) -> Result<Vec<Subscription>> {
-        self.read_subscriptions("id", Some(&strs(ids))).await
+        self.read_subscriptions(Some(("id", &strs(ids)))).await
     }
 
     async fn subscriptions_for_accounts(
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<Subscription>> {
-        self.read_subscriptions("accountid", Some(&strs(ids))).await
+        self.read_subscriptions(Some(("accountid", &strs(ids))))
+            .await
     }
 
     async fn list_subscriptions(
@@ -362,18 +360,18 @@ impl Billing for ZuoraBilling {
         page: &PageRequest,
     ) -> Result<Page<Subscription>> {
         let rows = match accounts {
-            AccountSet::All => self.read_subscriptions("accountid", None).await?,
+            AccountSet::All => self.read_subscriptions(None).await?,
             AccountSet::Only(ids) => self.subscriptions_for_accounts(ids).await?,
         };
         Ok(page_of(rows, filter, order, page))
     }
 
     async fn invoices(&self, ids: &[InvoiceId]) -> Result<Vec<Invoice>> {
-        self.read_invoices("id", Some(&strs(ids))).await
+        self.read_invoices(Some(("id", &strs(ids)))).await
     }
 
     async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>> {
-        self.read_invoices("accountid", Some(&strs(ids))).await
+        self.read_invoices(Some(("accountid", &strs(ids)))).await
     }
 
     async fn list_invoices(
@@ -384,7 +382,7 @@ impl Billing for ZuoraBilling {
         page: &PageRequest,
     ) -> Result<Page<Invoice>> {
         let rows = match accounts {
-            AccountSet::All => self.read_invoices("accountid", None).await?,
+            AccountSet::All => self.read_invoices(None).await?,
             AccountSet::Only(ids) => self.invoices_for_accounts(ids).await?,
         };
         Ok(page_of(rows, filter, order, page))
@@ -639,18 +637,12 @@ impl Billing for ZuoraBilling {
     }
 
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
-        let found = self
-            .client
-            .object_query_in::<wire::Subscription>("subscriptions", "id", &[id.as_str()], &[])
-            .await?;
-        let Some(subscription) = found.first() else {
-            return Ok(());
-        };
+        // Zuora takes a subscription's id or number as its key.
         let result: std::result::Result<Value, ZuoraError> = self
             .client
             .write(
                 reqwest::Method::PUT,
-                &format!("/v1/subscriptions/{}/delete", subscription.name),
+                &format!("/v1/subscriptions/{}/delete", id.as_str()),
                 None,
                 None,
             )
