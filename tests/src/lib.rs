@@ -6,8 +6,12 @@
 
 use partnergraph_core::demo::DemoData;
 use partnergraph_core::write::{NoHook, StepHook};
+use partnergraph_sandbox::salesforce::{self, Salesforce};
 use partnergraph_sandbox::zuora::{Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
-use partnergraph_server::config::{BillingConnector, CatalogConnector, Secret, ZuoraSettings};
+use partnergraph_server::config::{
+    BillingConnector, CatalogConnector, CrmConnector, SalesforceAuth, SalesforceSettings, Secret,
+    ZuoraSettings,
+};
 use partnergraph_server::{Config, DatabaseConfig, Gateway};
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
@@ -24,6 +28,9 @@ pub enum Backend {
     /// Billing and the catalog from a local Zuora sandbox (seeded with the same demo world),
     /// everything else from SQLite: the billing connector conformance run.
     Zuora,
+    /// The CRM from a local Salesforce sandbox (seeded with the same demo world), everything
+    /// else from SQLite: the CRM connector conformance run.
+    Salesforce,
 }
 
 /// A running gateway with demo data.
@@ -47,12 +54,19 @@ struct Storage {
     database: Option<PgDatabase>,
     /// The Zuora sandbox's URL: it outlives gateway restarts, as Zuora would.
     zuora: Option<String>,
+    /// The Salesforce sandbox and its URL, likewise.
+    salesforce: Option<(Arc<Salesforce>, String)>,
     configure: Configure,
 }
 
-/// Starts a Zuora sandbox with the demo world on a thread and runtime of its own, for the rest
-/// of the process; returns its URL.
-fn start_zuora_sandbox() -> String {
+/// The demo world the gateway and the sandboxes seed.
+fn demo_world() -> DemoData {
+    partnergraph_core::demo::generate(chrono::Utc::now().date_naive())
+}
+
+/// Serves a sandbox on a thread and runtime of its own, for the rest of the process; returns
+/// its URL.
+fn serve_sandbox(router: axum::Router) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -61,17 +75,21 @@ fn start_zuora_sandbox() -> String {
             .build()
             .expect("sandbox runtime");
         runtime.block_on(async move {
-            let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
-            let zuora = Zuora::new(&demo, Duration::from_secs(3600));
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind the sandbox");
             let url = format!("http://{}", listener.local_addr().expect("address"));
             tx.send(url).expect("hand over the URL");
-            let _ = axum::serve(listener, zuora.router()).await;
+            let _ = axum::serve(listener, router).await;
         });
     });
     rx.recv().expect("the sandbox started")
+}
+
+/// The private key of the Salesforce sandbox's default connected app.
+pub fn salesforce_private_key() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/salesforce/sandbox-connected-app.key")
 }
 
 /// Adjusts a test gateway's configuration.
@@ -126,10 +144,12 @@ impl TestServer {
         static SQLITE: OnceLock<Arc<TestServer>> = OnceLock::new();
         static POSTGRES: OnceLock<Arc<TestServer>> = OnceLock::new();
         static ZUORA: OnceLock<Arc<TestServer>> = OnceLock::new();
+        static SALESFORCE: OnceLock<Arc<TestServer>> = OnceLock::new();
         let cell = match backend {
             Backend::Sqlite => &SQLITE,
             Backend::Postgres => &POSTGRES,
             Backend::Zuora => &ZUORA,
+            Backend::Salesforce => &SALESFORCE,
         };
         cell.get_or_init(|| Arc::new(Self::dedicated(backend)))
             .clone()
@@ -157,7 +177,7 @@ impl TestServer {
     ) -> TestServer {
         let storage = std::thread::spawn(move || {
             let database = match backend {
-                Backend::Sqlite | Backend::Zuora => None,
+                Backend::Sqlite | Backend::Zuora | Backend::Salesforce => None,
                 Backend::Postgres => Some(
                     tokio::runtime::Builder::new_current_thread()
                         .enable_all()
@@ -169,7 +189,15 @@ impl TestServer {
             Storage {
                 data_dir: tempfile::tempdir().expect("temporary data directory"),
                 database,
-                zuora: (backend == Backend::Zuora).then(start_zuora_sandbox),
+                zuora: (backend == Backend::Zuora).then(|| {
+                    serve_sandbox(Zuora::new(&demo_world(), Duration::from_secs(3600)).router())
+                }),
+                salesforce: (backend == Backend::Salesforce).then(|| {
+                    let org = Salesforce::new(&demo_world(), salesforce::Settings::default())
+                        .expect("the sandbox's certificate loads");
+                    let url = serve_sandbox(org.router());
+                    (org, url)
+                }),
                 configure,
             }
         })
@@ -252,6 +280,20 @@ impl TestServer {
                 timeout_secs: 10,
             });
         }
+        if let Some((_, url)) = &storage.salesforce {
+            config.crm = CrmConnector::Salesforce;
+            config.salesforce = Some(SalesforceSettings {
+                login_url: url.clone(),
+                api_version: "62.0".to_owned(),
+                timeout_secs: 10,
+                auth: SalesforceAuth::JwtBearer {
+                    consumer_key: salesforce::DEFAULT_CONSUMER_KEY.to_owned(),
+                    username: salesforce::DEFAULT_USERNAME.to_owned(),
+                    private_key_file: salesforce_private_key(),
+                    audience: "https://login.salesforce.com".to_owned(),
+                },
+            });
+        }
         (storage.configure)(&mut config);
         let started = Instant::now();
         let gateway = Gateway::start_with_hook(config, hook)
@@ -272,7 +314,7 @@ impl TestServer {
 
     /// The demo data the gateway was seeded with, as the tests' oracle.
     pub fn demo(&self) -> DemoData {
-        partnergraph_core::demo::generate(chrono::Utc::now().date_naive())
+        demo_world()
     }
 
     /// A bearer token for the user with this email.
@@ -313,44 +355,58 @@ impl TestServer {
 
     /// The requests the Zuora sandbox received so far (empty on other backends).
     pub async fn zuora_requests(&self) -> Vec<Value> {
-        self.zuora_list("/_sandbox/requests").await
+        sandbox_list(self.storage.zuora.as_deref(), "/_sandbox/requests").await
     }
 
     /// Every access token the Zuora sandbox issued (empty on other backends).
     pub async fn zuora_tokens(&self) -> Vec<String> {
-        self.zuora_list("/_sandbox/tokens").await
-    }
-
-    /// A list from the Zuora sandbox's control API (empty on other backends).
-    async fn zuora_list<T: serde::de::DeserializeOwned>(&self, path: &str) -> Vec<T> {
-        let Some(zuora) = &self.storage.zuora else {
-            return Vec::new();
-        };
-        reqwest::get(format!("{zuora}{path}"))
-            .await
-            .expect("the sandbox answers")
-            .json()
-            .await
-            .expect("a JSON list")
+        sandbox_list(self.storage.zuora.as_deref(), "/_sandbox/tokens").await
     }
 
     /// Calls the Zuora sandbox's control API (`/_sandbox/…`) with a JSON body.
     pub async fn zuora_control(&self, path: &str, body: &Value) {
-        let zuora = self.storage.zuora.as_ref().expect("a Zuora backend");
-        let client = reqwest::Client::new();
-        let request = if body.is_null() {
-            client.delete(format!("{zuora}{path}"))
-        } else {
-            client.post(format!("{zuora}{path}")).json(body)
-        };
-        let status = request.send().await.expect("the sandbox answers").status();
-        assert!(status.is_success(), "{path}: {status}");
+        let zuora = self.storage.zuora.as_deref().expect("a Zuora backend");
+        sandbox_control(zuora, path, body).await;
+    }
+
+    /// The requests the Salesforce sandbox received so far (empty on other backends).
+    pub async fn salesforce_requests(&self) -> Vec<Value> {
+        sandbox_list(self.salesforce_url(), "/_sandbox/requests").await
+    }
+
+    /// Every access token the Salesforce sandbox issued (empty on other backends).
+    pub async fn salesforce_tokens(&self) -> Vec<String> {
+        sandbox_list(self.salesforce_url(), "/_sandbox/tokens").await
+    }
+
+    /// Calls the Salesforce sandbox's control API (`/_sandbox/…`) with a JSON body.
+    pub async fn salesforce_control(&self, path: &str, body: &Value) {
+        let url = self.salesforce_url().expect("a Salesforce backend");
+        sandbox_control(url, path, body).await;
+    }
+
+    /// The records of `object` the Salesforce sandbox holds (empty on other backends).
+    pub fn salesforce_records(&self, object: &str) -> Vec<Value> {
+        self.storage
+            .salesforce
+            .as_ref()
+            .map(|(org, _)| org.records(object))
+            .unwrap_or_default()
+    }
+
+    fn salesforce_url(&self) -> Option<&str> {
+        self.storage
+            .salesforce
+            .as_ref()
+            .map(|(_, url)| url.as_str())
     }
 
     /// The backend this gateway runs on.
     pub fn backend(&self) -> Backend {
         if self.storage.zuora.is_some() {
             Backend::Zuora
+        } else if self.storage.salesforce.is_some() {
+            Backend::Salesforce
         } else if self.storage.database.is_some() {
             Backend::Postgres
         } else {
@@ -515,8 +571,34 @@ impl Drop for PgDatabase {
     }
 }
 
+/// A list from a sandbox's control API (empty when there is no such sandbox).
+async fn sandbox_list<T: serde::de::DeserializeOwned>(url: Option<&str>, path: &str) -> Vec<T> {
+    let Some(url) = url else {
+        return Vec::new();
+    };
+    reqwest::get(format!("{url}{path}"))
+        .await
+        .expect("the sandbox answers")
+        .json()
+        .await
+        .expect("a JSON list")
+}
+
+/// Calls a sandbox's control API; a `Null` body means `DELETE`.
+async fn sandbox_control(url: &str, path: &str, body: &Value) {
+    let client = reqwest::Client::new();
+    let request = if body.is_null() {
+        client.delete(format!("{url}{path}"))
+    } else {
+        client.post(format!("{url}{path}")).json(body)
+    };
+    let status = request.send().await.expect("the sandbox answers").status();
+    assert!(status.is_success(), "{path}: {status}");
+}
+
 /// Declares each listed `async fn(&TestServer)` as a test on SQLite, with billing and the
-/// catalog on the Zuora sandbox (as `zuora::<name>`), and on PostgreSQL when the `postgres`
+/// catalog on the Zuora sandbox (as `zuora::<name>`), with the CRM on the Salesforce sandbox
+/// (as `salesforce::<name>`), and on PostgreSQL when the `postgres`
 /// feature is on (as `postgres::<name>`, so `cargo test postgres` selects them).
 #[macro_export]
 macro_rules! on_both_backends {
@@ -543,6 +625,14 @@ macro_rules! on_both_backends {
                 #[tokio::test]
                 async fn $name() {
                     super::$name(&$crate::TestServer::shared($crate::Backend::Zuora)).await;
+                }
+            )+
+        }
+        mod salesforce {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(&$crate::TestServer::shared($crate::Backend::Salesforce)).await;
                 }
             )+
         }
@@ -577,6 +667,14 @@ macro_rules! on_each_backend {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     super::$name($crate::Backend::Zuora).await;
+                }
+            )+
+        }
+        mod salesforce {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Salesforce).await;
                 }
             )+
         }

@@ -970,12 +970,18 @@ impl Crm for LocalStore {
         key: &str,
         account: &NewCrmAccount,
     ) -> CoreResult<CrmAccount> {
+        let new = account;
         let account = CrmAccount {
             id: CrmAccountId::from(derived_id("crm", key)),
-            name: account.name.clone(),
-            parent_id: account.parent_id.clone(),
+            name: new.name.clone(),
+            parent_id: new.parent_id.clone(),
         };
-        Ok(self.insert_if_absent(&account).await?)
+        // Both writes are idempotent, so a step resumed after a crash between them completes it.
+        let account = self.insert_if_absent(&account).await?;
+        if let Some(contact) = &new.contact {
+            self.upsert(&self.db, &[contact.at(&account.id)]).await?;
+        }
+        Ok(account)
     }
 
     async fn save_contact(&self, contact: &Contact) -> CoreResult<()> {

@@ -12,6 +12,7 @@ use oauth2::basic::BasicClient;
 use oauth2::{
     AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, TokenResponse, TokenUrl,
 };
+use partnergraph_core::retry::{self, READ_ATTEMPTS};
 use partnergraph_core::UpstreamError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -22,12 +23,8 @@ use tokio::sync::Mutex;
 const PAGE_SIZE: usize = 50;
 /// Ids per `IN` filter: keeps each URL far below proxies' limits.
 const IDS_PER_QUERY: usize = 50;
-/// Attempts of an idempotent read before giving up.
-const READ_ATTEMPTS: u32 = 4;
 /// Records per ZOQL batch (Zuora's maximum).
 const ZOQL_BATCH: usize = 2000;
-/// The longest a read waits before its next attempt, whatever `Retry-After` says.
-const MAX_PAUSE: Duration = Duration::from_secs(10);
 /// Renew a token this long before Zuora says it expires.
 const RENEW_EARLY: Duration = Duration::from_secs(60);
 
@@ -269,10 +266,7 @@ impl ZuoraClient {
             match self.send(&method, path, body, None).await {
                 Ok(text) => return decode(&text, path),
                 Err(Failure::Retryable(err, wait)) if attempt < READ_ATTEMPTS => {
-                    let backoff = Duration::from_millis(100 * 2u64.pow(attempt - 1));
-                    let jitter =
-                        Duration::from_millis(u64::from(uuid::Uuid::new_v4().as_bytes()[0]) % 50);
-                    let pause = wait.unwrap_or(backoff).min(MAX_PAUSE) + jitter;
+                    let pause = retry::pause(attempt, wait);
                     tracing::warn!(error = %err, endpoint = endpoint(path), attempt, ?pause, "Zuora read retried");
                     tokio::time::sleep(pause).await;
                 }

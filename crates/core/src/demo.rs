@@ -55,6 +55,44 @@ pub fn billing_id(name: &str) -> String {
         .to_string()
 }
 
+/// The id a CRM gives the demo record named `name`: Salesforce's 18-character shape, a
+/// three-character key prefix (`001` Account, `003` Contact, `500` Case), twelve characters
+/// that are unique per record, and the three-character suffix that makes the id case-insensitive.
+/// The local store and the Salesforce sandbox seed the demo's CRM records under these ids.
+pub fn crm_id(prefix: &str, name: &str) -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let hash = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()).as_u128();
+    let mut id: String = prefix.chars().take(3).collect();
+    // The pod and reserved characters of real ids, then nine characters from the name.
+    id.push_str("Dp0");
+    id.extend((0..9).map(|i| BASE62[((hash >> (i * 6)) % 62) as usize] as char));
+    salesforce_id_suffix(&id).map_or(id.clone(), |suffix| id + &suffix)
+}
+
+/// The three characters Salesforce appends to a 15-character id to make it case-insensitive:
+/// one per five characters, encoding which of them are upper-case letters. `None` unless `id`
+/// has 15 ASCII alphanumerics.
+pub fn salesforce_id_suffix(id: &str) -> Option<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+    let bytes = id.as_bytes();
+    if bytes.len() != 15 || !bytes.iter().all(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks(5)
+            .map(|chunk| {
+                let bits = chunk
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.is_ascii_uppercase())
+                    .fold(0usize, |acc, (i, _)| acc | (1 << i));
+                ALPHABET[bits] as char
+            })
+            .collect(),
+    )
+}
+
 /// The documented personas, one per kind of caller; the README, GraphiQL links and tests use them.
 pub const PERSONAS: [&str; 6] = [
     "admin@platform.example",
@@ -538,7 +576,7 @@ impl Generator {
         self.next_account_number += 1;
         let number = format!("A{:08}", self.next_account_number);
         let billing = BillingAccountId(billing_id(&format!("ba-{owner}")));
-        let crm = CrmAccountId(format!("crm-{owner}"));
+        let crm = CrmAccountId(crm_id("001", &format!("account-{owner}")));
         self.data.billing_accounts.push(BillingAccount {
             id: billing.clone(),
             account_number: number.clone(),
@@ -955,7 +993,7 @@ impl Generator {
             self.next_case += 1;
             let seed = index + k * 7;
             self.data.cases.push(Case {
-                id: CaseId(format!("case-{:04}", self.next_case)),
+                id: CaseId(crm_id("500", &format!("case-{:04}", self.next_case))),
                 number: format!("{:08}", 1000 + self.next_case),
                 account_id: account_id.clone(),
                 subject: CASE_SUBJECTS[seed % CASE_SUBJECTS.len()].to_owned(),
@@ -1111,6 +1149,20 @@ mod tests {
             .any(|i| i.status == InvoiceStatus::Open && !i.is_overdue(today())));
         assert!(!d.payments.is_empty() && !d.payment_methods.is_empty() && !d.cases.is_empty());
         assert!(d.offers.iter().any(|o| !o.eligible_partner_ids.is_empty()));
+    }
+
+    #[test]
+    fn crm_ids_have_salesforce_shape_and_checksum() {
+        // Salesforce's documented example: 0015000000Gv7qJ is 0015000000Gv7qJAAR.
+        assert_eq!(
+            salesforce_id_suffix("0015000000Gv7qJ").as_deref(),
+            Some("AAR")
+        );
+        let id = crm_id("500", "case-0001");
+        assert_eq!(id.len(), 18);
+        assert!(id.starts_with("500") && id.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(salesforce_id_suffix(&id[..15]).as_deref(), Some(&id[15..]));
+        assert_ne!(id, crm_id("500", "case-0002"));
     }
 
     #[test]

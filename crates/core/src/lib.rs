@@ -14,6 +14,7 @@ pub mod model;
 pub mod paging;
 pub mod permission;
 pub mod principal;
+pub mod retry;
 pub mod traits;
 pub mod write;
 

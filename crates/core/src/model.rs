@@ -581,6 +581,36 @@ pub struct NewCrmAccount {
     pub name: String,
     /// The parent account (the partner's).
     pub parent_id: Option<CrmAccountId>,
+    /// Its first contact, created with it in one transaction: a CRM never holds a new end
+    /// customer without the person to talk to.
+    #[serde(default)]
+    pub contact: Option<NewContact>,
+}
+
+/// A person to record at a new CRM account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewContact {
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Email.
+    pub email: String,
+    /// Phone number.
+    pub phone: Option<String>,
+}
+
+impl NewContact {
+    /// The contact once its account exists.
+    pub fn at(&self, account_id: &CrmAccountId) -> Contact {
+        Contact {
+            account_id: account_id.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+        }
+    }
 }
 
 /// A subscription to create; the billing system numbers it.

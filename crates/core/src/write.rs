@@ -1162,23 +1162,17 @@ impl Writes {
                 let crm_request = NewCrmAccount {
                     name: new.name.clone(),
                     parent_id: partner.external.crm.clone(),
+                    contact: Some(NewContact {
+                        first_name: new.first_name.clone().unwrap_or_default(),
+                        last_name: new.last_name.clone().unwrap_or_else(|| new.name.clone()),
+                        email: new.email.clone(),
+                        phone: None,
+                    }),
                 };
                 let crm: CrmAccount = self
                     .step(journal, "crm.account", &crm_request, async |r| {
                         let key = format!("{key}/crm");
                         self.c.crm.create_crm_account(&key, r).await
-                    })
-                    .await?;
-                let contact = Contact {
-                    account_id: crm.id.clone(),
-                    first_name: new.first_name.clone().unwrap_or_default(),
-                    last_name: new.last_name.clone().unwrap_or_else(|| new.name.clone()),
-                    email: new.email.clone(),
-                    phone: None,
-                };
-                let _: Contact = self
-                    .step(journal, "crm.contact", &contact, async |c| {
-                        self.c.crm.save_contact(c).await.map(|()| c.clone())
                     })
                     .await?;
                 let customer = Customer {

@@ -2,4 +2,6 @@
 //! formats, so that connectors are proven against something real-shaped without the real
 //! thing, and so tests and benchmarks can count upstream calls.
 
+pub mod control;
+pub mod salesforce;
 pub mod zuora;

@@ -21,9 +21,9 @@
 //! to the invoices they paid.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Form, Json, Router};
@@ -33,13 +33,16 @@ use partnergraph_core::demo::DemoData;
 use partnergraph_core::model::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 mod zoql;
+
+use crate::control::{intercept, lock, Control, Dialect, Intercept};
+pub use crate::control::{Faults, Recorded};
 
 /// Where the sandbox keeps ZOQL's `InvoicePayment` rows (how much of a payment went to which
 /// invoice). Capitalised so no Object Query path reaches it: Object Query has no such object.
@@ -58,62 +61,16 @@ const ENTITY: &str = "1a2b7a37-3e7d-4cb3-b0e2-883de9e766cc";
 /// the sandbox enforces it.
 const MAX_PAGE_SIZE: usize = 50;
 
-/// One request as the sandbox received it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Recorded {
-    /// HTTP method.
-    pub method: String,
-    /// Path, e.g. `/object-query/accounts`.
-    pub path: String,
-    /// Raw query string.
-    pub query: String,
-    /// The `Zuora-Track-Id` header, if sent.
-    pub track_id: Option<String>,
-    /// The status the sandbox answered with.
-    pub status: u16,
-    /// The `Idempotency-Key` header of a write, if sent.
-    pub idempotency_key: Option<String>,
-}
-
-/// Faults to inject, set through `POST /_sandbox/faults`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Faults {
-    /// Added to every request.
-    pub latency_ms: u64,
-    /// How many of the next API requests fail (the token endpoint and `/_sandbox` never do).
-    pub fail_next: u32,
-    /// How they fail: 429 (with `Retry-After`), 500 (a `text/plain` body, as Zuora's edge
-    /// sends), 503, 200 (a `success: false` envelope with a retryable code), or 299 (HTTP 200
-    /// with a body cut off mid-JSON).
-    pub status: u16,
-    /// `Retry-After` seconds for 429s.
-    pub retry_after_secs: u64,
-    /// Only requests whose path starts with this fail (all API requests when unset).
-    pub path: Option<String>,
-    /// Fail after the request was processed, as when the answer is lost on the way back: the
-    /// write happened, the caller cannot know.
-    pub after_processing: bool,
-}
-
 /// A stateful local Zuora.
 pub struct Zuora {
     clients: HashMap<String, String>,
     token_ttl: Duration,
-    tokens: Mutex<HashMap<String, Instant>>,
     objects: Mutex<HashMap<&'static str, Vec<Value>>>,
     /// `Idempotency-Key` → (path, body, the first response's status and body).
     idempotency: Mutex<HashMap<String, (String, Value, u16, Value)>>,
-    log: Mutex<Vec<Recorded>>,
-    faults: Mutex<Faults>,
+    control: Arc<Control>,
     /// ZOQL `queryLocator` → the rows of the query and how many were returned so far.
     locators: Mutex<HashMap<String, (Vec<Value>, usize)>>,
-    /// Every token issued, for `GET /_sandbox/tokens`.
-    issued: Mutex<Vec<String>>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Zuora {
@@ -126,13 +83,10 @@ impl Zuora {
                 DEFAULT_CLIENT_SECRET.to_owned(),
             )]),
             token_ttl,
-            tokens: Mutex::new(HashMap::new()),
             objects: Mutex::new(seed(demo)),
             idempotency: Mutex::new(HashMap::new()),
-            log: Mutex::new(Vec::new()),
-            faults: Mutex::new(Faults::default()),
+            control: Arc::default(),
             locators: Mutex::new(HashMap::new()),
-            issued: Mutex::new(Vec::new()),
         })
     }
 
@@ -149,11 +103,14 @@ impl Zuora {
             .route("/v1/action/queryMore", post(zoql_more))
             .route("/v1/payments", post(create_payment))
             .route("/v1/orders", post(create_order))
-            .route("/_sandbox/requests", get(requests).delete(clear_requests))
-            .route("/_sandbox/faults", post(set_faults))
-            .route("/_sandbox/expire-tokens", post(expire_tokens))
-            .route("/_sandbox/tokens", get(issued_tokens))
-            .layer(middleware::from_fn_with_state(self.clone(), record))
+            .merge(self.control.router())
+            .layer(middleware::from_fn_with_state(
+                Intercept {
+                    control: self.control.clone(),
+                    dialect: self.clone(),
+                },
+                intercept,
+            ))
             .with_state(self.clone())
     }
 
@@ -169,7 +126,7 @@ impl Zuora {
 
     /// The requests received so far.
     pub fn requests(&self) -> Vec<Recorded> {
-        lock(&self.log).clone()
+        self.control.requests()
     }
 }
 
@@ -182,50 +139,25 @@ fn error(status: StatusCode, code: u64, message: &str) -> Response {
     (status, Json(envelope(code, message))).into_response()
 }
 
-/// Records every request, applies latency and faults, and adds Zuora's response headers.
-async fn record(State(z): State<Arc<Zuora>>, req: Request, next: Next) -> Response {
-    let method = req.method().to_string();
-    let path = req.uri().path().to_owned();
-    let query = req.uri().query().unwrap_or_default().to_owned();
-    let track_id = req
-        .headers()
-        .get("zuora-track-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let idempotency_key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let control = path.starts_with("/_sandbox");
-    let faults = lock(&z.faults).clone();
-    if !control && faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+impl Dialect for Zuora {
+    fn exempt(&self, path: &str) -> bool {
+        path == "/oauth/token"
     }
-    let injected = !control && path != "/oauth/token" && {
-        let mut f = lock(&z.faults);
-        let targeted = f.path.as_deref().is_none_or(|p| path.starts_with(p));
-        if f.fail_next > 0 && targeted {
-            f.fail_next -= 1;
-            true
-        } else {
-            false
-        }
-    };
-    let mut response = match (injected, faults.after_processing) {
-        (false, _) => next.run(req).await,
-        (true, false) => fault_response(&faults),
-        (true, true) => {
-            let _lost = next.run(req).await;
-            fault_response(&faults)
-        }
-    };
-    if !control {
+
+    fn fault(&self, faults: &Faults) -> Response {
+        fault_response(faults)
+    }
+
+    fn track_id(&self, headers: &HeaderMap) -> Option<String> {
+        headers
+            .get("zuora-track-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    fn decorate(&self, track_id: Option<&str>, response: &mut Response) {
         let headers = response.headers_mut();
-        if let Some(id) = track_id
-            .as_deref()
-            .and_then(|t| HeaderValue::from_str(t).ok())
-        {
+        if let Some(id) = track_id.and_then(|t| HeaderValue::from_str(t).ok()) {
             headers.insert("zuora-track-id", id);
         }
         let request_id = uuid::Uuid::new_v4().to_string();
@@ -247,16 +179,7 @@ async fn record(State(z): State<Arc<Zuora>>, req: Request, next: Next) -> Respon
             "concurrency-limit-remaining",
             HeaderValue::from_static("79"),
         );
-        lock(&z.log).push(Recorded {
-            method,
-            path,
-            query,
-            track_id,
-            status: response.status().as_u16(),
-            idempotency_key,
-        });
     }
-    response
 }
 
 fn fault_response(f: &Faults) -> Response {
@@ -319,8 +242,7 @@ async fn token(State(z): State<Arc<Zuora>>, Form(req): Form<TokenRequest>) -> Re
             .into_response();
     }
     let access_token = uuid::Uuid::new_v4().simple().to_string();
-    lock(&z.tokens).insert(access_token.clone(), Instant::now() + z.token_ttl);
-    lock(&z.issued).push(access_token.clone());
+    z.control.issue(&access_token, z.token_ttl);
     Json(json!({
         "access_token": access_token,
         "expires_in": z.token_ttl.as_secs().saturating_sub(1),
@@ -340,11 +262,7 @@ fn authorized(z: &Zuora, headers: &HeaderMap) -> Result<(), Box<Response>> {
             v.strip_prefix("Bearer ")
                 .or_else(|| v.strip_prefix("bearer "))
         });
-    let valid = token.is_some_and(|t| {
-        lock(&z.tokens)
-            .get(t.trim())
-            .is_some_and(|expiry| *expiry > Instant::now())
-    });
+    let valid = token.is_some_and(|t| z.control.valid(t.trim()));
     if valid {
         Ok(())
     } else {
@@ -1250,31 +1168,6 @@ async fn zoql_more(
         return error(StatusCode::BAD_REQUEST, 50000020, "invalid queryLocator");
     };
     zoql_batch(&z, rows, offset, ZOQL_BATCH)
-}
-
-async fn requests(State(z): State<Arc<Zuora>>) -> Json<Vec<Recorded>> {
-    Json(z.requests())
-}
-
-async fn clear_requests(State(z): State<Arc<Zuora>>) -> StatusCode {
-    lock(&z.log).clear();
-    StatusCode::NO_CONTENT
-}
-
-/// Every access token issued so far, live or not (tests prove none of them leaks).
-async fn issued_tokens(State(z): State<Arc<Zuora>>) -> Json<Vec<String>> {
-    Json(lock(&z.issued).clone())
-}
-
-/// Expires every token issued so far, as an hour passing would.
-async fn expire_tokens(State(z): State<Arc<Zuora>>) -> StatusCode {
-    lock(&z.tokens).clear();
-    StatusCode::NO_CONTENT
-}
-
-async fn set_faults(State(z): State<Arc<Zuora>>, Json(faults): Json<Faults>) -> Json<Faults> {
-    *lock(&z.faults) = faults.clone();
-    Json(faults)
 }
 
 /// Where a stored subscription keeps its rate plans: shown as `ratePlans` only when the query

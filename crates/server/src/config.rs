@@ -37,6 +37,79 @@ pub struct Config {
     pub catalog: CatalogConnector,
     /// The Zuora tenant, when billing or the catalog is Zuora.
     pub zuora: Option<ZuoraSettings>,
+    /// The connector that serves the CRM (accounts, contacts, support cases): the local store,
+    /// or Salesforce (then `[salesforce]` is required).
+    pub crm: CrmConnector,
+    /// The Salesforce org, when the CRM is Salesforce.
+    pub salesforce: Option<SalesforceSettings>,
+}
+
+/// Where CRM data comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CrmConnector {
+    /// The local store (the embedded default).
+    #[default]
+    Local,
+    /// Salesforce's REST API. Directory records link to Salesforce Account ids.
+    Salesforce,
+}
+
+/// A Salesforce org and the connected app partnergraph uses there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SalesforceSettings {
+    /// Where tokens are requested: `https://login.salesforce.com`, `https://test.salesforce.com`
+    /// or the org's My Domain URL (required for the client credentials flow). API calls go to
+    /// the `instance_url` the token response names.
+    pub login_url: String,
+    /// The REST API version every call is pinned to, e.g. `62.0`.
+    #[serde(default = "default_salesforce_version")]
+    pub api_version: String,
+    /// Seconds after which one Salesforce request is abandoned.
+    #[serde(default = "default_salesforce_timeout")]
+    pub timeout_secs: u64,
+    /// How the connected app authenticates.
+    pub auth: SalesforceAuth,
+}
+
+/// The OAuth 2.0 flow of the connected app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "flow", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum SalesforceAuth {
+    /// JWT bearer: an assertion signed with the private key of the certificate uploaded to the
+    /// connected app, for a pre-authorized integration user. The usual server-to-server choice.
+    JwtBearer {
+        /// The connected app's consumer key.
+        consumer_key: String,
+        /// The integration user's username.
+        username: String,
+        /// A PEM file with the private key (PKCS#8 or PKCS#1) matching the app's certificate.
+        private_key_file: PathBuf,
+        /// The assertion's audience: `https://login.salesforce.com` (production, the default),
+        /// `https://test.salesforce.com` (sandboxes) or a community URL.
+        #[serde(default = "default_salesforce_audience")]
+        audience: String,
+    },
+    /// Client credentials, run as the connected app's integration user.
+    ClientCredentials {
+        /// The consumer key.
+        client_id: String,
+        /// The consumer secret (prefer `PARTNERGRAPH__SALESFORCE__AUTH__CLIENT_SECRET`).
+        client_secret: Secret,
+    },
+}
+
+fn default_salesforce_version() -> String {
+    "62.0".to_owned()
+}
+
+fn default_salesforce_timeout() -> u64 {
+    20
+}
+
+fn default_salesforce_audience() -> String {
+    "https://login.salesforce.com".to_owned()
 }
 
 /// Where billing data comes from.
@@ -164,6 +237,8 @@ impl Default for Config {
             billing: BillingConnector::default(),
             catalog: CatalogConnector::default(),
             zuora: None,
+            crm: CrmConnector::default(),
+            salesforce: None,
         }
     }
 }
@@ -369,7 +444,12 @@ mod tests {
 
     #[test]
     fn the_example_configuration_files_load() {
-        for name in ["partnergraph.toml", "postgres.toml", "zuora.toml"] {
+        for name in [
+            "partnergraph.toml",
+            "postgres.toml",
+            "zuora.toml",
+            "salesforce.toml",
+        ] {
             let path = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("../../examples")
                 .join(name);

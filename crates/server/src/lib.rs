@@ -86,6 +86,11 @@ impl Gateway {
             if gateway.config.catalog != config::CatalogConnector::Local {
                 demo.offers.clear();
             }
+            if gateway.config.crm != config::CrmConnector::Local {
+                demo.crm_accounts.clear();
+                demo.contacts.clear();
+                demo.cases.clear();
+            }
             let seeded = gateway.store.seed_demo(&demo).await?;
             if seeded {
                 tracing::info!("seeded the demo dataset");
@@ -196,7 +201,7 @@ impl Gateway {
 
 /// The connector configured for each capability: the only place that names them all.
 fn connectors(config: &Config, store: &LocalStore) -> Result<Connectors, ServerError> {
-    use config::{BillingConnector, CatalogConnector};
+    use config::{BillingConnector, CatalogConnector, CrmConnector};
     let zuora = match (config.billing, config.catalog) {
         (BillingConnector::Local, CatalogConnector::Local) => None,
         _ => {
@@ -222,12 +227,59 @@ fn connectors(config: &Config, store: &LocalStore) -> Result<Connectors, ServerE
             (Some(z), BillingConnector::Zuora) => z.clone(),
             _ => local.clone(),
         },
-        crm: local.clone(),
+        crm: match config.crm {
+            CrmConnector::Local => local.clone(),
+            CrmConnector::Salesforce => salesforce(config)?,
+        },
         catalog: match (&zuora, config.catalog) {
             (Some(z), CatalogConnector::Zuora) => z.clone(),
             _ => local,
         },
     })
+}
+
+/// The Salesforce CRM connector `[salesforce]` describes.
+fn salesforce(config: &Config) -> Result<Arc<dyn partnergraph_core::traits::Crm>, ServerError> {
+    use partnergraph_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
+    let settings = config.salesforce.as_ref().ok_or(ServerError::Inconsistent(
+        "crm is \"salesforce\" but [salesforce] is not configured",
+    ))?;
+    let auth = match &settings.auth {
+        config::SalesforceAuth::JwtBearer {
+            consumer_key,
+            username,
+            private_key_file,
+            audience,
+        } => Auth::JwtBearer {
+            consumer_key: consumer_key.clone(),
+            username: username.clone(),
+            private_key_pem: oauth2::ClientSecret::new(
+                std::fs::read_to_string(private_key_file).map_err(|_| {
+                    ServerError::Inconsistent("salesforce.auth.private_key_file cannot be read")
+                })?,
+            ),
+            audience: audience.clone(),
+        },
+        config::SalesforceAuth::ClientCredentials {
+            client_id,
+            client_secret,
+        } => Auth::ClientCredentials {
+            client_id: client_id.clone(),
+            client_secret: oauth2::ClientSecret::new(client_secret.0.clone()),
+        },
+    };
+    let client = SalesforceClient::new(SalesforceConfig {
+        login_url: settings.login_url.clone(),
+        auth,
+        api_version: settings.api_version.clone(),
+        timeout: std::time::Duration::from_secs(settings.timeout_secs),
+    })
+    .map_err(|_| {
+        ServerError::Inconsistent(
+            "salesforce.login_url is not a valid URL or the private key is not an RSA PEM key",
+        )
+    })?;
+    Ok(Arc::new(SalesforceCrm::new(client)))
 }
 
 /// The GraphQL schema in SDL, as committed in `schema.graphql`.

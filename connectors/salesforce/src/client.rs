@@ -1,0 +1,709 @@
+//! The HTTP client every Salesforce call goes through: a session from the OAuth 2.0 JWT bearer
+//! or client credentials flow (the base URL is the token response's `instance_url`; there is no
+//! expiry, so the session is kept until Salesforce answers `401 INVALID_SESSION_ID`, then renewed
+//! once and the call sent once more), the pinned `/services/data/vNN.N` version, Salesforce's
+//! error array mapped to typed errors, reads retried with bounded backoff, writes never retried
+//! blindly, SOQL that follows `nextRecordsUrl`, and Composite requests. The `Sforce-Limit-Info`
+//! header of every answer feeds the API-budget gauges.
+
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+    BasicTokenType,
+};
+use oauth2::{
+    AuthType, ClientId, ClientSecret, EndpointNotSet, EndpointSet, StandardRevocableToken,
+    TokenResponse, TokenUrl,
+};
+use partnergraph_core::retry::{self, READ_ATTEMPTS};
+use partnergraph_core::UpstreamError;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+/// How long a JWT bearer assertion is valid: Salesforce refuses more than three minutes.
+const ASSERTION_LIFETIME: Duration = Duration::from_secs(150);
+
+/// How the gateway proves itself to Salesforce.
+#[derive(Clone)]
+pub enum Auth {
+    /// OAuth 2.0 JWT bearer flow: a connected app with an uploaded certificate, the assertion
+    /// signed (RS256) with its private key, for a pre-authorized integration user.
+    JwtBearer {
+        /// The connected app's consumer key (the assertion's `iss`).
+        consumer_key: String,
+        /// The integration user's username (the assertion's `sub`).
+        username: String,
+        /// The PEM private key matching the connected app's certificate.
+        private_key_pem: oauth2::ClientSecret,
+        /// The assertion's `aud`: `https://login.salesforce.com`, `https://test.salesforce.com`
+        /// or the community URL.
+        audience: String,
+    },
+    /// OAuth 2.0 client credentials flow against the org's My Domain, run as the connected
+    /// app's integration user.
+    ClientCredentials {
+        /// The consumer key.
+        client_id: String,
+        /// The consumer secret.
+        client_secret: ClientSecret,
+    },
+}
+
+/// Where and how to reach a Salesforce org.
+#[derive(Clone)]
+pub struct SalesforceConfig {
+    /// Where tokens are requested: `https://login.salesforce.com`, `https://test.salesforce.com`
+    /// or the org's My Domain URL.
+    pub login_url: String,
+    /// The flow and its credentials.
+    pub auth: Auth,
+    /// The pinned REST API version, e.g. `62.0`.
+    pub api_version: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SalesforceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let flow = match &self.auth {
+            Auth::JwtBearer { .. } => "jwt-bearer",
+            Auth::ClientCredentials { .. } => "client-credentials",
+        };
+        f.debug_struct("SalesforceConfig")
+            .field("login_url", &self.login_url)
+            .field("auth", &flow)
+            .field("api_version", &self.api_version)
+            .finish()
+    }
+}
+
+/// Why a Salesforce call failed. Messages carry Salesforce's error codes and our own words,
+/// never tokens, keys or response bodies beyond Salesforce's error message.
+#[derive(Debug, thiserror::Error)]
+pub enum SalesforceError {
+    /// The connection failed, timed out, or Salesforce answered 5xx.
+    #[error("Salesforce unavailable: {0}")]
+    Unavailable(String),
+    /// `REQUEST_LIMIT_EXCEEDED`: the org's API budget (`daily`) or a concurrency limit.
+    #[error("Salesforce request limit exceeded")]
+    RateLimited {
+        /// The rolling 24-hour API budget is spent: waiting seconds will not help.
+        daily: bool,
+    },
+    /// Salesforce refused the request with its error code and message.
+    #[error("Salesforce refused the request: {code}: {message}")]
+    Rejected {
+        /// Salesforce's `errorCode`.
+        code: String,
+        /// Salesforce's `message`.
+        message: String,
+    },
+    /// The record does not exist.
+    #[error("Salesforce has no such record")]
+    NotFound,
+    /// The token endpoint refused our credentials or assertion.
+    #[error("Salesforce refused the connected app's credentials")]
+    Credentials,
+    /// A response did not have the expected shape.
+    #[error("unexpected Salesforce response at {0}")]
+    Decode(String),
+}
+
+impl From<SalesforceError> for partnergraph_core::Error {
+    fn from(err: SalesforceError) -> Self {
+        match err {
+            SalesforceError::NotFound => UpstreamError::NotFound.into(),
+            SalesforceError::RateLimited { .. } => {
+                UpstreamError::RateLimited { retry_after: None }.into()
+            }
+            SalesforceError::Rejected { code, message } => {
+                UpstreamError::Rejected { code, message }.into()
+            }
+            SalesforceError::Decode(path) => UpstreamError::Decode { path }.into(),
+            SalesforceError::Unavailable(_) | SalesforceError::Credentials => {
+                UpstreamError::Unavailable("Salesforce".to_owned()).into()
+            }
+        }
+    }
+}
+
+/// Salesforce's token response: no `expires_in` and no refresh token for these grants, an
+/// `instance_url` every API call must go to, and (in older orgs' recordings) no `token_type`,
+/// which oauth2's standard response would refuse.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionResponse {
+    access_token: oauth2::AccessToken,
+    #[serde(
+        default = "bearer",
+        deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive"
+    )]
+    token_type: BasicTokenType,
+    /// The org's REST base URL.
+    instance_url: String,
+}
+
+fn bearer() -> BasicTokenType {
+    BasicTokenType::Bearer
+}
+
+impl TokenResponse for SessionResponse {
+    type TokenType = BasicTokenType;
+
+    fn access_token(&self) -> &oauth2::AccessToken {
+        &self.access_token
+    }
+
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+
+    fn expires_in(&self) -> Option<Duration> {
+        None
+    }
+
+    fn refresh_token(&self) -> Option<&oauth2::RefreshToken> {
+        None
+    }
+
+    fn scopes(&self) -> Option<&Vec<oauth2::Scope>> {
+        None
+    }
+}
+
+type OAuthClient = oauth2::Client<
+    BasicErrorResponse,
+    SessionResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// A live session.
+#[derive(Clone)]
+struct Session {
+    token: oauth2::AccessToken,
+    instance_url: String,
+}
+
+/// The claims of a JWT bearer assertion.
+#[derive(Serialize)]
+struct Assertion<'a> {
+    iss: &'a str,
+    sub: &'a str,
+    aud: &'a str,
+    exp: u64,
+}
+
+/// The HTTP client of one Salesforce org; cheap to share behind an `Arc`.
+pub struct SalesforceClient {
+    config: SalesforceConfig,
+    http: reqwest::Client,
+    oauth: OAuthClient,
+    token_url: String,
+    signing_key: Option<jsonwebtoken::EncodingKey>,
+    session: Mutex<Option<Session>>,
+}
+
+/// One batch of SOQL results.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QueryPage<T> {
+    #[serde(default = "Vec::new")]
+    records: Vec<T>,
+    #[serde(default)]
+    done: bool,
+    next_records_url: Option<String>,
+}
+
+/// A SOQL `SELECT COUNT()` answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Count {
+    /// The number of matching rows.
+    pub total_size: u64,
+}
+
+/// One subrequest of a Composite request.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subrequest {
+    /// HTTP method.
+    pub method: &'static str,
+    /// The path under the versioned base, e.g. `sobjects/Account` (the version is added).
+    pub url: String,
+    /// `[A-Za-z0-9_]`; later subrequests refer to its answer as `@{referenceId.field}`.
+    pub reference_id: String,
+    /// The JSON body, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CompositeAnswer {
+    composite_response: Vec<SubAnswer>,
+}
+
+/// The answer to one subrequest.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubAnswer {
+    /// Its body (a record, `{id, success, errors}`, or an error array).
+    #[serde(default)]
+    pub body: Value,
+    /// Its status.
+    pub http_status_code: u16,
+    /// Its reference id.
+    pub reference_id: String,
+}
+
+impl SalesforceClient {
+    /// A client for `config`.
+    pub fn new(config: SalesforceConfig) -> Result<Self, SalesforceError> {
+        let login = config.login_url.trim_end_matches('/');
+        let token_url = format!("{login}/services/oauth2/token");
+        let uri = TokenUrl::new(token_url.clone())
+            .map_err(|_| SalesforceError::Decode("login_url".to_owned()))?;
+        let (client_id, secret, signing_key) = match &config.auth {
+            Auth::ClientCredentials {
+                client_id,
+                client_secret,
+            } => (client_id.clone(), Some(client_secret.clone()), None),
+            Auth::JwtBearer {
+                consumer_key,
+                private_key_pem,
+                ..
+            } => {
+                let key =
+                    jsonwebtoken::EncodingKey::from_rsa_pem(private_key_pem.secret().as_bytes())
+                        .map_err(|_| SalesforceError::Decode("private key".to_owned()))?;
+                (consumer_key.clone(), None, Some(key))
+            }
+        };
+        let mut oauth = oauth2::Client::new(ClientId::new(client_id))
+            .set_auth_type(AuthType::RequestBody)
+            .set_token_uri(uri);
+        if let Some(secret) = secret {
+            oauth = oauth.set_client_secret(secret);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            // Token responses must not be followed through redirects (oauth2's advice).
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| SalesforceError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            config,
+            http,
+            oauth,
+            token_url,
+            signing_key,
+            session: Mutex::new(None),
+        })
+    }
+
+    /// The current session, or a new one when there is none or the current one is `stale`
+    /// (Salesforce refused it). Concurrent callers refused with one session renew it once.
+    async fn session(&self, stale: Option<&str>) -> Result<Session, SalesforceError> {
+        let mut session = self.session.lock().await;
+        if let Some(s) = session
+            .as_ref()
+            .filter(|s| stale != Some(s.token.secret().as_str()))
+        {
+            return Ok(s.clone());
+        }
+        let started = Instant::now();
+        let response = match (&self.config.auth, &self.signing_key) {
+            (
+                Auth::JwtBearer {
+                    consumer_key,
+                    username,
+                    audience,
+                    ..
+                },
+                Some(key),
+            ) => self.jwt_bearer(consumer_key, username, audience, key).await,
+            _ => self
+                .oauth
+                .exchange_client_credentials()
+                .request_async(&self.http)
+                .await
+                .map_err(|e| match e {
+                    oauth2::RequestTokenError::ServerResponse(_) => SalesforceError::Credentials,
+                    _ => SalesforceError::Unavailable("token request failed".to_owned()),
+                }),
+        };
+        observe("oauth2/token", response.is_ok(), started);
+        let response = response?;
+        let fresh = Session {
+            token: response.access_token().clone(),
+            instance_url: response.instance_url.trim_end_matches('/').to_owned(),
+        };
+        *session = Some(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// The JWT bearer grant, which oauth2 does not implement: the assertion is signed here and
+    /// the answer parsed as the same token response type.
+    async fn jwt_bearer(
+        &self,
+        consumer_key: &str,
+        username: &str,
+        audience: &str,
+        key: &jsonwebtoken::EncodingKey,
+    ) -> Result<SessionResponse, SalesforceError> {
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| SalesforceError::Credentials)?
+            + ASSERTION_LIFETIME;
+        let claims = Assertion {
+            iss: consumer_key,
+            sub: username,
+            aud: audience,
+            exp: exp.as_secs(),
+        };
+        let assertion = jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+            &claims,
+            key,
+        )
+        .map_err(|_| SalesforceError::Credentials)?;
+        let response = self
+            .http
+            .post(&self.token_url)
+            .form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", assertion.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|e| SalesforceError::Unavailable(transport(&e)))?;
+        if response.status().is_server_error() {
+            return Err(SalesforceError::Unavailable(format!(
+                "token endpoint answered {}",
+                response.status().as_u16()
+            )));
+        }
+        if !response.status().is_success() {
+            // `{"error","error_description"}`: logged by kind only (the description may name
+            // the user).
+            let error = response
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|v| v.get("error").and_then(Value::as_str).map(str::to_owned));
+            tracing::warn!(
+                error = error.as_deref().unwrap_or("unknown"),
+                "Salesforce refused the JWT bearer assertion"
+            );
+            return Err(SalesforceError::Credentials);
+        }
+        response
+            .json::<SessionResponse>()
+            .await
+            .map_err(|_| SalesforceError::Decode("oauth2/token".to_owned()))
+    }
+
+    /// `/services/data/vNN.N`.
+    fn base(&self) -> String {
+        format!("/services/data/v{}", self.config.api_version)
+    }
+
+    /// Sends one request (`path` absolute from the instance URL) and returns its status and
+    /// body, renewing the session once after a 401 (Salesforce did not process a request it
+    /// refused to authenticate, so resending it is safe even for writes).
+    async fn send(
+        &self,
+        method: &reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, String), Failure> {
+        let mut renewed = false;
+        loop {
+            let session = self.session(None).await.map_err(Failure::Final)?;
+            let mut request = self
+                .http
+                .request(method.clone(), format!("{}{path}", session.instance_url))
+                .bearer_auth(session.token.secret())
+                .header(reqwest::header::ACCEPT, "application/json")
+                // Names the caller in Salesforce's API usage reports.
+                .header("Sforce-Call-Options", "client=partnergraph");
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let started = Instant::now();
+            let sent = request.send().await;
+            let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+            let endpoint = endpoint(path);
+            tracing::debug!(
+                target: "partnergraph::upstream",
+                upstream = "salesforce",
+                %method,
+                endpoint,
+                status,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                request_id = partnergraph_core::context::request_id().unwrap_or_default(),
+                "Salesforce request"
+            );
+            metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "salesforce", "endpoint" => endpoint.to_owned(), "status" => status.to_string()).increment(1);
+            metrics::histogram!("partnergraph_upstream_request_duration_seconds", "upstream" => "salesforce").record(started.elapsed().as_secs_f64());
+            let outcome = match sent {
+                Ok(response) => read_response(response).await,
+                Err(e) => Err(Failure::Retryable(SalesforceError::Unavailable(transport(
+                    &e,
+                )))),
+            };
+            match outcome {
+                Err(Failure::Unauthorized) if !renewed => {
+                    renewed = true;
+                    self.session(Some(session.token.secret()))
+                        .await
+                        .map_err(Failure::Final)?;
+                }
+                Err(Failure::Unauthorized) => {
+                    return Err(Failure::Final(SalesforceError::Credentials))
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A read, retried on 5xx, concurrency limits and transport errors with bounded backoff.
+    async fn read<T: DeserializeOwned>(&self, path: &str) -> Result<T, SalesforceError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.send(&reqwest::Method::GET, path, None).await {
+                Ok((_, text)) => return decode(&text, path),
+                Err(Failure::Retryable(err)) if attempt < READ_ATTEMPTS => {
+                    let pause = retry::pause(attempt, None);
+                    tracing::warn!(error = %err, endpoint = endpoint(path), attempt, ?pause, "Salesforce read retried");
+                    tokio::time::sleep(pause).await;
+                }
+                Err(Failure::Retryable(err) | Failure::Final(err)) => return Err(err),
+                Err(Failure::Unauthorized) => return Err(SalesforceError::Credentials),
+            }
+        }
+    }
+
+    /// A write, never retried: the caller decides (its writes are upserts by external id, so a
+    /// journal step can resend them safely).
+    async fn write(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Value, SalesforceError> {
+        match self.send(&method, path, Some(body)).await {
+            Ok((_, text)) if text.trim().is_empty() => Ok(Value::Null),
+            Ok((_, text)) => decode(&text, path),
+            Err(Failure::Retryable(err) | Failure::Final(err)) => Err(err),
+            Err(Failure::Unauthorized) => Err(SalesforceError::Credentials),
+        }
+    }
+
+    /// Every row a SOQL query selects, following `nextRecordsUrl` until `done`.
+    pub async fn query<T: DeserializeOwned>(&self, soql: &str) -> Result<Vec<T>, SalesforceError> {
+        let encoded = serde_urlencoded::to_string([("q", soql)])
+            .map_err(|_| SalesforceError::Decode("query".to_owned()))?;
+        let mut page: QueryPage<T> = self
+            .read(&format!("{}/query?{encoded}", self.base()))
+            .await?;
+        let mut rows = std::mem::take(&mut page.records);
+        while let (false, Some(next)) = (page.done, page.next_records_url.take()) {
+            page = self.read(&next).await?;
+            rows.append(&mut page.records);
+        }
+        Ok(rows)
+    }
+
+    /// One Composite request (one API call toward the org's limits). With `all_or_none` the
+    /// subrequests succeed or fail together; the answer is every subrequest's, or the first
+    /// real failure among them.
+    pub async fn composite(
+        &self,
+        all_or_none: bool,
+        requests: Vec<Subrequest>,
+    ) -> Result<Vec<SubAnswer>, SalesforceError> {
+        let base = self.base();
+        let requests: Vec<Subrequest> = requests
+            .into_iter()
+            .map(|mut r| {
+                r.url = format!("{base}/{}", r.url);
+                r
+            })
+            .collect();
+        let body = serde_json::json!({ "allOrNone": all_or_none, "compositeRequest": requests });
+        let path = format!("{base}/composite");
+        let answer: CompositeAnswer =
+            serde_json::from_value(self.write(reqwest::Method::POST, &path, &body).await?)
+                .map_err(|_| SalesforceError::Decode("composite".to_owned()))?;
+        Ok(answer.composite_response)
+    }
+}
+
+/// Records an upstream call that is not an API request (the token endpoint).
+fn observe(endpoint: &'static str, ok: bool, started: Instant) {
+    tracing::debug!(target: "partnergraph::upstream", upstream = "salesforce", endpoint, ok, elapsed_ms = started.elapsed().as_millis() as u64, "Salesforce token request");
+    metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "salesforce", "endpoint" => endpoint, "status" => if ok { "200" } else { "error" }).increment(1);
+}
+
+/// The versioned path without its query, which may carry customer data, for logs and metrics:
+/// `/services/data/v62.0/sobjects/Case/500…` becomes `sobjects/Case`.
+fn endpoint(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let rest = path
+        .strip_prefix("/services/data/")
+        .and_then(|p| p.split_once('/'))
+        .map_or(path, |(_, rest)| rest);
+    rest.split('/').take(2).collect::<Vec<_>>().join("/")
+}
+
+fn decode<T: DeserializeOwned>(text: &str, path: &str) -> Result<T, SalesforceError> {
+    serde_json::from_str(text).map_err(|e| {
+        tracing::warn!(endpoint = endpoint(path), error = %e, "unexpected Salesforce response");
+        SalesforceError::Decode(endpoint(path))
+    })
+}
+
+/// How a response failed.
+enum Failure {
+    /// 401: the session was refused.
+    Unauthorized,
+    /// Worth retrying for a read.
+    Retryable(SalesforceError),
+    /// Not worth retrying.
+    Final(SalesforceError),
+}
+
+/// One element of Salesforce's error array.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApiError {
+    #[serde(default)]
+    error_code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// The first error of an error array, if `body` is one.
+pub(crate) fn first_error(body: &Value) -> Option<(String, String)> {
+    let errors: Vec<ApiError> = serde_json::from_value(body.clone()).ok()?;
+    errors
+        .into_iter()
+        .find(|e| e.error_code != "PROCESSING_HALTED")
+        .map(|e| (e.error_code, e.message))
+}
+
+async fn read_response(response: reqwest::Response) -> Result<(u16, String), Failure> {
+    let status = response.status();
+    budget(response.headers());
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        return Err(Failure::Unauthorized);
+    }
+    if status.is_server_error() {
+        return Err(Failure::Retryable(SalesforceError::Unavailable(format!(
+            "HTTP {}",
+            status.as_u16()
+        ))));
+    }
+    let text = response
+        .text()
+        .await
+        .map_err(|e| Failure::Retryable(SalesforceError::Unavailable(transport(&e))))?;
+    if status.is_success() {
+        return Ok((status.as_u16(), text));
+    }
+    let (code, message) = serde_json::from_str::<Value>(&text)
+        .ok()
+        .and_then(|v| first_error(&v))
+        .unwrap_or_else(|| (status.as_u16().to_string(), "request refused".to_owned()));
+    Err(match (status.as_u16(), code.as_str()) {
+        (403, "REQUEST_LIMIT_EXCEEDED") if message.starts_with("TotalRequests") => {
+            Failure::Final(SalesforceError::RateLimited { daily: true })
+        }
+        (403, "REQUEST_LIMIT_EXCEEDED") => {
+            Failure::Retryable(SalesforceError::RateLimited { daily: false })
+        }
+        (404, _) => Failure::Final(SalesforceError::NotFound),
+        _ => Failure::Final(SalesforceError::Rejected { code, message }),
+    })
+}
+
+/// Exports `Sforce-Limit-Info: api-usage=used/max` so operators see the org's daily API budget.
+fn budget(headers: &reqwest::header::HeaderMap) {
+    let usage = headers
+        .get("sforce-limit-info")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|p| p.trim().strip_prefix("api-usage="))
+        })
+        .and_then(|u| u.split_once('/'))
+        .and_then(|(used, max)| Some((used.parse::<f64>().ok()?, max.parse::<f64>().ok()?)));
+    if let Some((used, max)) = usage {
+        metrics::gauge!("partnergraph_salesforce_api_usage").set(used);
+        metrics::gauge!("partnergraph_salesforce_api_limit").set(max);
+    }
+}
+
+/// A transport error described without its URL (which could carry a query).
+fn transport(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "cannot connect".to_owned()
+    } else if e.is_decode() || e.is_body() {
+        "response body unreadable".to_owned()
+    } else {
+        "transport error".to_owned()
+    }
+}
+
+/// Reads the `Count` of a `SELECT COUNT()` subrequest answer.
+pub(crate) fn count_of(answer: &SubAnswer) -> u64 {
+    serde_json::from_value::<Count>(answer.body.clone())
+        .map(|c| c.total_size)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_in_logs_name_the_resource_not_the_record_or_query() {
+        assert_eq!(
+            endpoint("/services/data/v62.0/query?q=SELECT+Id+FROM+Case"),
+            "query"
+        );
+        assert_eq!(
+            endpoint("/services/data/v62.0/sobjects/Case/500Dp0000000001AAA"),
+            "sobjects/Case"
+        );
+        assert_eq!(
+            endpoint("/services/data/v62.0/query/01gDp-2000"),
+            "query/01gDp-2000"
+        );
+    }
+
+    #[test]
+    fn salesforce_token_responses_parse_without_expires_in() {
+        // restforce's recorded auth_success_response (MIT): no token_type, no expires_in.
+        let recorded = r#"{"id":"https://login.salesforce.com/id/00Dx0000000BV7z/005x00000012Q9P","issued_at":"1278448832702","instance_url":"https://na1.salesforce.com","signature":"0CmxinZir53Yex7nE0TD+zMpvIWYGb/bdJh6XfOH6EQ=","access_token":"00Dx0000000BV7z!AR8AQAxo9UfVkh8AlV0Gomt9Czx9LjHnSSpwBMmbRcgKFmxOtvxjTrKW19ye6PE3Ds1eQz3z8jr3W7_VbWmEu4Q8TVGSTHxs"}"#;
+        let parsed: SessionResponse = serde_json::from_str(recorded).expect("parses");
+        assert_eq!(parsed.instance_url, "https://na1.salesforce.com");
+        assert!(parsed.expires_in().is_none());
+        assert_eq!(parsed.token_type, BasicTokenType::Bearer);
+        // The documented current shape names the type.
+        let documented = r#"{"access_token":"00D!AR","scope":"api","instance_url":"https://eu6.salesforce.com","id":"https://login.salesforce.com/id/00D/005","token_type":"Bearer","issued_at":"1708058728442"}"#;
+        assert!(serde_json::from_str::<SessionResponse>(documented).is_ok());
+    }
+}
