@@ -1,6 +1,7 @@
-//! No secret reaches a log, a trace or a client: the Zuora client secret and every access token
-//! the gateway obtained are searched for in everything the gateway printed (all levels, every
-//! crate) and every response it gave, across reads, writes, token renewal and failures.
+//! No secret reaches a log, a trace or a client: the Zuora client secret, the Salesforce
+//! connected app's private key and every access token the gateway obtained are searched for in
+//! everything the gateway printed (all levels, every crate) and every response it gave, across
+//! reads, writes, token renewal and failures.
 
 use partnergraph_sandbox::zuora::DEFAULT_CLIENT_SECRET;
 use partnergraph_tests::{Backend, TestServer};
@@ -53,7 +54,35 @@ async fn no_client_secret_or_token_appears_in_logs_traces_or_responses() {
     let input = json!({ "i": { "name": "Secretive Ltd", "email": "it@secretive.example" } });
     responses.push(s.query("paula@acme.example", order, input).await.body);
 
-    let tokens = s.zuora_tokens().await;
+    let crm = TestServer::dedicated(Backend::Salesforce);
+    let cases = "{ customers(first: 10) { nodes { name contact { email } cases(first: 3) { nodes { subject comments { body } } } } } }";
+    responses.push(crm.query("paula@acme.example", cases, json!({})).await.body);
+    crm.salesforce_control("/_sandbox/expire-tokens", &json!({}))
+        .await;
+    responses.push(crm.query("paula@acme.example", cases, json!({})).await.body);
+    crm.salesforce_control(
+        "/_sandbox/faults",
+        &json!({ "failNext": 100, "status": 500 }),
+    )
+    .await;
+    responses.push(crm.query("paula@acme.example", cases, json!({})).await.body);
+    crm.salesforce_control("/_sandbox/faults", &json!({})).await;
+    let case = "mutation { createCase(input: { subject: \"Keep it secret\" }) { case { id } } }";
+    responses.push(
+        crm.query("carl@initech.example", case, json!({}))
+            .await
+            .body,
+    );
+    let key = std::fs::read_to_string(partnergraph_tests::salesforce_private_key()).expect("key");
+    let key_lines: Vec<&str> = key.lines().filter(|l| !l.starts_with("-----")).collect();
+
+    let mut tokens = s.zuora_tokens().await;
+    let crm_tokens = crm.salesforce_tokens().await;
+    assert!(
+        crm_tokens.len() >= 2,
+        "the gateway renewed its Salesforce session"
+    );
+    tokens.extend(crm_tokens);
     assert!(tokens.len() >= 2, "the gateway renewed its token");
     let printed = String::from_utf8_lossy(
         &logs
@@ -63,16 +92,26 @@ async fn no_client_secret_or_token_appears_in_logs_traces_or_responses() {
     )
     .into_owned();
     assert!(printed.contains("Zuora request"), "Zuora calls are traced");
+    assert!(
+        printed.contains("Salesforce request"),
+        "Salesforce calls are traced"
+    );
     let answered = serde_json::to_string(&responses).expect("json");
     for (what, text) in [("logs", &printed), ("responses", &answered)] {
         assert!(
             !text.contains(DEFAULT_CLIENT_SECRET),
             "the client secret appears in the {what}"
         );
+        for line in &key_lines {
+            assert!(
+                !text.contains(line),
+                "the private key appears in the {what}"
+            );
+        }
         for token in &tokens {
             assert!(
                 !text.contains(token.as_str()),
-                "a Zuora token appears in the {what}"
+                "an access token appears in the {what}"
             );
         }
     }

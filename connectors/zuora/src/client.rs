@@ -233,6 +233,8 @@ impl ZuoraClient {
                 track_id = %track_id,
                 "Zuora request"
             );
+            metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "zuora", "endpoint" => metric_endpoint(path), "status" => status.to_string()).increment(1);
+            metrics::histogram!("partnergraph_upstream_request_duration_seconds", "upstream" => "zuora").record(started.elapsed().as_secs_f64());
             let outcome = match sent {
                 Ok(response) => read_response(response).await,
                 Err(e) => Err(Failure::Retryable(
@@ -416,6 +418,16 @@ fn track_id() -> String {
 /// The path without its query, which may carry customer data, for logs.
 fn endpoint(path: &str) -> &str {
     path.split('?').next().unwrap_or(path)
+}
+
+/// The endpoint as a metric label: the resource, without record keys or queries, so the
+/// label's values stay few (`/object-query/accounts`, `/v1/orders`, `/v1/accounts`).
+fn metric_endpoint(path: &str) -> String {
+    endpoint(path)
+        .split('/')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Parses a successful response body. The serde error goes to the log (with the endpoint, never

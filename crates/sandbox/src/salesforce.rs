@@ -516,7 +516,18 @@ struct Assertion {
     #[serde(alias = "prn")]
     sub: String,
     aud: String,
+    /// A NumericDate; simple-salesforce (and so, evidently, Salesforce) also sends it as a
+    /// string of digits.
+    #[serde(deserialize_with = "numeric_date")]
     exp: i64,
+}
+
+fn numeric_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Number(n) => n.as_i64().ok_or_else(|| serde::de::Error::custom("exp")),
+        Value::String(s) => s.parse().map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom("exp")),
+    }
 }
 
 fn token_error(error: &str, description: &str) -> Response {
@@ -539,8 +550,10 @@ async fn token(
                 return token_error("invalid_request", "assertion is required");
             };
             let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+            // Audience and expiry are checked below, by Salesforce's rules.
             validation.validate_aud = false;
-            validation.leeway = 0;
+            validation.validate_exp = false;
+            validation.required_spec_claims.clear();
             let claims =
                 match jsonwebtoken::decode::<Assertion>(&assertion, &s.public_key, &validation) {
                     Ok(data) => data.claims,
@@ -557,8 +570,13 @@ async fn token(
             if !audiences.contains(&claims.aud.trim_end_matches('/')) {
                 return token_error("invalid_grant", "audience is invalid");
             }
-            // Salesforce accepts assertions that expire within the next three minutes.
-            if claims.exp > chrono::Utc::now().timestamp() + 180 {
+            // Salesforce accepts assertions that expire within the next three minutes (a few
+            // seconds of clock skew allowed).
+            let now = chrono::Utc::now().timestamp();
+            if claims.exp < now {
+                return token_error("invalid_grant", "expired authorization code");
+            }
+            if claims.exp > now + 185 {
                 return token_error("invalid_grant", "expiration time is too far in the future");
             }
             if claims.sub != s.settings.username {
@@ -787,6 +805,9 @@ impl Salesforce {
             ("DELETE", ["sobjects", object, id]) => self.delete(object, id),
             ("PATCH", ["sobjects", object, field, value]) => {
                 self.upsert(version, object, field, value, body)
+            }
+            ("GET", ["sobjects", object, field, value]) => {
+                self.by_external_id(version, object, field, value)
             }
             ("GET", ["composite", "sobjects", object]) => self.collection(
                 version,
@@ -1043,6 +1064,61 @@ impl Salesforce {
                 self.shape(&org, version, schema, record, &fields),
             ),
             None => Reply::not_found(),
+        }
+    }
+
+    /// `GET /sobjects/{type}/{external id field}/{value}`.
+    fn by_external_id(&self, version: &str, object: &str, field: &str, value: &str) -> Reply {
+        let Some(schema) = schema(object) else {
+            return Reply::not_found();
+        };
+        if !schema
+            .external_ids
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(field))
+        {
+            return Reply::error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                &format!("Provided external ID field does not exist or is not accessible: {field}"),
+                &[],
+            );
+        }
+        let org = lock(&self.org);
+        let found: Vec<&Record> = org
+            .records
+            .get(schema.name)
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                schema
+                    .field(field)
+                    .and_then(|f| r.get(f)?.as_str())
+                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
+            })
+            .collect();
+        match found.as_slice() {
+            [record] => {
+                let fields: Vec<String> = schema
+                    .fields
+                    .iter()
+                    .chain(AUDIT.iter())
+                    .map(|f| (*f).to_owned())
+                    .collect();
+                Reply::json(
+                    StatusCode::OK,
+                    self.shape(&org, version, schema, record, &fields),
+                )
+            }
+            [] => Reply::not_found(),
+            many => Reply::json(
+                StatusCode::MULTIPLE_CHOICES,
+                json!(many
+                    .iter()
+                    .filter_map(|r| r.get("Id")?.as_str())
+                    .map(|id| format!("/services/data/{version}/sobjects/{}/{id}", schema.name))
+                    .collect::<Vec<_>>()),
+            ),
         }
     }
 

@@ -2,6 +2,8 @@
 //! paging and filters, retrieve-by-key, the request log and injected faults — and Zuora's own
 //! SDK can run its flows against it.
 
+mod common;
+
 use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -568,43 +570,19 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
     assert_eq!(expanded(number).await["status"], "Cancelled");
 }
 
-/// A Python with `zuora-sdk` installed: `ZUORA_SDK_PYTHON`, else a virtualenv under the target
-/// directory, created on first use.
-fn sdk_python() -> std::path::PathBuf {
-    if let Ok(python) = std::env::var("ZUORA_SDK_PYTHON") {
-        return python.into();
-    }
-    let venv = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/zuora-sdk-venv");
-    let python = venv.join("bin/python");
-    let ready = std::process::Command::new(&python)
-        .args(["-c", "import zuora_sdk"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ready {
-        let made = std::process::Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status();
-        assert!(
-            made.is_ok_and(|s| s.success()),
-            "python3 -m venv (the fidelity test needs Python 3)"
-        );
-        let installed = std::process::Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "zuora-sdk==3.21.0"])
-            .status();
-        assert!(
-            installed.is_ok_and(|s| s.success()),
-            "pip install zuora-sdk"
-        );
-    }
-    python
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zuoras_own_sdk_runs_its_flows_against_the_sandbox() {
     let base = start(Duration::from_secs(3600)).await;
-    let python = tokio::task::spawn_blocking(sdk_python).await.expect("venv");
+    let python = tokio::task::spawn_blocking(|| {
+        common::python_with(
+            "ZUORA_SDK_PYTHON",
+            "zuora-sdk-venv",
+            "zuora_sdk",
+            "zuora-sdk==3.21.0",
+        )
+    })
+    .await
+    .expect("venv");
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fidelity/zuora_sdk_flows.py");
     let output = tokio::process::Command::new(python)

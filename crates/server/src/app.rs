@@ -63,6 +63,7 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/auth/login", post(crate::identity::login))
         .route("/auth/activate", get(crate::identity::activate))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/readyz", get(readyz))
         .with_state(state)
         .layer(middleware::from_fn(attach_request_id))
@@ -357,6 +358,34 @@ fn graphql_response(
 
 async fn graphiql(State(state): State<Arc<AppState>>) -> Html<String> {
     Html(state.graphiql.clone())
+}
+
+/// The process's Prometheus recorder, installed on first use (once per process: the `metrics`
+/// facade has one global recorder).
+pub(crate) fn prometheus() -> Option<&'static metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .map_err(|e| tracing::warn!(error = %e, "no Prometheus recorder"))
+                .ok()
+        })
+        .as_ref()
+}
+
+/// Prometheus metrics: upstream requests by upstream, endpoint and status, their latency, and
+/// the Salesforce org's API budget.
+async fn metrics() -> Response {
+    match prometheus() {
+        Some(handle) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            handle.render(),
+        )
+            .into_response(),
+        None => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
 }
 
 async fn healthz() -> Json<serde_json::Value> {

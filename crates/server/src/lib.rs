@@ -69,6 +69,8 @@ impl Gateway {
         config: Config,
         hook: Arc<dyn StepHook>,
     ) -> Result<Self, ServerError> {
+        // Upstream calls are counted from the first one on.
+        app::prometheus();
         let gateway = Self::open_with_hook(config, hook).await?;
         gateway.store.migrate().await?;
         if gateway.config.demo {

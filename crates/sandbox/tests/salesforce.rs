@@ -1,0 +1,230 @@
+//! The Salesforce sandbox speaks Salesforce's wire format: the token endpoint checks JWT bearer
+//! assertions as Salesforce does, the API answers with the record envelope and error arrays, and
+//! simple-salesforce, the maintained Python client, runs its flows against it.
+
+mod common;
+
+use partnergraph_sandbox::salesforce::{
+    Salesforce, Settings, DEFAULT_CONSUMER_KEY, DEFAULT_CONSUMER_SECRET, DEFAULT_USERNAME,
+};
+use serde_json::{json, Value};
+
+fn key_file() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/salesforce/sandbox-connected-app.key")
+}
+
+async fn start(settings: Settings) -> String {
+    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let org = Salesforce::new(&demo, settings).expect("the certificate loads");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, org.router()).await });
+    url
+}
+
+/// A JWT bearer assertion with these claims, signed with `key_pem`.
+fn assertion(claims: Value, key_pem: &[u8]) -> String {
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(key_pem).expect("an RSA key");
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &claims,
+        &key,
+    )
+    .expect("signs")
+}
+
+async fn token(base: &str, assertion: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+            ("assertion", assertion),
+        ])
+        .send()
+        .await
+        .expect("answers");
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn jwt_bearer_assertions_are_checked_as_salesforce_checks_them() {
+    let base = start(Settings::default()).await;
+    let key = std::fs::read(key_file()).expect("the example key");
+    let now = chrono::Utc::now().timestamp();
+    let claims = |iss: &str, sub: &str, aud: &str, exp: i64| json!({ "iss": iss, "sub": sub, "aud": aud, "exp": exp });
+    let aud = "https://login.salesforce.com";
+    let (status, body) = token(
+        &base,
+        &assertion(
+            claims(DEFAULT_CONSUMER_KEY, DEFAULT_USERNAME, aud, now + 120),
+            &key,
+        ),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["instance_url"], base.as_str());
+    assert_eq!(body["token_type"], "Bearer");
+    assert!(body.get("expires_in").is_none() && body.get("refresh_token").is_none());
+    assert_eq!(
+        body["issued_at"].as_str().map(str::len),
+        Some(13),
+        "milliseconds"
+    );
+
+    let other_key = b"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n";
+    let refused = [
+        (
+            claims("someone-else", DEFAULT_USERNAME, aud, now + 120),
+            "invalid_client_id",
+        ),
+        (
+            claims(DEFAULT_CONSUMER_KEY, "nobody@x.example", aud, now + 120),
+            "invalid_grant",
+        ),
+        (
+            claims(
+                DEFAULT_CONSUMER_KEY,
+                DEFAULT_USERNAME,
+                "https://evil.example",
+                now + 120,
+            ),
+            "invalid_grant",
+        ),
+        (
+            claims(DEFAULT_CONSUMER_KEY, DEFAULT_USERNAME, aud, now - 10),
+            "invalid_grant",
+        ),
+        (
+            claims(DEFAULT_CONSUMER_KEY, DEFAULT_USERNAME, aud, now + 3600),
+            "invalid_grant",
+        ),
+    ];
+    for (claims, error) in refused {
+        let (status, body) = token(&base, &assertion(claims.clone(), &key)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some(error)),
+            "{claims}"
+        );
+    }
+    // Signed with a key that is not the certificate's (a truncated one cannot even sign).
+    assert!(jsonwebtoken::EncodingKey::from_rsa_pem(other_key).is_err());
+    let forged = {
+        let good = assertion(
+            claims(DEFAULT_CONSUMER_KEY, DEFAULT_USERNAME, aud, now + 120),
+            &key,
+        );
+        let mut parts: Vec<&str> = good.split('.').collect();
+        parts[2] = "c2lnbmF0dXJl";
+        parts.join(".")
+    };
+    assert_eq!(token(&base, &forged).await.1["error"], "invalid_grant");
+}
+
+#[tokio::test]
+async fn the_api_answers_with_salesforce_envelopes_errors_and_limits() {
+    let base = start(Settings {
+        daily_api_limit: 3,
+        ..Settings::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{base}/services/oauth2/token"))
+        .basic_auth(DEFAULT_CONSUMER_KEY, Some(DEFAULT_CONSUMER_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    let bearer = session["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let get = |path: &str| {
+        http.get(format!("{base}/services/data/v62.0/{path}"))
+            .bearer_auth(&bearer)
+            .send()
+    };
+    let unauthenticated = http
+        .get(format!("{base}/services/data/v62.0/limits"))
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(unauthenticated.status(), 401);
+    let body: Value = unauthenticated.json().await.expect("json");
+    assert_eq!(
+        body,
+        json!([{ "message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID" }])
+    );
+
+    let malformed = get("query?q=SELECT+Id+FROM+Account+WHERE+Name+%3D+%27x")
+        .await
+        .expect("answers");
+    assert_eq!(malformed.status(), 400);
+    assert_eq!(malformed.headers()["sforce-limit-info"], "api-usage=1/3");
+    let body: Value = malformed.json().await.expect("json");
+    assert_eq!(body[0]["errorCode"], "MALFORMED_QUERY");
+
+    let bad_id = get("query?q=SELECT+Id+FROM+Case+WHERE+Id+%3D+%27x%27")
+        .await
+        .expect("answers");
+    let body: Value = bad_id.json().await.expect("json");
+    assert_eq!(body[0]["errorCode"], "INVALID_QUERY_FILTER_OPERATOR");
+
+    let ok = get("query?q=SELECT+Id,+CaseNumber+FROM+Case+LIMIT+2")
+        .await
+        .expect("answers");
+    let body: Value = ok.json().await.expect("json");
+    assert_eq!(body["records"][0]["attributes"]["type"], "Case");
+    assert_eq!(body["records"].as_array().map(Vec::len), Some(2));
+
+    let spent = get("limits").await.expect("answers");
+    assert_eq!(spent.status(), 403);
+    let body: Value = spent.json().await.expect("json");
+    assert_eq!(body[0]["errorCode"], "REQUEST_LIMIT_EXCEEDED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simple_salesforce_runs_its_flows_against_the_sandbox() {
+    let base = start(Settings {
+        query_batch_size: 25,
+        ..Settings::default()
+    })
+    .await;
+    let python = tokio::task::spawn_blocking(|| {
+        common::python_with(
+            "SIMPLE_SALESFORCE_PYTHON",
+            "salesforce-venv",
+            "simple_salesforce",
+            "simple-salesforce==1.12.10",
+        )
+    })
+    .await
+    .expect("venv");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fidelity/simple_salesforce_flows.py");
+    let output = tokio::process::Command::new(python)
+        .arg(script)
+        .arg(&base)
+        .args([
+            DEFAULT_CONSUMER_KEY,
+            DEFAULT_CONSUMER_SECRET,
+            DEFAULT_USERNAME,
+        ])
+        .arg(key_file())
+        .output()
+        .await
+        .expect("run simple-salesforce");
+    assert!(
+        output.status.success(),
+        "simple-salesforce rejected the sandbox:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
