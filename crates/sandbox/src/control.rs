@@ -124,15 +124,32 @@ impl Control {
     }
 }
 
+/// A sandbox's whole router: its `api`, the control API, and [`intercept`] around both.
+pub(crate) fn serve<D: Dialect>(
+    api: Router<Arc<D>>,
+    control: &Arc<Control>,
+    dialect: &Arc<D>,
+) -> Router {
+    api.merge(control.router())
+        .layer(axum::middleware::from_fn_with_state(
+            Intercept {
+                control: control.clone(),
+                dialect: dialect.clone(),
+            },
+            intercept,
+        ))
+        .with_state(dialect.clone())
+}
+
 /// What [`intercept`] needs: the control state and the upstream's dialect.
 #[derive(Clone)]
-pub(crate) struct Intercept {
-    pub(crate) control: Arc<Control>,
-    pub(crate) dialect: Arc<dyn Dialect>,
+struct Intercept {
+    control: Arc<Control>,
+    dialect: Arc<dyn Dialect>,
 }
 
 /// Records every API request, applies latency and faults, and adds the upstream's headers.
-pub(crate) async fn intercept(State(s): State<Intercept>, req: Request, next: Next) -> Response {
+async fn intercept(State(s): State<Intercept>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     if path.starts_with("/_sandbox") {

@@ -12,11 +12,10 @@
 //! the connector would have left them), accounts and cases the key of the portal write that
 //! created them, if any.
 
-use crate::control::{intercept, lock, Control, Dialect, Faults, Intercept};
+use crate::control::{lock, serve, Control, Dialect, Faults};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::{Form, Json, Router};
@@ -376,21 +375,13 @@ impl Salesforce {
 
     /// The HTTP API.
     pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
+        let api = Router::new()
             .route("/services/oauth2/token", post(token))
             .route("/services/data", get(versions))
             .route("/services/data/", get(versions))
             .route("/services/data/{version}/{*rest}", any(api))
-            .route("/_sandbox/salesforce/limits", post(set_limits))
-            .merge(self.control.router())
-            .layer(middleware::from_fn_with_state(
-                Intercept {
-                    control: self.control.clone(),
-                    dialect: self.clone(),
-                },
-                intercept,
-            ))
-            .with_state(self.clone())
+            .route("/_sandbox/salesforce/limits", post(set_limits));
+        serve(api, &self.control, self)
     }
 
     /// The requests received so far.
@@ -1250,11 +1241,9 @@ impl Salesforce {
     }
 
     fn create(&self, version: &str, object: &str, body: Option<Value>) -> Reply {
-        let Some(schema) = schema(object) else {
-            return Reply::not_found();
-        };
-        let Some(Value::Object(fields)) = body else {
-            return json_required();
+        let (schema, fields) = match written(object, body) {
+            Ok(w) => w,
+            Err(reply) => return reply,
         };
         let mut org = lock(&self.org);
         match self.insert(&mut org, schema, &fields) {
@@ -1320,11 +1309,9 @@ impl Salesforce {
     }
 
     fn update(&self, object: &str, id: &str, body: Option<Value>) -> Reply {
-        let Some(schema) = schema(object) else {
-            return Reply::not_found();
-        };
-        let Some(Value::Object(fields)) = body else {
-            return json_required();
+        let (schema, fields) = match written(object, body) {
+            Ok(w) => w,
+            Err(reply) => return reply,
         };
         let mut org = lock(&self.org);
         match self.modify(&mut org, schema, id, &fields) {
@@ -1362,11 +1349,9 @@ impl Salesforce {
         value: &str,
         body: Option<Value>,
     ) -> Reply {
-        let Some(schema) = schema(object) else {
-            return Reply::not_found();
-        };
-        let Some(Value::Object(fields)) = body else {
-            return json_required();
+        let (schema, fields) = match written(object, body) {
+            Ok(w) => w,
+            Err(reply) => return reply,
         };
         let Some(key) = schema
             .external_ids
@@ -1636,6 +1621,18 @@ fn walk(body: &Value, path: &str) -> Option<Value> {
         }
     }
     Some(at.clone())
+}
+
+/// The type and fields of a write, or Salesforce's answer to a write without them.
+fn written(
+    object: &str,
+    body: Option<Value>,
+) -> Result<(&'static Schema, Map<String, Value>), Reply> {
+    let schema = schema(object).ok_or_else(Reply::not_found)?;
+    match body {
+        Some(Value::Object(fields)) => Ok((schema, fields)),
+        _ => Err(json_required()),
+    }
 }
 
 fn json_required() -> Reply {

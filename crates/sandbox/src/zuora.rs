@@ -23,7 +23,6 @@
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Form, Json, Router};
@@ -41,7 +40,7 @@ use std::time::Duration;
 
 mod zoql;
 
-use crate::control::{intercept, lock, Control, Dialect, Intercept};
+use crate::control::{lock, serve, Control, Dialect};
 pub use crate::control::{Faults, Recorded};
 
 /// Where the sandbox keeps ZOQL's `InvoicePayment` rows (how much of a payment went to which
@@ -92,7 +91,7 @@ impl Zuora {
 
     /// The HTTP API.
     pub fn router(self: &Arc<Self>) -> Router {
-        Router::new()
+        let api = Router::new()
             .route("/oauth/token", post(token))
             .route("/object-query/{object}", get(query))
             .route("/object-query/{object}/{key}", get(by_key))
@@ -102,16 +101,8 @@ impl Zuora {
             .route("/v1/action/query", post(zoql_query))
             .route("/v1/action/queryMore", post(zoql_more))
             .route("/v1/payments", post(create_payment))
-            .route("/v1/orders", post(create_order))
-            .merge(self.control.router())
-            .layer(middleware::from_fn_with_state(
-                Intercept {
-                    control: self.control.clone(),
-                    dialect: self.clone(),
-                },
-                intercept,
-            ))
-            .with_state(self.clone())
+            .route("/v1/orders", post(create_order));
+        serve(api, &self.control, self)
     }
 
     /// A Zuora id for a record the sandbox derives from another (rate plans, charges, products).

@@ -190,6 +190,36 @@ async fn the_api_answers_with_salesforce_envelopes_errors_and_limits() {
     assert_eq!(body[0]["errorCode"], "REQUEST_LIMIT_EXCEEDED");
 }
 
+#[tokio::test]
+async fn an_error_rate_fails_that_share_of_api_requests() {
+    let base = start(Settings::default()).await;
+    let http = reqwest::Client::new();
+    let statuses = |percent: u8| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            http.post(format!("{base}/_sandbox/faults"))
+                .json(&json!({ "errorPercent": percent, "status": 503 }))
+                .send()
+                .await
+                .expect("control answers");
+            let mut statuses = Vec::new();
+            for _ in 0..20 {
+                let r = http
+                    .get(format!("{base}/services/data/v62.0/limits"))
+                    .send()
+                    .await
+                    .expect("answers");
+                statuses.push(r.status().as_u16());
+            }
+            statuses
+        }
+    };
+    assert!(statuses(100).await.iter().all(|s| *s == 503));
+    // Without faults the unauthenticated calls get Salesforce's own answer.
+    assert!(statuses(0).await.iter().all(|s| *s == 401));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simple_salesforce_runs_its_flows_against_the_sandbox() {
     let base = start(Settings {
