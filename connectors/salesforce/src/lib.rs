@@ -70,30 +70,35 @@ impl SalesforceCrm {
     /// Cases with their comments: one more query for the comments of all of them.
     async fn with_comments(&self, rows: Vec<CaseRow>) -> Result<Vec<Case>> {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let mut by_case = self.comments_of(&ids).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let comments = by_case.remove(id_key(&r.id)).unwrap_or_default();
+                r.case(comments)
+            })
+            .collect())
+    }
+
+    /// The comments of these cases, oldest first, by [`id_key`] of their case: one query.
+    async fn comments_of(&self, cases: &[&str]) -> Result<HashMap<String, Vec<CaseComment>>> {
         let comments: Vec<CommentRow> = self
             .rows_in(
                 "CaseComment",
                 COMMENT_FIELDS,
                 "ParentId",
-                &ids,
+                cases,
                 " ORDER BY CreatedDate, Id",
             )
             .await?;
         let mut by_case: HashMap<String, Vec<CaseComment>> = HashMap::new();
         for c in comments {
-            // 15- and 18-character forms of one id name the same case.
-            let case = c.parent_id.get(..15).unwrap_or_default().to_owned();
-            by_case.entry(case).or_default().push(c.into());
+            by_case
+                .entry(id_key(&c.parent_id).to_owned())
+                .or_default()
+                .push(c.into());
         }
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| {
-                let comments = by_case
-                    .remove(r.id.get(..15).unwrap_or_default())
-                    .unwrap_or_default();
-                r.case(comments)
-            })
-            .collect())
+        Ok(by_case)
     }
 
     async fn case_rows(&self, field: &str, ids: &[&str], and: &str) -> Result<Vec<CaseRow>> {
@@ -122,6 +127,11 @@ impl SalesforceCrm {
         }
         Ok(answers)
     }
+}
+
+/// What identifies a record whichever of its 15- and 18-character ids names it.
+fn id_key(id: &str) -> &str {
+    id.get(..15).unwrap_or(id)
 }
 
 /// The id Salesforce returned for subrequest `reference`.
@@ -229,17 +239,12 @@ impl Crm for SalesforceCrm {
             .filter_map(|r| r.case(Vec::new()))
             .collect();
         let mut page = select(cases, filter, order, page, chrono::Utc::now().date_naive());
-        let ids: Vec<CaseId> = page.items.iter().map(|c| c.id.clone()).collect();
-        let mut full: HashMap<CaseId, Case> = self
-            .cases(&ids)
-            .await?
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect();
+        let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
+        let mut comments = self.comments_of(&ids).await?;
         for case in &mut page.items {
-            if let Some(read) = full.remove(&case.id) {
-                case.comments = read.comments;
-            }
+            case.comments = comments
+                .remove(id_key(case.id.as_str()))
+                .unwrap_or_default();
         }
         Ok(page)
     }
@@ -390,10 +395,11 @@ impl Crm for SalesforceCrm {
         }
         // Comments already in Salesforce (a retried update added them) are not added again.
         let present: HashSet<String> = self
-            .cases(std::slice::from_ref(&desired.id))
+            .comments_of(&[desired.id.as_str()])
             .await?
-            .into_iter()
-            .flat_map(|c| c.comments.into_iter().map(|c| c.id))
+            .into_values()
+            .flatten()
+            .map(|c| c.id)
             .collect();
         let new: Vec<&CaseComment> = desired
             .comments

@@ -638,8 +638,7 @@ fn issue(s: &Salesforce, instance: &str, signed: bool) -> Response {
     Json(body).into_response()
 }
 
-async fn versions(headers: HeaderMap) -> Json<Value> {
-    let _ = headers;
+async fn versions() -> Json<Value> {
     Json(Value::Array(
         (31..=LATEST_VERSION)
             .map(|v| json!({ "version": format!("{v}.0"), "url": format!("/services/data/v{v}.0"), "label": format!("API {v}") }))
@@ -1076,18 +1075,7 @@ impl Salesforce {
             );
         }
         let org = lock(&self.org);
-        let found: Vec<&Record> = org
-            .records
-            .get(schema.name)
-            .into_iter()
-            .flatten()
-            .filter(|r| {
-                schema
-                    .field(field)
-                    .and_then(|f| r.get(f)?.as_str())
-                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
-            })
-            .collect();
+        let found = matching(&org, schema, field, value);
         match found.as_slice() {
             [record] => {
                 let fields: Vec<String> = schema
@@ -1102,14 +1090,7 @@ impl Salesforce {
                 )
             }
             [] => Reply::not_found(),
-            many => Reply::json(
-                StatusCode::MULTIPLE_CHOICES,
-                json!(many
-                    .iter()
-                    .filter_map(|r| r.get("Id")?.as_str())
-                    .map(|id| format!("/services/data/{version}/sobjects/{}/{id}", schema.name))
-                    .collect::<Vec<_>>()),
-            ),
+            many => several(version, schema, many),
         }
     }
 
@@ -1367,16 +1348,9 @@ impl Salesforce {
             );
         };
         let mut org = lock(&self.org);
-        let matches: Vec<String> = org
-            .records
-            .get(schema.name)
-            .into_iter()
-            .flatten()
-            .filter(|r| {
-                r.get(*key)
-                    .and_then(Value::as_str)
-                    .is_some_and(|v| v.eq_ignore_ascii_case(value))
-            })
+        let found = matching(&org, schema, key, value);
+        let matches: Vec<String> = found
+            .iter()
             .filter_map(|r| r.get("Id")?.as_str().map(str::to_owned))
             .collect();
         match matches.as_slice() {
@@ -1397,13 +1371,7 @@ impl Salesforce {
                 ),
                 Err(reply) => reply,
             },
-            many => Reply::json(
-                StatusCode::MULTIPLE_CHOICES,
-                json!(many
-                    .iter()
-                    .map(|id| format!("/services/data/{version}/sobjects/{}/{id}", schema.name))
-                    .collect::<Vec<_>>()),
-            ),
+            _ => several(version, schema, &found),
         }
     }
 
@@ -1699,20 +1667,50 @@ fn same_id(a: &str, b: &str) -> bool {
     soql::is_id(a) && soql::is_id(b) && a[..15] == b[..15]
 }
 
+/// Whether `record` is the one `id` names.
+fn named(record: &Record, id: &str) -> bool {
+    record
+        .get("Id")
+        .and_then(Value::as_str)
+        .is_some_and(|rid| same_id(rid, id))
+}
+
 fn find<'a>(org: &'a Org, schema: &Schema, id: &str) -> Option<&'a Record> {
-    org.records.get(schema.name)?.iter().find(|r| {
-        r.get("Id")
-            .and_then(Value::as_str)
-            .is_some_and(|rid| same_id(rid, id))
-    })
+    org.records.get(schema.name)?.iter().find(|r| named(r, id))
 }
 
 fn find_mut<'a>(org: &'a mut Org, schema: &Schema, id: &str) -> Option<&'a mut Record> {
-    org.records.get_mut(schema.name)?.iter_mut().find(|r| {
-        r.get("Id")
-            .and_then(Value::as_str)
-            .is_some_and(|rid| same_id(rid, id))
-    })
+    org.records
+        .get_mut(schema.name)?
+        .iter_mut()
+        .find(|r| named(r, id))
+}
+
+/// The records of `schema` whose `field` (an external id) is `value`, case-insensitively.
+fn matching<'a>(org: &'a Org, schema: &Schema, field: &str, value: &str) -> Vec<&'a Record> {
+    org.records
+        .get(schema.name)
+        .into_iter()
+        .flatten()
+        .filter(|r| {
+            schema
+                .field(field)
+                .and_then(|f| r.get(f)?.as_str())
+                .is_some_and(|v| v.eq_ignore_ascii_case(value))
+        })
+        .collect()
+}
+
+/// `300 Multiple Choices`: an external id names several records; the body lists them.
+fn several(version: &str, schema: &Schema, records: &[&Record]) -> Reply {
+    Reply::json(
+        StatusCode::MULTIPLE_CHOICES,
+        json!(records
+            .iter()
+            .filter_map(|r| r.get("Id")?.as_str())
+            .map(|id| format!("/services/data/{version}/sobjects/{}/{id}", schema.name))
+            .collect::<Vec<_>>()),
+    )
 }
 
 /// Fields Salesforce computes: a contact's `Name`, a case's `IsClosed` and `ClosedDate`.
