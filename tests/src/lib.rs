@@ -95,6 +95,20 @@ pub fn salesforce_private_key() -> std::path::PathBuf {
 /// Adjusts a test gateway's configuration.
 pub type Configure = Box<dyn Fn(&mut Config) + Send + Sync>;
 
+/// Reads go straight to the connectors: no cache, and circuit breakers that let a probe
+/// through at once. For tests of what a connector itself does with faults and how many
+/// requests it sends; the guard's own behaviour is tested in `caching.rs`.
+pub fn read_through(config: &mut Config) {
+    config.cache.enabled = false;
+    let guards = [
+        config.zuora.as_mut().map(|z| &mut z.resilience),
+        config.salesforce.as_mut().map(|s| &mut s.resilience),
+    ];
+    for resilience in guards.into_iter().flatten() {
+        resilience.breaker.open_secs = 0;
+    }
+}
+
 /// A GraphQL response as the client saw it.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -278,6 +292,7 @@ impl TestServer {
                 entity_ids: None,
                 version: "2025-08-12".to_owned(),
                 timeout_secs: 10,
+                resilience: Default::default(),
             });
         }
         if let Some((_, url)) = &storage.salesforce {
@@ -292,6 +307,7 @@ impl TestServer {
                     private_key_file: salesforce_private_key(),
                     audience: "https://login.salesforce.com".to_owned(),
                 },
+                resilience: Default::default(),
             });
         }
         (storage.configure)(&mut config);

@@ -3,7 +3,7 @@
 //! Salesforce (limits, outages, timeouts, expired sessions, malformed bodies) degrades only the
 //! CRM fields of a page, with a typed error and no upstream detail.
 
-use partnergraph_tests::{Backend, TestServer};
+use partnergraph_tests::{read_through, Backend, TestServer};
 use serde_json::{json, Value};
 
 const PAULA: &str = "paula@acme.example";
@@ -244,7 +244,7 @@ async fn a_fifty_customer_page_with_open_cases_costs_three_salesforce_requests()
 
 #[tokio::test]
 async fn reads_recover_from_transient_errors_concurrency_limits_and_expired_sessions() {
-    let s = TestServer::dedicated(Backend::Salesforce);
+    let s = TestServer::dedicated_with_config(Backend::Salesforce, Box::new(read_through));
     let healthy = cases_page(&s).await;
     assert!(healthy.get("errors").is_none(), "{healthy}");
     for fault in [
@@ -268,7 +268,7 @@ async fn reads_recover_from_transient_errors_concurrency_limits_and_expired_sess
 
 #[tokio::test]
 async fn a_lasting_outage_or_a_spent_api_budget_fails_only_the_crm_fields() {
-    let s = TestServer::dedicated(Backend::Salesforce);
+    let s = TestServer::dedicated_with_config(Backend::Salesforce, Box::new(read_through));
     let healthy = cases_page(&s).await;
     let outages = [
         ("503", json!({ "failNext": 1000, "status": 503 })),
@@ -323,6 +323,7 @@ async fn a_salesforce_slower_than_the_timeout_fails_the_fields_not_the_page() {
     let s = TestServer::dedicated_with_config(
         Backend::Salesforce,
         Box::new(|c| {
+            read_through(c);
             if let Some(sf) = c.salesforce.as_mut() {
                 sf.timeout_secs = 1;
             }

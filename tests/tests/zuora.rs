@@ -2,7 +2,7 @@
 //! throttling, outages, timeouts, expired tokens, `success: false` and malformed bodies, injected
 //! through the sandbox's control API, seen through the GraphQL API and the sandbox's state.
 
-use partnergraph_tests::{Backend, TestServer};
+use partnergraph_tests::{read_through, Backend, TestServer};
 use serde_json::{json, Value};
 
 const ACME_PAGE: &str = "{ customers(first: 3, orderBy: { field: NAME }) {
@@ -47,7 +47,7 @@ async fn reads_recover_from_throttling_transient_errors_and_expired_tokens() {
 
 #[tokio::test]
 async fn a_lasting_outage_fails_only_the_billing_fields_with_a_typed_error() {
-    let s = TestServer::dedicated(Backend::Zuora);
+    let s = TestServer::dedicated_with_config(Backend::Zuora, Box::new(read_through));
     let healthy = acme_page(&s).await;
     for fault in [
         json!({ "failNext": 1000, "status": 503 }),
@@ -81,6 +81,7 @@ async fn a_zuora_slower_than_the_timeout_fails_the_fields_not_the_page() {
     let s = TestServer::dedicated_with_config(
         Backend::Zuora,
         Box::new(|c| {
+            read_through(c);
             if let Some(z) = c.zuora.as_mut() {
                 z.timeout_secs = 1;
             }

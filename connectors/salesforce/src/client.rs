@@ -63,6 +63,9 @@ pub struct SalesforceConfig {
     pub api_version: String,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Most requests open at once (Salesforce limits concurrent long-running requests per org);
+    /// the rest wait.
+    pub max_concurrent_requests: usize,
 }
 
 impl std::fmt::Debug for SalesforceConfig {
@@ -209,6 +212,7 @@ pub struct SalesforceClient {
     token_url: String,
     signing_key: Option<jsonwebtoken::EncodingKey>,
     session: Mutex<Option<Session>>,
+    in_flight: tokio::sync::Semaphore,
 }
 
 /// One batch of SOQL results.
@@ -300,6 +304,7 @@ impl SalesforceClient {
             .build()
             .map_err(|e| SalesforceError::Unavailable(e.to_string()))?;
         Ok(Self {
+            in_flight: tokio::sync::Semaphore::new(config.max_concurrent_requests.max(1)),
             config,
             http,
             oauth,
@@ -438,6 +443,8 @@ impl SalesforceClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
+            // The semaphore is never closed; a closed one would only lift the limit.
+            let permit = self.in_flight.acquire().await.ok();
             let started = Instant::now();
             let sent = request.send().await;
             let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
@@ -460,6 +467,7 @@ impl SalesforceClient {
                     &e,
                 )))),
             };
+            drop(permit);
             match outcome {
                 Err(Failure::Unauthorized) if !renewed => {
                     renewed = true;

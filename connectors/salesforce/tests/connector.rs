@@ -39,6 +39,7 @@ fn jwt(url: &str) -> SalesforceConfig {
         },
         api_version: "62.0".to_owned(),
         timeout: Duration::from_secs(10),
+        max_concurrent_requests: 4,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct ZuoraConfig {
     pub zuora_version: String,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Most requests open at once (Zuora limits concurrent requests per tenant); the rest wait.
+    pub max_concurrent_requests: usize,
 }
 
 impl std::fmt::Debug for ZuoraConfig {
@@ -122,6 +124,7 @@ pub struct ZuoraClient {
     http: reqwest::Client,
     oauth: OAuthClient,
     token: Mutex<Option<Token>>,
+    in_flight: tokio::sync::Semaphore,
 }
 
 impl ZuoraClient {
@@ -142,6 +145,7 @@ impl ZuoraClient {
             .build()
             .map_err(|e| ZuoraError::Unavailable(e.to_string()))?;
         Ok(Self {
+            in_flight: tokio::sync::Semaphore::new(config.max_concurrent_requests.max(1)),
             config,
             http,
             oauth,
@@ -220,6 +224,8 @@ impl ZuoraClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
+            // The semaphore is never closed; a closed one would only lift the limit.
+            let permit = self.in_flight.acquire().await.ok();
             let started = Instant::now();
             let sent = request.send().await;
             let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
@@ -242,6 +248,7 @@ impl ZuoraClient {
                     None,
                 )),
             };
+            drop(permit);
             match outcome {
                 Err(Failure::Unauthorized) if !renewed => {
                     renewed = true;

@@ -31,6 +31,7 @@ async fn setup(secret: &str) -> Setup {
         entity_ids: None,
         zuora_version: "2025-08-12".to_owned(),
         timeout: Duration::from_secs(5),
+        max_concurrent_requests: 4,
     })
     .expect("client");
     Setup {
@@ -294,6 +295,7 @@ async fn wrong_credentials_are_typed_and_no_secret_is_printed() {
         entity_ids: None,
         zuora_version: "2025-08-12".to_owned(),
         timeout: Duration::from_secs(1),
+        max_concurrent_requests: 4,
     };
     assert!(
         !format!("{config:?}").contains(DEFAULT_CLIENT_SECRET),

@@ -4,11 +4,19 @@
 //! `Sforce-Call-Options`), so that a support engineer can find our request in their logs and we
 //! can find theirs in ours. The server runs each request inside [`with_request_id`]; connectors
 //! read [`request_id`] on the same task (DataLoader batches run on the request's task too).
+//!
+//! The same goes the other way for what a response must admit: a read answered from a stale
+//! cache entry because its upstream failed is reported with [`served_stale`] wherever it happens,
+//! and collected for the response by [`observing_staleness`].
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 tokio::task_local! {
     static REQUEST_ID: String;
+    static STALENESS: Staleness;
 }
 
 /// Runs `work` as part of the request `id`.
@@ -22,6 +30,49 @@ pub fn request_id() -> Option<String> {
     REQUEST_ID.try_with(Clone::clone).ok()
 }
 
+/// Records kept from before their upstream failed, served in place of fresh ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaleRead {
+    /// The upstream that failed (`zuora`, `salesforce`).
+    pub upstream: &'static str,
+    /// The kind of record (`invoices`, `cases`, …).
+    pub entity: &'static str,
+    /// How old the oldest record served was.
+    pub age: Duration,
+}
+
+/// The stale reads of one request, oldest age per upstream and entity.
+#[derive(Clone, Default)]
+struct Staleness(Arc<Mutex<BTreeMap<(&'static str, &'static str), Duration>>>);
+
+/// Runs `work` and returns, beside its output, every stale read made for it.
+pub async fn observing_staleness<F: Future>(work: F) -> (F::Output, Vec<StaleRead>) {
+    let staleness = Staleness::default();
+    let output = STALENESS.scope(staleness.clone(), work).await;
+    let reads = staleness
+        .0
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .map(|(&(upstream, entity), &age)| StaleRead {
+            upstream,
+            entity,
+            age,
+        })
+        .collect();
+    (output, reads)
+}
+
+/// Reports that records of `entity`, `age` old, were served because `upstream` failed. Outside
+/// [`observing_staleness`] (the gateway's own work) there is nobody to tell, and nothing happens.
+pub fn served_stale(upstream: &'static str, entity: &'static str, age: Duration) {
+    let _ = STALENESS.try_with(|staleness| {
+        let mut reads = staleness.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let oldest = reads.entry((upstream, entity)).or_default();
+        *oldest = (*oldest).max(age);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -31,5 +82,31 @@ mod tests {
         assert_eq!(request_id(), None);
         let seen = with_request_id("req-1".to_owned(), async { request_id() }).await;
         assert_eq!(seen.as_deref(), Some("req-1"));
+    }
+
+    #[tokio::test]
+    async fn stale_reads_are_collected_per_upstream_and_entity_with_the_oldest_age() {
+        served_stale("zuora", "invoices", Duration::from_secs(1));
+        let ((), reads) = observing_staleness(async {
+            served_stale("zuora", "invoices", Duration::from_secs(5));
+            served_stale("zuora", "invoices", Duration::from_secs(3));
+            served_stale("salesforce", "cases", Duration::from_secs(2));
+        })
+        .await;
+        assert_eq!(
+            reads,
+            vec![
+                StaleRead {
+                    upstream: "salesforce",
+                    entity: "cases",
+                    age: Duration::from_secs(2)
+                },
+                StaleRead {
+                    upstream: "zuora",
+                    entity: "invoices",
+                    age: Duration::from_secs(5)
+                },
+            ]
+        );
     }
 }

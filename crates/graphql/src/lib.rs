@@ -108,6 +108,15 @@ pub fn sdl() -> String {
         .sdl()
 }
 
+/// Whether a request's DataLoaders batch keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batching {
+    /// One connector call per key type per wave (the default).
+    On,
+    /// One connector call per key: only to measure what batching saves, or to debug.
+    Off,
+}
+
 /// Executes one request for one caller.
 ///
 /// DataLoader batches run on the request's own task, in waves, as in graphql-java's
@@ -119,14 +128,50 @@ pub fn sdl() -> String {
 /// waves in the cache, so a page's upstream calls are a function of its shape alone. The price
 /// is that a fast batch's follow-ups wait for the slowest batch of its wave; call counts are
 /// what the gateway promises.
+///
+/// Records served from a stale cache because their upstream failed are listed in the
+/// response's `extensions.stale` (upstream, entity, age in seconds), so that a portal can say
+/// "as of …" instead of presenting old balances as current.
 pub async fn execute(
     schema: &PartnerSchema,
     request: async_graphql::Request,
     connectors: &Connectors,
     ctx: RequestContext,
+    batching: Batching,
+) -> async_graphql::Response {
+    let (mut response, stale) = partnergraph_core::context::observing_staleness(run(
+        schema, request, connectors, ctx, batching,
+    ))
+    .await;
+    if !stale.is_empty() {
+        let stale = stale
+            .into_iter()
+            .map(|read| {
+                async_graphql::Value::from_json(serde_json::json!({
+                    "upstream": read.upstream,
+                    "entity": read.entity,
+                    "ageSeconds": read.age.as_secs(),
+                }))
+                .unwrap_or_default()
+            })
+            .collect();
+        response
+            .extensions
+            .insert("stale".to_owned(), async_graphql::Value::List(stale));
+    }
+    response
+}
+
+/// [`execute`] without the staleness report.
+async fn run(
+    schema: &PartnerSchema,
+    request: async_graphql::Request,
+    connectors: &Connectors,
+    ctx: RequestContext,
+    batching: Batching,
 ) -> async_graphql::Response {
     let queue = TaskQueue::default();
-    let request = prepare_request(request, connectors, ctx, queue.clone());
+    let request = prepare_request(request, connectors, ctx, queue.clone(), batching);
     // Outside tokio's cooperative budget: an exhausted budget wakes the task only after the poll
     // returns, which would make a busy request look idle. Query limits bound the work instead.
     let mut response = std::pin::pin!(tokio::task::unconstrained(schema.execute(request)));
@@ -209,6 +254,7 @@ fn prepare_request(
     connectors: &Connectors,
     ctx: RequestContext,
     queue: TaskQueue,
+    batching: Batching,
 ) -> async_graphql::Request {
     let loader = DataLoader::with_cache(
         loaders::Batch::new(connectors.clone()),
@@ -216,6 +262,10 @@ fn prepare_request(
         async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(BATCH_WINDOW);
+    let loader = match batching {
+        Batching::On => loader,
+        Batching::Off => loader.max_batch_size(1),
+    };
     request.data(Req {
         scope: ctx.principal.scope(),
         principal: ctx.principal,

@@ -40,6 +40,7 @@ pub(crate) struct AppState {
     pub(crate) identities: Arc<dyn partnergraph_core::write::IdentityProvider>,
     pub(crate) login_limits: crate::identity::LoginLimits,
     pub(crate) oidc: crate::oidc::OidcVerifier,
+    pub(crate) batching: partnergraph_graphql::Batching,
 }
 
 /// Marks a request that came without a bearer token.
@@ -252,12 +253,42 @@ async fn graphql(
         request_id: request_id.clone(),
         token,
     };
+    let operation = operation_label(request.operation_name.as_deref());
+    let started = std::time::Instant::now();
     let response = partnergraph_core::context::with_request_id(
         request_id.clone(),
-        execute(&state.schema, request, &state.connectors, ctx),
+        execute(
+            &state.schema,
+            request,
+            &state.connectors,
+            ctx,
+            state.batching,
+        ),
     )
     .await;
+    let outcome = match (response.errors.is_empty(), &response.data) {
+        (true, _) => "ok",
+        (false, async_graphql::Value::Null) => "error",
+        (false, _) => "partial",
+    };
+    metrics::counter!("partnergraph_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome).increment(1);
+    metrics::histogram!("partnergraph_graphql_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
     graphql_response(response, &headers, &request_id)
+}
+
+/// The operation name as a metric label: GraphQL names are `[_A-Za-z][_0-9A-Za-z]*`, so
+/// anything else (or an unnamed operation) is `anonymous`, and names are cut at 64 characters
+/// to keep a misbehaving client from bloating the metrics.
+fn operation_label(name: Option<&str>) -> String {
+    match name {
+        Some(name)
+            if !name.is_empty() && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) =>
+        {
+            name.chars().take(64).collect()
+        }
+        _ => "anonymous".to_owned(),
+    }
 }
 
 fn rejection(err: ParseRequestError, request_id: &str) -> Response {
@@ -375,8 +406,9 @@ pub(crate) fn prometheus() -> Option<&'static metrics_exporter_prometheus::Prome
         .as_ref()
 }
 
-/// Prometheus metrics: upstream requests by upstream, endpoint and status, their latency, and
-/// the Salesforce org's API budget.
+/// Prometheus metrics: GraphQL requests by operation and outcome; upstream requests by
+/// upstream, endpoint and status with their latency; cache hits, misses, coalesced and stale
+/// reads; circuit states; the Salesforce org's API budget.
 async fn metrics() -> Response {
     match prometheus() {
         Some(handle) => (

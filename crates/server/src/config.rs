@@ -42,6 +42,26 @@ pub struct Config {
     pub crm: CrmConnector,
     /// The Salesforce org, when the CRM is Salesforce.
     pub salesforce: Option<SalesforceSettings>,
+    /// The cache in front of Zuora and Salesforce reads (the local store is never cached: it is
+    /// the source of truth every replica shares).
+    pub cache: partnergraph_upstream::CacheConfig,
+    /// How relationships of a page are loaded.
+    pub batching: BatchingConfig,
+}
+
+/// DataLoader batching.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatchingConfig {
+    /// Load each relationship of a page in one call per entity type. Off, every row loads its
+    /// own (only to measure what batching saves, or to debug).
+    pub enabled: bool,
+}
+
+impl Default for BatchingConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 /// Where CRM data comes from.
@@ -71,6 +91,9 @@ pub struct SalesforceSettings {
     pub timeout_secs: u64,
     /// How the connected app authenticates.
     pub auth: SalesforceAuth,
+    /// Concurrency and batch limits, circuit breaker.
+    #[serde(default)]
+    pub resilience: partnergraph_upstream::ResilienceConfig,
 }
 
 /// The OAuth 2.0 flow of the connected app.
@@ -153,6 +176,9 @@ pub struct ZuoraSettings {
     /// Seconds after which one Zuora request is abandoned.
     #[serde(default = "default_zuora_timeout")]
     pub timeout_secs: u64,
+    /// Concurrency and batch limits, circuit breaker.
+    #[serde(default)]
+    pub resilience: partnergraph_upstream::ResilienceConfig,
 }
 
 fn default_zuora_version() -> String {
@@ -239,6 +265,8 @@ impl Default for Config {
             zuora: None,
             crm: CrmConnector::default(),
             salesforce: None,
+            cache: partnergraph_upstream::CacheConfig::default(),
+            batching: BatchingConfig::default(),
         }
     }
 }

@@ -144,6 +144,11 @@ impl Gateway {
             identities,
             login_limits: identity::LoginLimits::new(),
             oidc: oidc::OidcVerifier::new(&config.auth.oidc)?,
+            batching: if config.batching.enabled {
+                partnergraph_graphql::Batching::On
+            } else {
+                partnergraph_graphql::Batching::Off
+            },
         });
         Ok(Self {
             state,
@@ -202,8 +207,13 @@ impl Gateway {
 }
 
 /// The connector configured for each capability: the only place that names them all.
+///
+/// Zuora and Salesforce are guarded ([`partnergraph_upstream`]): a breaker each, and one read
+/// cache for both when caching is on.
 fn connectors(config: &Config, store: &LocalStore) -> Result<Connectors, ServerError> {
     use config::{BillingConnector, CatalogConnector, CrmConnector};
+    use partnergraph_upstream::{guarded, Cache, Upstream};
+    let cache = config.cache.enabled.then(|| Cache::new(&config.cache));
     let zuora = match (config.billing, config.catalog) {
         (BillingConnector::Local, CatalogConnector::Local) => None,
         _ => {
@@ -217,31 +227,47 @@ fn connectors(config: &Config, store: &LocalStore) -> Result<Connectors, ServerE
                 entity_ids: settings.entity_ids.clone(),
                 zuora_version: settings.version.clone(),
                 timeout: std::time::Duration::from_secs(settings.timeout_secs),
+                max_concurrent_requests: settings.resilience.max_concurrent_requests,
             })
             .map_err(|_| ServerError::Inconsistent("zuora.base_url is not a valid URL"))?;
-            Some(Arc::new(partnergraph_zuora::ZuoraBilling::new(client)))
+            let upstream = Upstream::new("zuora", &settings.resilience, cache.clone());
+            Some((
+                Arc::new(partnergraph_zuora::ZuoraBilling::new(client)),
+                upstream,
+            ))
         }
     };
     let local = Arc::new(store.clone());
     Ok(Connectors {
         directory: local.clone(),
         billing: match (&zuora, config.billing) {
-            (Some(z), BillingConnector::Zuora) => z.clone(),
+            (Some((z, upstream)), BillingConnector::Zuora) => guarded::billing(z.clone(), upstream),
             _ => local.clone(),
         },
         crm: match config.crm {
             CrmConnector::Local => local.clone(),
-            CrmConnector::Salesforce => salesforce(config)?,
+            CrmConnector::Salesforce => {
+                let (crm, resilience) = salesforce(config)?;
+                guarded::crm(crm, &Upstream::new("salesforce", resilience, cache))
+            }
         },
         catalog: match (&zuora, config.catalog) {
-            (Some(z), CatalogConnector::Zuora) => z.clone(),
+            (Some((z, upstream)), CatalogConnector::Zuora) => guarded::catalog(z.clone(), upstream),
             _ => local,
         },
     })
 }
 
-/// The Salesforce CRM connector `[salesforce]` describes.
-fn salesforce(config: &Config) -> Result<Arc<dyn partnergraph_core::traits::Crm>, ServerError> {
+/// The Salesforce CRM connector `[salesforce]` describes, and how to guard it.
+fn salesforce(
+    config: &Config,
+) -> Result<
+    (
+        Arc<dyn partnergraph_core::traits::Crm>,
+        &partnergraph_upstream::ResilienceConfig,
+    ),
+    ServerError,
+> {
     use partnergraph_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
     let settings = config.salesforce.as_ref().ok_or(ServerError::Inconsistent(
         "crm is \"salesforce\" but [salesforce] is not configured",
@@ -275,13 +301,14 @@ fn salesforce(config: &Config) -> Result<Arc<dyn partnergraph_core::traits::Crm>
         auth,
         api_version: settings.api_version.clone(),
         timeout: std::time::Duration::from_secs(settings.timeout_secs),
+        max_concurrent_requests: settings.resilience.max_concurrent_requests,
     })
     .map_err(|_| {
         ServerError::Inconsistent(
             "salesforce.login_url is not a valid URL or the private key is not an RSA PEM key",
         )
     })?;
-    Ok(Arc::new(SalesforceCrm::new(client)))
+    Ok((Arc::new(SalesforceCrm::new(client)), &settings.resilience))
 }
 
 /// The GraphQL schema in SDL, as committed in `schema.graphql`.
