@@ -13,6 +13,7 @@ mod mutation;
 mod objects;
 mod paging;
 mod query;
+mod telemetry;
 
 pub use limits::Limits;
 pub use mutation::MutationRoot;
@@ -94,6 +95,7 @@ pub fn build_schema(
 ) -> PartnerSchema {
     limits
         .apply(Schema::build(QueryRoot, MutationRoot, EmptySubscription))
+        .extension(telemetry::RequestMetrics)
         .data(connectors)
         .data(writes)
         .data(sessions)

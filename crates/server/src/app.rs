@@ -253,8 +253,6 @@ async fn graphql(
         request_id: request_id.clone(),
         token,
     };
-    let operation = operation_label(request.operation_name.as_deref());
-    let started = std::time::Instant::now();
     let response = partnergraph_core::context::with_request_id(
         request_id.clone(),
         execute(
@@ -266,29 +264,7 @@ async fn graphql(
         ),
     )
     .await;
-    let outcome = match (response.errors.is_empty(), &response.data) {
-        (true, _) => "ok",
-        (false, async_graphql::Value::Null) => "error",
-        (false, _) => "partial",
-    };
-    metrics::counter!("partnergraph_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome).increment(1);
-    metrics::histogram!("partnergraph_graphql_request_duration_seconds", "operation" => operation)
-        .record(started.elapsed().as_secs_f64());
     graphql_response(response, &headers, &request_id)
-}
-
-/// The operation name as a metric label: GraphQL names are `[_A-Za-z][_0-9A-Za-z]*`, so
-/// anything else (or an unnamed operation) is `anonymous`, and names are cut at 64 characters
-/// to keep a misbehaving client from bloating the metrics.
-fn operation_label(name: Option<&str>) -> String {
-    match name {
-        Some(name)
-            if !name.is_empty() && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()) =>
-        {
-            name.chars().take(64).collect()
-        }
-        _ => "anonymous".to_owned(),
-    }
 }
 
 fn rejection(err: ParseRequestError, request_id: &str) -> Response {
