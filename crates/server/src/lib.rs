@@ -54,6 +54,7 @@ pub struct Gateway {
     state: Arc<app::AppState>,
     store: LocalStore,
     config: Arc<Config>,
+    cache: Option<Arc<partnergraph_upstream::Cache>>,
 }
 
 impl Gateway {
@@ -117,7 +118,11 @@ impl Gateway {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = LocalStore::connect(&config.database_url()).await?;
         let issuer = Arc::new(TokenIssuer::load_or_create(&config.data_dir, &config.auth)?);
-        let connectors = connectors(&config, &store)?;
+        let cache = config
+            .cache
+            .enabled
+            .then(|| partnergraph_upstream::Cache::new(&config.cache));
+        let connectors = connectors(&config, &store, cache.clone())?;
         let identities: Arc<dyn IdentityProvider> =
             Arc::new(EmbeddedIdentities::new(connectors.directory.clone()));
         let mailer = Arc::new(identity::OutboxMailer::new(&config.data_dir));
@@ -154,6 +159,7 @@ impl Gateway {
             state,
             store,
             config: Arc::new(config),
+            cache,
         })
     }
 
@@ -172,6 +178,13 @@ impl Gateway {
             .await?
             .ok_or_else(|| ServerError::UnknownUser(email.to_owned()))?;
         Ok(self.state.issuer.issue(&user)?)
+    }
+
+    /// Empties the upstream read cache, if there is one (benchmarks measure cold pages so).
+    pub fn clear_cache(&self) {
+        if let Some(cache) = &self.cache {
+            cache.clear();
+        }
     }
 
     /// The local store (diagnostics and tests).
@@ -208,12 +221,15 @@ impl Gateway {
 
 /// The connector configured for each capability: the only place that names them all.
 ///
-/// Zuora and Salesforce are guarded ([`partnergraph_upstream`]): a breaker each, and one read
-/// cache for both when caching is on.
-fn connectors(config: &Config, store: &LocalStore) -> Result<Connectors, ServerError> {
+/// Zuora and Salesforce are guarded ([`partnergraph_upstream`]): a breaker each, and `cache`
+/// for both when caching is on.
+fn connectors(
+    config: &Config,
+    store: &LocalStore,
+    cache: Option<Arc<partnergraph_upstream::Cache>>,
+) -> Result<Connectors, ServerError> {
     use config::{BillingConnector, CatalogConnector, CrmConnector};
-    use partnergraph_upstream::{guarded, Cache, Upstream};
-    let cache = config.cache.enabled.then(|| Cache::new(&config.cache));
+    use partnergraph_upstream::{guarded, Upstream};
     let zuora = match (config.billing, config.catalog) {
         (BillingConnector::Local, CatalogConnector::Local) => None,
         _ => {

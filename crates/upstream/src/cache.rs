@@ -209,6 +209,12 @@ impl Cache {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Forgets everything (benchmarks start cold with it; operators may too).
+    pub fn clear(&self) {
+        self.invalidating();
+        self.entries.invalidate_all();
+    }
+
     /// The memory the cached records take, by their weights, in bytes.
     pub fn weighted_size(&self) -> u64 {
         self.entries.run_pending_tasks();

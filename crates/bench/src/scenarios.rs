@@ -1,0 +1,233 @@
+//! The pages the benchmark loads, who loads them, and which upstreams each level of their
+//! query reaches (for the critical-path bound).
+
+use partnergraph_server::Gateway;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+/// The latency profile of the sandboxes, in milliseconds per request.
+pub struct Latency {
+    pub zuora: u64,
+    pub salesforce: u64,
+}
+
+/// An upstream a query level reaches.
+#[derive(Clone, Copy)]
+pub enum Up {
+    Zuora,
+    Salesforce,
+}
+
+/// A page (or a walk through pages) of the portal.
+pub struct Scenario {
+    pub name: &'static str,
+    email: &'static str,
+    query: &'static str,
+    /// Follows `customers.pageInfo.endCursor` to the last page.
+    paged: bool,
+    /// The upstreams each level of the query reaches, top level first.
+    levels: &'static [&'static [Up]],
+    /// Zuora is down: errors are expected (typed), the rest of the page is not.
+    pub outage: bool,
+    /// A mixed load: iteration `i` loads `mix[i % len]`.
+    mix: &'static [&'static Scenario],
+}
+
+/// What one iteration got.
+pub struct Outcome {
+    /// GraphQL requests it took (pages).
+    pub pages: usize,
+    /// Errors in the responses (only in outage scenarios).
+    pub errors: usize,
+    /// Responses that reported stale records in `extensions.stale`.
+    pub stale: usize,
+}
+
+/// A partner's dashboard: 50 customers with balance, active subscriptions (and their offer),
+/// last 5 invoices, open cases.
+pub const DASHBOARD: Scenario = Scenario {
+    name: "partner dashboard",
+    email: "paula@acme.example",
+    query: "query Dashboard { customers(first: 50, orderBy: { field: NAME }) { nodes { name
+      balance { amount currency }
+      subscriptions(first: 10, filter: { status: ACTIVE }) { nodes { number quantity offer { name } } }
+      invoices(first: 5, orderBy: { field: INVOICE_DATE, direction: DESC }) { nodes { number invoiceDate amount { amount } balance { amount } } }
+      cases(first: 10, filter: { open: true }) { nodes { subject status } } } } }",
+    paged: false,
+    levels: &[&[Up::Zuora, Up::Salesforce], &[Up::Zuora]],
+    outage: false,
+    mix: &[],
+};
+
+/// An end customer's own page: everything about their account.
+pub const DETAIL: Scenario = Scenario {
+    name: "customer detail",
+    email: "carl@initech.example",
+    query: "query CustomerDetail { viewer { customer { name balance { amount } contact { email }
+      subscriptions(first: 20) { nodes { number quantity status offer { name } } }
+      invoices(first: 20) { nodes { number amount { amount } status } }
+      payments(first: 20) { nodes { amount { amount } } }
+      paymentMethods { type }
+      cases(first: 20) { nodes { subject status comments { body } } }
+      users(first: 20) { nodes { email } } } } }",
+    paged: false,
+    levels: &[&[Up::Zuora, Up::Salesforce], &[Up::Zuora]],
+    outage: false,
+    mix: &[],
+};
+
+/// An analyst's walk: a distributor's customers with three months of invoices, 100 a page,
+/// through every page.
+pub const ANALYST: Scenario = Scenario {
+    name: "analyst query",
+    email: "dana@northwind.example",
+    query: "query Analyst($after: String, $since: Date!) {
+      customers(first: 100, after: $after, orderBy: { field: NAME }) {
+        pageInfo { hasNextPage endCursor }
+        nodes { name invoices(first: 20, filter: { invoicedAfter: $since }) { nodes { number invoiceDate amount { amount } } } } } }",
+    paged: true,
+    levels: &[&[Up::Zuora]],
+    outage: false,
+    mix: &[],
+};
+
+/// Portal traffic: dashboards, customer pages and analyst walks from concurrent clients.
+pub const MIXED: Scenario = Scenario {
+    name: "mixed",
+    email: "",
+    query: "",
+    paged: false,
+    levels: &[],
+    outage: false,
+    mix: &[&DASHBOARD, &DETAIL, &DETAIL, &ANALYST],
+};
+
+/// Every scenario of the main table.
+pub const ALL: [&Scenario; 4] = [&DASHBOARD, &DETAIL, &ANALYST, &MIXED];
+
+/// The dashboard with Zuora down and its entries past freshness: served stale.
+pub const DASHBOARD_ZUORA_DOWN: Scenario = Scenario {
+    name: "partner dashboard, Zuora down",
+    outage: true,
+    ..DASHBOARD
+};
+
+/// A partner's billing page with Zuora down and nothing cached: the directory answers, every
+/// billing field fails typed, and the open circuit answers at once.
+pub const BILLING_ZUORA_DOWN: Scenario = Scenario {
+    name: "billing page, Zuora down",
+    email: "paula@acme.example",
+    query: "query Billing { customers(first: 50, orderBy: { field: NAME }) { nodes { name
+      balance { amount } subscriptions(first: 10) { nodes { number } } invoices(first: 5) { nodes { number } } } } }",
+    paged: false,
+    levels: &[&[Up::Zuora]],
+    outage: true,
+    mix: &[],
+};
+
+impl Scenario {
+    /// The critical-path bound of one page: over the query's levels, the slowest upstream
+    /// latency at that level. `None` for a mixed load.
+    pub fn critical_path_ms(&self, latency: &Latency) -> Option<u64> {
+        if !self.mix.is_empty() {
+            return None;
+        }
+        Some(
+            self.levels
+                .iter()
+                .map(|level| {
+                    level
+                        .iter()
+                        .map(|up| match up {
+                            Up::Zuora => latency.zuora,
+                            Up::Salesforce => latency.salesforce,
+                        })
+                        .max()
+                        .unwrap_or(0)
+                })
+                .sum(),
+        )
+    }
+
+    /// The scenarios a warm run primes the cache with.
+    pub fn members(&'static self) -> Vec<&'static Scenario> {
+        if self.mix.is_empty() {
+            vec![self]
+        } else {
+            self.mix.to_vec()
+        }
+    }
+
+    /// Loads the page (iteration `i` of a mixed load picks its member), checking the answer:
+    /// no errors unless Zuora is down, and then only typed ones beside the directory's data.
+    pub async fn iterate(&self, client: &Client, i: usize) -> Result<Outcome, crate::Failure> {
+        if !self.mix.is_empty() {
+            let member = self.mix[i % self.mix.len()];
+            return Box::pin(member.iterate(client, i)).await;
+        }
+        let token = client.tokens.get(self.email).ok_or("unknown persona")?;
+        let since = (chrono::Utc::now() - chrono::Duration::days(91)).date_naive();
+        let mut outcome = Outcome {
+            pages: 0,
+            errors: 0,
+            stale: 0,
+        };
+        let mut after = Value::Null;
+        loop {
+            let body: Value = client
+                .http
+                .post(&client.url)
+                .bearer_auth(token)
+                .json(&json!({ "query": self.query, "variables": { "after": after, "since": since } }))
+                .send()
+                .await?
+                .json()
+                .await?;
+            outcome.pages += 1;
+            let errors = body["errors"].as_array().map(Vec::len).unwrap_or(0);
+            if errors > 0 && !self.outage {
+                return Err(format!("{}: {body}", self.name).into());
+            }
+            if self.outage {
+                let typed = body["errors"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .all(|e| e["extensions"]["code"] == "UPSTREAM_UNAVAILABLE");
+                if !typed || body["data"].is_null() {
+                    return Err(format!("{}: {body}", self.name).into());
+                }
+            }
+            outcome.errors += errors;
+            outcome.stale += usize::from(body["extensions"]["stale"].is_array());
+            let page = &body["data"]["customers"]["pageInfo"];
+            if !self.paged || page["hasNextPage"] != true {
+                return Ok(outcome);
+            }
+            after = page["endCursor"].clone();
+        }
+    }
+}
+
+/// The benchmark's HTTP client with a token per persona.
+pub struct Client {
+    http: reqwest::Client,
+    url: String,
+    tokens: HashMap<&'static str, String>,
+}
+
+impl Client {
+    pub async fn new(url: &str, gateway: &Gateway) -> Result<Self, crate::Failure> {
+        let mut tokens = HashMap::new();
+        for scenario in [&DASHBOARD, &DETAIL, &ANALYST] {
+            tokens.insert(scenario.email, gateway.issue_token(scenario.email).await?);
+        }
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()?,
+            url: url.to_owned(),
+            tokens,
+        })
+    }
+}
