@@ -328,6 +328,16 @@ impl TestServer {
         (url, gateway, startup)
     }
 
+    /// The Prometheus exposition of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.url))
+            .await
+            .expect("metrics answer")
+            .text()
+            .await
+            .expect("text")
+    }
+
     /// The demo data the gateway was seeded with, as the tests' oracle.
     pub fn demo(&self) -> DemoData {
         demo_world()

@@ -260,12 +260,7 @@ async fn once_the_circuit_is_open_a_dead_zuora_is_not_called_and_only_billing_fi
         );
     }
 
-    let metrics = reqwest::get(format!("{}/metrics", s.url))
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("text");
+    let metrics = s.metrics().await;
     assert!(
         metrics
             .lines()
@@ -279,12 +274,7 @@ async fn metrics_count_graphql_requests_by_operation_and_cache_reads_by_result()
     let s = TestServer::dedicated(Backend::Zuora);
     page(&s, BILLING_PAGE).await;
     page(&s, BILLING_PAGE).await;
-    let metrics = reqwest::get(format!("{}/metrics", s.url))
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("text");
+    let metrics = s.metrics().await;
     let has = |prefix: &str, parts: &[&str]| {
         metrics
             .lines()

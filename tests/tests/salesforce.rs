@@ -218,12 +218,7 @@ async fn a_fifty_customer_page_with_open_cases_costs_three_salesforce_requests()
     // Contacts of the page's accounts, their cases, and the comments of those cases.
     assert_eq!(costs, [3, 3], "requests for 5 rows and for 50 rows");
     // Every request is counted, and the org's API budget is exported.
-    let metrics = reqwest::get(format!("{}/metrics", s.url))
-        .await
-        .expect("metrics answer")
-        .text()
-        .await
-        .expect("text");
+    let metrics = s.metrics().await;
     assert!(
         metrics.contains("partnergraph_salesforce_api_usage "),
         "{metrics}"
