@@ -215,12 +215,6 @@ impl Cache {
         self.entries.invalidate_all();
     }
 
-    /// The memory the cached records take, by their weights, in bytes.
-    pub fn weighted_size(&self) -> u64 {
-        self.entries.run_pending_tasks();
-        self.entries.weighted_size()
-    }
-
     pub(crate) fn lookup(&self, key: &Key) -> Lookup {
         match self.entries.get(key) {
             Some(entry) if entry.fetched.elapsed() < key.0.ttl(&self.ttl) => {
@@ -284,6 +278,10 @@ impl Cache {
                         None => self.entries.invalidate(key),
                     }
                 }
+                // moka's count as of its last maintenance: close enough for a gauge, and
+                // forcing maintenance here would put it on every miss.
+                metrics::gauge!("partnergraph_cache_size_bytes")
+                    .set(self.entries.weighted_size() as f64);
             }
         }
         let mut flights = self.flights();
@@ -297,6 +295,10 @@ impl Cache {
     /// Forgets everything of `account`: its own record and every record or list under it.
     pub(crate) fn invalidate_account(&self, account: &str) {
         self.invalidating();
+        self.forget_account(account);
+    }
+
+    fn forget_account(&self, account: &str) {
         let account = account.to_owned();
         self.forget(move |_, entry| entry.account.as_deref() == Some(account.as_str()));
     }
@@ -310,7 +312,7 @@ impl Cache {
             .get(key)
             .and_then(|entry| entry.account.clone())
         {
-            Some(account) => self.invalidate_account(&account),
+            Some(account) => self.forget_account(&account),
             None => self.forget(move |cached, _| cached.0 == list),
         }
         self.entries.invalidate(key);

@@ -148,8 +148,6 @@ impl Upstream {
                         .collect::<HashMap<_, _>>()
                 });
                 landing.land(id, epoch, &keys, &read);
-                metrics::gauge!("partnergraph_cache_size_bytes")
-                    .set(landing.weighted_size() as f64);
                 read.map(|records| {
                     Arc::new(
                         records
