@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 /// How long a JWT bearer assertion is valid: Salesforce refuses more than three minutes.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(150);
@@ -443,31 +444,52 @@ impl SalesforceClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            // The semaphore is never closed; a closed one would only lift the limit.
-            let permit = self.in_flight.acquire().await.ok();
-            let started = Instant::now();
-            let sent = request.send().await;
-            let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
-            let endpoint = endpoint(path);
-            tracing::debug!(
+            // One span per HTTP exchange (a retry is another call), waiting for a slot included.
+            let span = tracing::info_span!(
                 target: "partnergraph::upstream",
+                "upstream request",
+                otel.name = format!("{method} {}", endpoint(path)),
+                otel.kind = "client",
                 upstream = "salesforce",
-                %method,
-                endpoint,
-                status,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                request_id = partnergraph_core::context::request_id().unwrap_or_default(),
-                "Salesforce request"
+                http.request.method = %method,
+                http.response.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
             );
-            metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "salesforce", "endpoint" => endpoint.to_owned(), "status" => status.to_string()).increment(1);
-            metrics::histogram!("partnergraph_upstream_request_duration_seconds", "upstream" => "salesforce").record(started.elapsed().as_secs_f64());
-            let outcome = match sent {
-                Ok(response) => read_response(response).await,
-                Err(e) => Err(Failure::Retryable(SalesforceError::Unavailable(transport(
-                    &e,
-                )))),
-            };
-            drop(permit);
+            let outcome = async {
+                // The semaphore is never closed; a closed one would only lift the limit.
+                let permit = self.in_flight.acquire().await.ok();
+                let started = Instant::now();
+                let sent = request.send().await;
+                let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+                let span = tracing::Span::current();
+                span.record("http.response.status_code", i64::from(status));
+                if !(1..500).contains(&status) {
+                    span.record("otel.status_code", "ERROR");
+                }
+                let endpoint = endpoint(path);
+                tracing::debug!(
+                    target: "partnergraph::upstream",
+                    upstream = "salesforce",
+                    %method,
+                    endpoint,
+                    status,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    request_id = partnergraph_core::context::request_id().unwrap_or_default(),
+                    "Salesforce request"
+                );
+                metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "salesforce", "endpoint" => endpoint.to_owned(), "status" => status.to_string()).increment(1);
+                metrics::histogram!("partnergraph_upstream_request_duration_seconds", "upstream" => "salesforce").record(started.elapsed().as_secs_f64());
+                let outcome = match sent {
+                    Ok(response) => read_response(response).await,
+                    Err(e) => Err(Failure::Retryable(SalesforceError::Unavailable(transport(
+                        &e,
+                    )))),
+                };
+                drop(permit);
+                outcome
+            }
+            .instrument(span)
+            .await;
             match outcome {
                 Err(Failure::Unauthorized) if !renewed => {
                     renewed = true;

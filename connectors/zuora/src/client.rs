@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
+use tracing::Instrument;
 
 /// Object Query's largest page (Zuora's OpenAPI spec; its docs say 99, the SDK enforces 50).
 const PAGE_SIZE: usize = 50;
@@ -224,31 +225,52 @@ impl ZuoraClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            // The semaphore is never closed; a closed one would only lift the limit.
-            let permit = self.in_flight.acquire().await.ok();
-            let started = Instant::now();
-            let sent = request.send().await;
-            let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
-            tracing::debug!(
+            // One span per HTTP exchange (a retry is another call), waiting for a slot included.
+            let span = tracing::info_span!(
                 target: "partnergraph::upstream",
+                "upstream request",
+                otel.name = format!("{method} {}", metric_endpoint(path)),
+                otel.kind = "client",
                 upstream = "zuora",
-                %method,
-                endpoint = endpoint(path),
-                status,
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                track_id = %track_id,
-                "Zuora request"
+                http.request.method = %method,
+                http.response.status_code = tracing::field::Empty,
+                otel.status_code = tracing::field::Empty,
             );
-            metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "zuora", "endpoint" => metric_endpoint(path), "status" => status.to_string()).increment(1);
-            metrics::histogram!("partnergraph_upstream_request_duration_seconds", "upstream" => "zuora").record(started.elapsed().as_secs_f64());
-            let outcome = match sent {
-                Ok(response) => read_response(response).await,
-                Err(e) => Err(Failure::Retryable(
-                    ZuoraError::Unavailable(transport(&e)),
-                    None,
-                )),
-            };
-            drop(permit);
+            let outcome = async {
+                // The semaphore is never closed; a closed one would only lift the limit.
+                let permit = self.in_flight.acquire().await.ok();
+                let started = Instant::now();
+                let sent = request.send().await;
+                let status = sent.as_ref().map(|r| r.status().as_u16()).unwrap_or(0);
+                let span = tracing::Span::current();
+                span.record("http.response.status_code", i64::from(status));
+                if !(1..500).contains(&status) {
+                    span.record("otel.status_code", "ERROR");
+                }
+                tracing::debug!(
+                    target: "partnergraph::upstream",
+                    upstream = "zuora",
+                    %method,
+                    endpoint = endpoint(path),
+                    status,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    track_id = %track_id,
+                    "Zuora request"
+                );
+                metrics::counter!("partnergraph_upstream_requests_total", "upstream" => "zuora", "endpoint" => metric_endpoint(path), "status" => status.to_string()).increment(1);
+                metrics::histogram!("partnergraph_upstream_request_duration_seconds", "upstream" => "zuora").record(started.elapsed().as_secs_f64());
+                let outcome = match sent {
+                    Ok(response) => read_response(response).await,
+                    Err(e) => Err(Failure::Retryable(
+                        ZuoraError::Unavailable(transport(&e)),
+                        None,
+                    )),
+                };
+                drop(permit);
+                outcome
+            }
+            .instrument(span)
+            .await;
             match outcome {
                 Err(Failure::Unauthorized) if !renewed => {
                     renewed = true;

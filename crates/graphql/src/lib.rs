@@ -31,6 +31,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
+use tracing::Instrument;
 
 /// The schema the server executes.
 pub type PartnerSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -92,10 +93,16 @@ pub fn build_schema(
     sessions: Arc<dyn Sessions>,
     public_url: String,
     limits: Limits,
+    spans: FieldSpans,
 ) -> PartnerSchema {
-    limits
+    let builder = limits
         .apply(Schema::build(QueryRoot, MutationRoot, EmptySubscription))
-        .extension(telemetry::RequestMetrics)
+        .extension(telemetry::RequestMetrics);
+    let builder = match spans {
+        FieldSpans::On => builder.extension(telemetry::Spans),
+        FieldSpans::Off => builder,
+    };
+    builder
         .data(connectors)
         .data(writes)
         .data(sessions)
@@ -108,6 +115,16 @@ pub fn sdl() -> String {
     Schema::build(QueryRoot, MutationRoot, EmptySubscription)
         .finish()
         .sdl()
+}
+
+/// Whether operations and object-returning fields get a tracing span each: on when traces are
+/// exported, off otherwise (a dashboard resolves hundreds of such fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldSpans {
+    /// A span per operation and per field returning objects.
+    On,
+    /// None.
+    Off,
 }
 
 /// Whether a request's DataLoaders batch keys.
@@ -260,7 +277,8 @@ fn prepare_request(
 ) -> async_graphql::Request {
     let loader = DataLoader::with_cache(
         loaders::Batch::new(connectors.clone()),
-        move |task| queue.push(task),
+        // A batch runs as its own task; it belongs in the trace of the resolver that started it.
+        move |task| queue.push(Box::pin(task.in_current_span())),
         async_graphql::dataloader::HashMapCache::default(),
     )
     .delay(BATCH_WINDOW);

@@ -25,6 +25,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// The media type of GraphQL-over-HTTP responses.
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -77,7 +78,21 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
                         .get("x-request-id")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    let span = tracing::info_span!(
+                        "request",
+                        otel.name = format!("{} {}", req.method(), req.uri().path()),
+                        otel.kind = "server",
+                        method = %req.method(),
+                        path = %req.uri().path(),
+                        request_id = %id,
+                    );
+                    // A portal's `traceparent` makes this request part of its trace. Without
+                    // trace export there is no propagator and the context stays empty.
+                    let parent = opentelemetry::global::get_text_map_propagator(|p| {
+                        p.extract(&opentelemetry_http::HeaderExtractor(req.headers()))
+                    });
+                    drop(span.set_parent(parent));
+                    span
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes))

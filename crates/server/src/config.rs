@@ -29,6 +29,8 @@ pub struct Config {
     pub cors: CorsConfig,
     /// Logging.
     pub log: LogConfig,
+    /// OpenTelemetry traces, exported over OTLP when an endpoint is set.
+    pub tracing: TracingConfig,
     /// Deep links into the portal from other systems.
     pub launch: LaunchConfig,
     /// The connector that serves billing: the local store, or Zuora (then `[zuora]` is required).
@@ -259,6 +261,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             cors: CorsConfig::default(),
             log: LogConfig::default(),
+            tracing: TracingConfig::default(),
             launch: LaunchConfig::default(),
             billing: BillingConnector::default(),
             catalog: CatalogConnector::default(),
@@ -412,6 +415,32 @@ impl Default for LogConfig {
         Self {
             format: LogFormat::Text,
             filter: "info".to_owned(),
+        }
+    }
+}
+
+/// Trace export over OTLP: a span per HTTP request, per GraphQL field returning an object (the
+/// resolvers that await loads; scalar fields get none), per batch of loads and per upstream
+/// HTTP call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TracingConfig {
+    /// The collector's OTLP/HTTP traces URL, path included (protobuf), e.g.
+    /// `http://otel-collector:4318/v1/traces`. Unset: nothing is exported.
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+    /// Share of traces started here that are kept, 0 to 1. A caller's `traceparent` decides for
+    /// the traces it starts, so a portal's sampled trace continues through the gateway.
+    pub sample_ratio: f64,
+}
+
+impl Default for TracingConfig {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            service_name: "partnergraph".to_owned(),
+            sample_ratio: 1.0,
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum ServerError {
     /// The configuration is inconsistent.
     #[error("configuration: {0}")]
     Inconsistent(&'static str),
+    /// Logging or trace export could not start.
+    #[error("telemetry: {0}")]
+    Telemetry(#[from] crate::telemetry::TelemetryError),
     /// No user has this email.
     #[error("no user with email {0}")]
     UnknownUser(String),
@@ -138,6 +141,11 @@ impl Gateway {
             issuer.clone(),
             public_url,
             config.graphql_limits(),
+            if config.tracing.otlp_endpoint.is_some() {
+                partnergraph_graphql::FieldSpans::On
+            } else {
+                partnergraph_graphql::FieldSpans::Off
+            },
         );
         let state = Arc::new(app::AppState {
             schema,

@@ -79,7 +79,8 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
     if let Some(dir) = cli.data_dir {
         config.data_dir = dir;
     }
-    telemetry::init(&config.log);
+    // Held to the end of the command, so spans still buffered are sent before exiting.
+    let _telemetry = telemetry::init(&config.log, &config.tracing)?;
     match command {
         Command::Serve { listen, demo } => {
             if let Some(listen) = listen {
