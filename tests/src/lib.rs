@@ -384,6 +384,18 @@ impl TestServer {
         sandbox_list(self.storage.zuora.as_deref(), "/_sandbox/requests").await
     }
 
+    /// The most requests the Zuora sandbox answered at once since its log was last cleared.
+    pub async fn zuora_peak_concurrency(&self) -> u64 {
+        let zuora = self.storage.zuora.as_deref().expect("a Zuora backend");
+        let answer: Value = reqwest::get(format!("{zuora}/_sandbox/concurrency"))
+            .await
+            .expect("the sandbox answers")
+            .json()
+            .await
+            .expect("a JSON body");
+        answer["peak"].as_u64().expect("a peak")
+    }
+
     /// Every access token the Zuora sandbox issued (empty on other backends).
     pub async fn zuora_tokens(&self) -> Vec<String> {
         sandbox_list(self.storage.zuora.as_deref(), "/_sandbox/tokens").await

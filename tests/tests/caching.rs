@@ -1,10 +1,10 @@
 //! The guard in front of Zuora and Salesforce, seen through the GraphQL API and the sandboxes'
 //! request logs: a warm page costs no upstream request, a write invalidates what it touched
 //! (and nothing else), a failing upstream is answered from stale entries with a marker, an open
-//! circuit keeps requests from reaching a dead upstream, and authorization still decides on
-//! every cache hit.
+//! circuit keeps requests from reaching a dead upstream, no more requests are open at once than
+//! the configured limit, and authorization still decides on every cache hit.
 
-use partnergraph_tests::{Backend, TestServer};
+use partnergraph_tests::{read_through, Backend, TestServer};
 use partnergraph_upstream::{BreakerConfig, TtlConfig};
 use serde_json::{json, Value};
 
@@ -311,4 +311,39 @@ async fn metrics_count_graphql_requests_by_operation_and_cache_reads_by_result()
         has("partnergraph_circuit_state{", &["upstream=\"zuora\""]),
         "{metrics}"
     );
+}
+
+const FIFTY_CUSTOMERS: &str = "query Fifty { customers(first: 50, orderBy: { field: NAME }) {
+  nodes { name balance { amount } subscriptions(first: 5) { nodes { quantity } }
+    invoices(first: 5) { nodes { number } } payments(first: 5) { nodes { amount { amount } } } } } }";
+
+/// The most Zuora requests open at once while a 50-customer page loads (every read going to
+/// Zuora, each answered after 30 ms) through a gateway allowed `limit` at a time.
+async fn zuora_peak_while_loading_fifty_customers(limit: usize) -> u64 {
+    let s = TestServer::dedicated_with_config(
+        Backend::Zuora,
+        Box::new(move |c| {
+            read_through(c);
+            if let Some(zuora) = c.zuora.as_mut() {
+                zuora.resilience.max_concurrent_requests = limit;
+            }
+        }),
+    );
+    s.zuora_control("/_sandbox/faults", &json!({ "latencyMs": 30 }))
+        .await;
+    // The token and the catalog are fetched once; the page is measured afterwards.
+    page(&s, FIFTY_CUSTOMERS).await;
+    s.zuora_control("/_sandbox/requests", &Value::Null).await;
+    let body = page(&s, FIFTY_CUSTOMERS).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    assert_eq!(customers(&body).len(), 50);
+    s.zuora_peak_concurrency().await
+}
+
+#[tokio::test]
+async fn zuora_never_has_more_requests_open_than_max_concurrent_requests() {
+    // Without a tight limit the page's queries overlap, so the limit below is what holds them.
+    let free = zuora_peak_while_loading_fifty_customers(16).await;
+    assert!(free > 2, "only {free} Zuora requests ever overlapped");
+    assert_eq!(zuora_peak_while_loading_fifty_customers(2).await, 2);
 }

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,27 @@ pub struct Control {
     tokens: Mutex<HashMap<String, Instant>>,
     /// Every token issued, for `GET /_sandbox/tokens`.
     issued: Mutex<Vec<String>>,
+    /// API requests being answered now, and the most there were at once since the log was
+    /// last cleared: how a test sees a caller's concurrency limit hold.
+    open: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+/// One API request being answered; counted in [`Control::open`] while it lives.
+struct Open<'a>(&'a Control);
+
+impl<'a> Open<'a> {
+    fn new(control: &'a Control) -> Self {
+        let now = control.open.fetch_add(1, Ordering::SeqCst) + 1;
+        control.peak.fetch_max(now, Ordering::SeqCst);
+        Self(control)
+    }
+}
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -120,6 +142,7 @@ impl Control {
             .route("/_sandbox/faults", post(set_faults))
             .route("/_sandbox/expire-tokens", post(expire_tokens))
             .route("/_sandbox/tokens", get(issued_tokens))
+            .route("/_sandbox/concurrency", get(concurrency))
             .with_state(self.clone())
     }
 }
@@ -162,6 +185,7 @@ async fn intercept(State(s): State<Intercept>, req: Request, next: Next) -> Resp
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let _open = Open::new(&s.control);
     let faults = lock(&s.control.faults).clone();
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -191,9 +215,17 @@ async fn requests(State(c): State<Arc<Control>>) -> Json<Vec<Recorded>> {
     Json(c.requests())
 }
 
+/// Clears the log and starts the concurrency peak over.
 async fn clear_requests(State(c): State<Arc<Control>>) -> StatusCode {
     lock(&c.log).clear();
+    c.peak
+        .store(c.open.load(Ordering::SeqCst), Ordering::SeqCst);
     StatusCode::NO_CONTENT
+}
+
+/// `{"peak": n}`: the most API requests answered at once since the log was last cleared.
+async fn concurrency(State(c): State<Arc<Control>>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "peak": c.peak.load(Ordering::SeqCst) }))
 }
 
 /// Every access token issued so far, live or not (tests prove none of them leaks).
