@@ -59,15 +59,18 @@ impl Extension for RequestMetricsExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        // GraphQL names are short `[_A-Za-z][_0-9A-Za-z]*`; the cut keeps a client from
-        // bloating the metrics with huge ones.
         *self
             .operation
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) =
-            operation_name.map(|name| name.chars().take(64).collect());
+            .unwrap_or_else(PoisonError::into_inner) = operation_name.map(label);
         next.run(ctx, operation_name).await
     }
+}
+
+/// An operation name as a metric label or span name. GraphQL names are short
+/// (`[_A-Za-z][_0-9A-Za-z]*`); the cut keeps a client from bloating either with huge ones.
+fn label(name: &str) -> String {
+    name.chars().take(64).collect()
 }
 
 /// Installs [`SpansExtension`] on every request.
@@ -94,11 +97,7 @@ impl Extension for SpansExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let name: String = operation_name
-            .unwrap_or("anonymous")
-            .chars()
-            .take(64)
-            .collect();
+        let name = label(operation_name.unwrap_or("anonymous"));
         let span = tracing::info_span!(
             target: "partnergraph::graphql",
             "graphql operation",

@@ -419,9 +419,8 @@ impl Default for LogConfig {
     }
 }
 
-/// Trace export over OTLP: a span per HTTP request, per GraphQL field returning an object (the
-/// resolvers that await loads; scalar fields get none), per batch of loads and per upstream
-/// HTTP call.
+/// Trace export over OTLP: a span per HTTP request, per GraphQL operation, per field returning
+/// objects (the resolvers that await loads; scalar fields get none) and per upstream HTTP call.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TracingConfig {
