@@ -187,17 +187,32 @@ async fn a_new_end_customer_becomes_an_account_and_contact_under_the_partner_s_a
 }
 
 #[tokio::test]
-async fn a_fifty_customer_page_with_open_cases_costs_three_salesforce_requests() {
+async fn a_fifty_customer_page_with_open_cases_and_their_comments_costs_two_salesforce_requests() {
     let s = TestServer::dedicated(Backend::Salesforce);
     let page = |n: u32| {
         format!(
             "{{ customers(first: {n}, orderBy: {{ field: NAME }}) {{ nodes {{ name contact {{ email }}
-               cases(first: 5, filter: {{ open: true }}) {{ totalCount nodes {{ subject comments {{ body }} }} }} }} }} }}"
+               cases(first: 5, filter: {{ open: true }}) {{ totalCount nodes {{ id subject comments {{ body }} }} }} }} }} }}"
         )
     };
-    // Warm the session, so the counts below are the page's alone.
-    s.query(PAULA, &page(1), json!({})).await.data();
-    let mut costs = Vec::new();
+    // Warm the session, so the counts below are the page's alone; the first open case gets a
+    // comment.
+    let first = s.query(PAULA, &page(5), json!({})).await;
+    let case_id = first.data()["customers"]["nodes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["cases"]["nodes"][0]["id"].as_str())
+        .expect("an open case among the first five customers")
+        .to_owned();
+    s.query(
+        PAULA,
+        "mutation($id: ID!) { addCaseComment(input: { caseId: $id, body: \"Any news?\" }) { case { id } } }",
+        json!({ "id": case_id }),
+    )
+    .await
+    .data();
+    let (mut costs, mut comments) = (Vec::new(), 0);
     for n in [5, 50] {
         s.salesforce_control("/_sandbox/requests", &Value::Null)
             .await;
@@ -206,6 +221,14 @@ async fn a_fifty_customer_page_with_open_cases_costs_three_salesforce_requests()
             .as_array()
             .map_or(0, Vec::len);
         assert_eq!(rows, n as usize);
+        comments += body.data()["customers"]["nodes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["cases"]["nodes"].as_array().into_iter().flatten())
+            .flat_map(|case| case["comments"].as_array().into_iter().flatten())
+            .filter(|c| c["body"] == "Any news?")
+            .count();
         let requests = api_requests(&s).await;
         costs.push(requests.len());
         assert!(
@@ -215,8 +238,10 @@ async fn a_fifty_customer_page_with_open_cases_costs_three_salesforce_requests()
             "{requests:?}"
         );
     }
-    // Contacts of the page's accounts, their cases, and the comments of those cases.
-    assert_eq!(costs, [3, 3], "requests for 5 rows and for 50 rows");
+    // Contacts of the page's accounts, and their cases with the cases' comments (a
+    // parent-child subquery).
+    assert_eq!(costs, [2, 2], "requests for 5 rows and for 50 rows");
+    assert_eq!(comments, 2, "the case's comment is on both pages");
     // Every request is counted, and the org's API budget is exported.
     let metrics = s.metrics().await;
     assert!(

@@ -3,8 +3,8 @@
 //!
 //! Reads are batch-first: a DataLoader hands over the keys of a whole page and each becomes one
 //! SOQL query with `WHERE … IN (…)` (split every 300 ids, every `nextRecordsUrl` followed), plus
-//! one query for the comments of the cases read, so a 50-customer page with its cases costs two
-//! requests, not one per customer.
+//! cases' comments in the same query (a parent-child subquery), so a 50-customer page with its
+//! cases costs one request, not one per customer.
 //!
 //! Ids are Salesforce's: a CRM account id is an Account id, a case id a Case id. Records the
 //! portal creates carry its write key in the external id field `Partnergraph_Key__c` (on
@@ -67,15 +67,28 @@ impl SalesforceCrm {
         Ok(rows)
     }
 
-    /// Cases with their comments: one more query for the comments of all of them.
+    /// Cases with their comments, which came in the cases' rows; those of a case whose
+    /// comments Salesforce cut short are read in full (one more query for all such cases).
     async fn with_comments(&self, rows: Vec<CaseRow>) -> Result<Vec<Case>> {
-        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let mut by_case = self.comments_of(&ids).await?;
+        let cut: Vec<&str> = rows
+            .iter()
+            .filter(|r| !r.has_all_comments())
+            .map(|r| r.id.as_str())
+            .collect();
+        let mut by_case = if cut.is_empty() {
+            HashMap::new()
+        } else {
+            self.comments_of(&cut).await?
+        };
         Ok(rows
             .into_iter()
             .filter_map(|r| {
-                let comments = by_case.remove(id_key(&r.id)).unwrap_or_default();
-                r.case(comments)
+                let rest = by_case.remove(id_key(&r.id));
+                let mut case = r.case()?;
+                if let Some(all) = rest {
+                    case.comments = all;
+                }
+                Some(case)
             })
             .collect())
     }
@@ -88,7 +101,7 @@ impl SalesforceCrm {
                 COMMENT_FIELDS,
                 "ParentId",
                 cases,
-                " ORDER BY CreatedDate, Id",
+                &format!(" {COMMENT_ORDER}"),
             )
             .await?;
         let mut by_case: HashMap<String, Vec<CaseComment>> = HashMap::new();
@@ -102,7 +115,7 @@ impl SalesforceCrm {
     }
 
     async fn case_rows(&self, field: &str, ids: &[&str], and: &str) -> Result<Vec<CaseRow>> {
-        self.rows_in("Case", CASE_FIELDS, field, ids, and).await
+        self.rows_in("Case", &case_select(), field, ids, and).await
     }
 
     /// Runs a Composite request and fails with its first real error if any subrequest failed.
@@ -220,7 +233,7 @@ impl Crm for SalesforceCrm {
                     format!(" WHERE {open}")
                 };
                 self.client
-                    .query::<CaseRow>(&format!("SELECT {CASE_FIELDS} FROM Case{condition}"))
+                    .query::<CaseRow>(&format!("SELECT {} FROM Case{condition}", case_select()))
                     .await?
             }
             AccountSet::Only(ids) => {
@@ -233,20 +246,14 @@ impl Crm for SalesforceCrm {
                 self.case_rows("AccountId", &ids, &and).await?
             }
         };
-        // Comments are read for the page's cases only.
-        let cases: Vec<Case> = rows
-            .into_iter()
-            .filter_map(|r| r.case(Vec::new()))
-            .collect();
-        let mut page = select(cases, filter, order, page, chrono::Utc::now().date_naive());
-        let ids: Vec<&str> = page.items.iter().map(|c| c.id.as_str()).collect();
-        let mut comments = self.comments_of(&ids).await?;
-        for case in &mut page.items {
-            case.comments = comments
-                .remove(id_key(case.id.as_str()))
-                .unwrap_or_default();
-        }
-        Ok(page)
+        let cases = self.with_comments(rows).await?;
+        Ok(select(
+            cases,
+            filter,
+            order,
+            page,
+            chrono::Utc::now().date_naive(),
+        ))
     }
 
     async fn create_crm_account(&self, key: &str, account: &NewCrmAccount) -> Result<CrmAccount> {
@@ -475,7 +482,7 @@ impl Crm for SalesforceCrm {
             .ok_or_else(|| SalesforceError::Decode("composite read".to_owned()))?;
         let row: CaseRow = serde_json::from_value(read.body)
             .map_err(|_| SalesforceError::Decode("composite read".to_owned()))?;
-        row.case(Vec::new())
+        row.case()
             .ok_or_else(|| SalesforceError::Decode("case without account".to_owned()).into())
     }
 }

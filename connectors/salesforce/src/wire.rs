@@ -13,6 +13,14 @@ pub const CASE_FIELDS: &str =
     "Id, CaseNumber, AccountId, Subject, Description, Status, Priority, IsClosed, CreatedDate";
 /// The fields read of a CaseComment.
 pub const COMMENT_FIELDS: &str = "Id, ParentId, CommentBody, CreatedDate, CreatedBy.Email";
+/// The order comments are shown in.
+pub const COMMENT_ORDER: &str = "ORDER BY CreatedDate, Id";
+
+/// What a case query selects: the case's fields and, as a parent-child subquery, its comments,
+/// so cases and their comments are one request.
+pub fn case_select() -> String {
+    format!("{CASE_FIELDS}, (SELECT {COMMENT_FIELDS} FROM CaseComments {COMMENT_ORDER})")
+}
 
 /// How the portal signs the comments it writes, since Salesforce records the integration user
 /// as their author: `<body>\n\n— <author email> (portal comment <id>)`.
@@ -69,11 +77,38 @@ pub struct CaseRow {
     is_closed: Option<bool>,
     #[serde(default, deserialize_with = "datetime")]
     created_date: Option<DateTime<Utc>>,
+    /// The comments subquery: `null` when the case has none.
+    #[serde(default, rename = "CaseComments")]
+    case_comments: Option<Children<CommentRow>>,
+}
+
+/// A parent-child subquery's rows in a parent record.
+#[derive(Debug, Deserialize)]
+pub struct Children<T> {
+    /// False when Salesforce cut the rows short (they continue behind a locator).
+    #[serde(default = "complete")]
+    done: bool,
+    #[serde(default = "Vec::new")]
+    records: Vec<T>,
+}
+
+fn complete() -> bool {
+    true
 }
 
 impl CaseRow {
-    /// The case, if it is about an account (cases without one are not the portal's).
-    pub fn case(self, comments: Vec<CaseComment>) -> Option<Case> {
+    /// Whether the row carries all its comments (or was read without them).
+    pub fn has_all_comments(&self) -> bool {
+        self.case_comments.as_ref().is_none_or(|c| c.done)
+    }
+
+    /// The case with the comments its row carries, if it is about an account (cases without
+    /// one are not the portal's).
+    pub fn case(self) -> Option<Case> {
+        let comments = self
+            .case_comments
+            .map(|c| c.records.into_iter().map(CaseComment::from).collect())
+            .unwrap_or_default();
         // Status and priority are org-configurable picklists: values the portal does not know
         // are read by what they mean (closed or not; medium urgency).
         let status = match self.status.as_deref() {
@@ -232,10 +267,13 @@ mod tests {
         let row: CaseRow = serde_json::from_value(serde_json::json!({
             "Id": "500Dp0000000001AAA", "AccountId": "001Dp0000000001AAA",
             "Status": "Resolved by customer", "IsClosed": true, "Priority": "Urgent",
-            "CreatedDate": "2026-11-23T10:00:00.000+0000", "Custom__c": 1
+            "CreatedDate": "2026-11-23T10:00:00.000+0000", "Custom__c": 1,
+            "CaseComments": null
         }))
         .expect("parses");
-        let case = row.case(Vec::new()).expect("has an account");
+        assert!(row.has_all_comments());
+        let case = row.case().expect("has an account");
+        assert!(case.comments.is_empty());
         assert_eq!(
             (case.status, case.priority),
             (CaseStatus::Closed, CasePriority::Medium)

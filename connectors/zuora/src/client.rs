@@ -4,8 +4,9 @@
 //! (`Zuora-Track-Id` = our request id, `Zuora-Version`, `Zuora-Entity-Ids`, `Idempotency-Key`
 //! on writes), its error envelope mapped to core's typed upstream errors, reads that retry
 //! 429s and 5xx with bounded backoff honouring `Retry-After`, writes that never retry blindly,
-//! and batch reads through Object Query that follow every page and split id lists into
-//! concurrent queries sized to fit a page.
+//! and batch reads through Object Query that follow every page, split id lists into
+//! concurrent queries of a page each, and read accounts' children as expansions of a page of
+//! accounts.
 //! Bodies are parsed straight from their text into this crate's wire types, so amounts never
 //! pass through a float.
 
@@ -23,8 +24,9 @@ use tracing::Instrument;
 
 /// Object Query's largest page (Zuora's OpenAPI spec; its docs say 99, the SDK enforces 50).
 const PAGE_SIZE: usize = 50;
-/// Ids per `IN` filter: keeps each URL far below proxies' limits.
-const IDS_PER_QUERY: usize = 50;
+/// Ids per `IN` filter: a page's worth where each id matches one record, and keeps each URL
+/// far below proxies' limits.
+const IDS_PER_QUERY: usize = PAGE_SIZE;
 /// Records per ZOQL batch (Zuora's maximum).
 const ZOQL_BATCH: usize = 2000;
 /// Renew a token this long before Zuora says it expires.
@@ -127,9 +129,6 @@ pub struct ZuoraClient {
     oauth: OAuthClient,
     token: Mutex<Option<Token>>,
     in_flight: tokio::sync::Semaphore,
-    /// Records per filtered id each Object Query object and field returned lately
-    /// (`subscriptions.accountid`: ~3), to size `IN` lists so that each query fits one page.
-    density: std::sync::Mutex<std::collections::HashMap<String, f64>>,
 }
 
 impl ZuoraClient {
@@ -155,7 +154,6 @@ impl ZuoraClient {
             http,
             oauth,
             token: Mutex::new(None),
-            density: std::sync::Mutex::default(),
         })
     }
 
@@ -334,15 +332,20 @@ impl ZuoraClient {
         }
     }
 
-    /// Every record of an Object Query `object` matching all `filters`, following every page.
+    /// Every record of an Object Query `object` matching all `filters` (with only `fields`,
+    /// all when empty), following every page.
     pub async fn object_query<T: DeserializeOwned>(
         &self,
         object: &str,
         filters: &[String],
+        fields: &[&str],
         expand: &[&str],
     ) -> Result<Vec<T>, ZuoraError> {
         let mut query: Vec<(String, String)> = vec![("pageSize".to_owned(), PAGE_SIZE.to_string())];
         query.extend(filters.iter().map(|f| ("filter[]".to_owned(), f.clone())));
+        if !fields.is_empty() {
+            query.push(("fields[]".to_owned(), fields.join(",")));
+        }
         query.extend(
             expand
                 .iter()
@@ -370,11 +373,10 @@ impl ZuoraClient {
 
     /// The records of `object` whose `field` is one of `ids`, none for no ids.
     ///
-    /// Object Query's cursor pages can only be followed one after another, so 150 records
-    /// behind one filter cost three round trips in a row. Instead the ids are split into
-    /// queries expected to fit one page each (from how many records per id this object
-    /// returned before), sent concurrently: the same number of requests, one round trip. A
-    /// query that still overflows follows its pages.
+    /// Object Query's cursor pages can only be followed one after another, so the ids are
+    /// split into queries of a page's worth each, sent concurrently: where an id matches one
+    /// record (a read by id) that is one round trip for any number of ids. A query that
+    /// overflows its page (several records per id) follows its pages.
     pub async fn object_query_in<T: DeserializeOwned>(
         &self,
         object: &str,
@@ -382,54 +384,91 @@ impl ZuoraClient {
         ids: &[&str],
         expand: &[&str],
     ) -> Result<Vec<T>, ZuoraError> {
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        self.in_parts(field, ids, |filter| async move {
+            self.object_query::<T>(object, &[filter], &[], expand).await
+        })
+        .await
+    }
+
+    /// The `object` records of these accounts (`subscriptions`, `invoices`, `payments` or
+    /// `payment-methods`), none for no accounts.
+    ///
+    /// An account's children cannot be read a page of accounts at a time by filtering the
+    /// children (50 accounts have hundreds of invoices: pages in a row), so they are read as an
+    /// expansion of the accounts, a page of accounts per request, all concurrent. Zuora caps
+    /// expanded children at the page size per account: an account that fills its cap is read
+    /// again directly, following every page.
+    pub async fn children_of_accounts<T: DeserializeOwned>(
+        &self,
+        object: &str,
+        ids: &[&str],
+        expand: &[&str],
+    ) -> Result<Vec<T>, ZuoraError> {
+        let (name, key) = match object {
+            "payment-methods" => ("paymentmethods", "paymentMethods"),
+            other => (other, other),
+        };
+        let mut expansions = vec![name.to_owned()];
+        expansions.extend(expand.iter().map(|e| format!("{name}.{e}")));
+        let expansions: Vec<&str> = expansions.iter().map(String::as_str).collect();
+        let accounts: Vec<serde_json::Map<String, Value>> = self
+            .in_parts("id", ids, |filter| {
+                let expansions = &expansions;
+                async move {
+                    self.object_query("accounts", &[filter], &["id"], expansions)
+                        .await
+                }
+            })
+            .await?;
+        let mut rows = Vec::new();
+        let mut capped = Vec::new();
+        for mut account in accounts {
+            let children = match account.remove(key) {
+                Some(Value::Array(children)) => children,
+                _ => Vec::new(),
+            };
+            if children.len() >= PAGE_SIZE {
+                if let Some(Value::String(id)) = account.remove("id") {
+                    capped.push(id);
+                }
+                continue;
+            }
+            for child in children {
+                rows.push(serde_json::from_value(child).map_err(|e| {
+                    tracing::warn!(error = %e, object, "undecodable expanded record");
+                    ZuoraError::Decode(object.to_owned())
+                })?);
+            }
         }
-        // Per filtered field: invoices by id are one each, by account several.
-        let key = format!("{object}.{field}");
-        let per_query = self.ids_per_query(&key);
-        let parts = ids.chunks(per_query).map(|chunk| {
-            let filter = format!("{field}.IN:[{}]", chunk.join(","));
-            async move { self.object_query::<T>(object, &[filter], expand).await }
-        });
-        let rows: Vec<T> = futures::future::try_join_all(parts)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect();
-        self.learn_density(key, rows.len(), ids.len());
+        for id in capped {
+            let filter = format!("accountid.EQ:{id}");
+            rows.extend(self.object_query(object, &[filter], &[], expand).await?);
+        }
         Ok(rows)
     }
 
-    /// Ids per `IN` filter for a `key` (object and field): as many as fit one page at the
-    /// density seen so far, with a quarter's headroom where an id matches several records.
-    fn ids_per_query(&self, key: &str) -> usize {
-        let density = self
-            .density
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-            .copied()
-            .unwrap_or(1.0);
-        let expected = if density <= 1.0 { 1.0 } else { density * 1.25 };
-        ((PAGE_SIZE as f64 / expected) as usize).clamp(1, IDS_PER_QUERY)
-    }
-
-    /// Folds a query's records per id into `key`'s density (a moving average, so one unusual
-    /// batch does not decide the next split alone).
-    fn learn_density(&self, key: String, rows: usize, ids: usize) {
-        let seen = rows as f64 / ids as f64;
-        let mut density = self
-            .density
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        density
-            .entry(key)
-            .and_modify(|d| *d = 0.5 * *d + 0.5 * seen)
-            .or_insert(seen);
+    /// `read` of each page's worth of `ids` as an `IN` filter on `field`, concurrently.
+    async fn in_parts<T, F, Fut>(
+        &self,
+        field: &str,
+        ids: &[&str],
+        read: F,
+    ) -> Result<Vec<T>, ZuoraError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<T>, ZuoraError>>,
+    {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let parts = ids
+            .chunks(IDS_PER_QUERY)
+            .map(|chunk| read(format!("{field}.IN:[{}]", chunk.join(","))));
+        Ok(futures::future::try_join_all(parts)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     /// Every record a ZOQL query selects, following `queryMore` locators. Used where Object

@@ -39,6 +39,8 @@ pub const CATALOG_TTL: Duration = Duration::from_secs(300);
 /// Conditions per ZOQL `where` clause (Zuora allows 200).
 const ZOQL_CONDITIONS: usize = 200;
 const SUBSCRIPTION_EXPAND: &[&str] = &["rateplans", "rateplans.rateplancharges"];
+/// The Object Query field of a record's account.
+const ACCOUNT_ID: &str = "accountid";
 
 /// Zuora as partnergraph's billing system and, optionally, its catalog.
 pub struct ZuoraBilling {
@@ -76,16 +78,18 @@ impl ZuoraBilling {
     async fn read_catalog(&self) -> Result<Arc<CatalogSnapshot>> {
         let (products, plans, charges, tiers) = futures::try_join!(
             self.client
-                .object_query::<wire::Product>("products", &[], &[]),
+                .object_query::<wire::Product>("products", &[], &[], &[]),
             self.client
-                .object_query::<wire::ProductRatePlan>("product-rate-plans", &[], &[]),
+                .object_query::<wire::ProductRatePlan>("product-rate-plans", &[], &[], &[]),
             self.client.object_query::<wire::ProductRatePlanCharge>(
                 "product-rate-plan-charges",
+                &[],
                 &[],
                 &[]
             ),
             self.client.object_query::<wire::ChargeTier>(
                 "product-rate-plan-charge-tiers",
+                &[],
                 &[],
                 &[]
             ),
@@ -126,7 +130,8 @@ impl ZuoraBilling {
             .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
     }
 
-    /// The records of `object` whose field is one of the ids of `by` (`None`: all of them).
+    /// The records of `object` whose field is one of the ids of `by` (`None`: all of them);
+    /// by account, as the accounts' expansion.
     async fn rows<T: serde::de::DeserializeOwned>(
         &self,
         object: &str,
@@ -134,12 +139,17 @@ impl ZuoraBilling {
         expand: &[&str],
     ) -> Result<Vec<T>> {
         Ok(match by {
+            Some((ACCOUNT_ID, ids)) => {
+                self.client
+                    .children_of_accounts(object, ids, expand)
+                    .await?
+            }
             Some((field, ids)) => {
                 self.client
                     .object_query_in(object, field, ids, expand)
                     .await?
             }
-            None => self.client.object_query(object, &[], expand).await?,
+            None => self.client.object_query(object, &[], &[], expand).await?,
         })
     }
 
@@ -201,10 +211,7 @@ impl ZuoraBilling {
     }
 
     async fn read_payments(&self, field: &str, ids: &[&str]) -> Result<Vec<Payment>> {
-        let rows: Vec<wire::Payment> = self
-            .client
-            .object_query_in("payments", field, ids, &[])
-            .await?;
+        let rows: Vec<wire::Payment> = self.rows("payments", Some((field, ids)), &[]).await?;
         let payment_ids: Vec<&str> = rows.iter().map(|p| p.id.as_str()).collect();
         let applied = self.invoices_paid_by(&payment_ids).await?;
         let missing: Vec<&str> = rows
@@ -254,8 +261,7 @@ impl ZuoraBilling {
 
     async fn read_payment_methods(&self, field: &str, ids: &[&str]) -> Result<Vec<PaymentMethod>> {
         let rows: Vec<wire::PaymentMethod> = self
-            .client
-            .object_query_in("payment-methods", field, ids, &[])
+            .rows("payment-methods", Some((field, ids)), &[])
             .await?;
         Ok(rows
             .into_iter()
@@ -331,7 +337,12 @@ impl Billing for ZuoraBilling {
     async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>> {
         let rows: Vec<wire::Account> = self
             .client
-            .object_query("accounts", &[format!("accountnumber.EQ:{number}")], &[])
+            .object_query(
+                "accounts",
+                &[format!("accountnumber.EQ:{number}")],
+                &[],
+                &[],
+            )
             .await?;
         // Object Query compares case-insensitively; an account number is exact.
         Ok(rows
@@ -348,7 +359,7 @@ impl Billing for ZuoraBilling {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<Subscription>> {
-        self.read_subscriptions(Some(("accountid", &strs(ids))))
+        self.read_subscriptions(Some((ACCOUNT_ID, &strs(ids))))
             .await
     }
 
@@ -371,7 +382,7 @@ impl Billing for ZuoraBilling {
     }
 
     async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>> {
-        self.read_invoices(Some(("accountid", &strs(ids)))).await
+        self.read_invoices(Some((ACCOUNT_ID, &strs(ids)))).await
     }
 
     async fn list_invoices(
@@ -393,7 +404,7 @@ impl Billing for ZuoraBilling {
     }
 
     async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Payment>> {
-        self.read_payments("accountid", &strs(ids)).await
+        self.read_payments(ACCOUNT_ID, &strs(ids)).await
     }
 
     async fn payment_methods(&self, ids: &[PaymentMethodId]) -> Result<Vec<PaymentMethod>> {
@@ -404,7 +415,7 @@ impl Billing for ZuoraBilling {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<PaymentMethod>> {
-        self.read_payment_methods("accountid", &strs(ids)).await
+        self.read_payment_methods(ACCOUNT_ID, &strs(ids)).await
     }
 
     async fn create_billing_account(
@@ -451,13 +462,13 @@ impl Billing for ZuoraBilling {
             async {
                 Ok(self
                     .client
-                    .object_query_in::<wire::Invoice>("invoices", "accountid", &key, &[])
+                    .object_query_in::<wire::Invoice>("invoices", ACCOUNT_ID, &key, &[])
                     .await?)
             },
             async {
                 Ok(self
                     .client
-                    .object_query_in::<wire::Payment>("payments", "accountid", &key, &[])
+                    .object_query_in::<wire::Payment>("payments", ACCOUNT_ID, &key, &[])
                     .await?)
             },
             async {
@@ -465,7 +476,7 @@ impl Billing for ZuoraBilling {
                     .client
                     .object_query_in::<wire::PaymentMethod>(
                         "payment-methods",
-                        "accountid",
+                        ACCOUNT_ID,
                         &key,
                         &[],
                     )

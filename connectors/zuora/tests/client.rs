@@ -4,6 +4,8 @@
 
 use oauth2::ClientSecret;
 use partnergraph_core::context::with_request_id;
+use partnergraph_core::demo::{billing_id, DemoData};
+use partnergraph_core::ids::InvoiceId;
 use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use partnergraph_zuora::{ZuoraClient, ZuoraConfig, ZuoraError};
 use reqwest::Method;
@@ -17,7 +19,13 @@ struct Setup {
 }
 
 async fn setup(secret: &str) -> Setup {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    setup_with(secret, |_| {}).await
+}
+
+/// A client over a local Zuora seeded with the demo world as `adjust` leaves it.
+async fn setup_with(secret: &str, adjust: impl FnOnce(&mut DemoData)) -> Setup {
+    let mut demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    adjust(&mut demo);
     let zuora = Zuora::new(&demo, Duration::from_secs(3600));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -76,7 +84,7 @@ async fn a_query_follows_every_page_on_one_cached_token() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
     let accounts = with_request_id(
         "req-1".to_owned(),
-        s.client.object_query::<Value>("accounts", &[], &[]),
+        s.client.object_query::<Value>("accounts", &[], &[], &[]),
     )
     .await
     .expect("accounts");
@@ -84,7 +92,7 @@ async fn a_query_follows_every_page_on_one_cached_token() {
     let again = with_request_id(
         "req-2".to_owned(),
         s.client
-            .object_query::<Value>("accounts", &["status.EQ:Active".to_owned()], &[]),
+            .object_query::<Value>("accounts", &["status.EQ:Active".to_owned()], &[], &[]),
     )
     .await
     .expect("again");
@@ -109,11 +117,54 @@ async fn a_query_follows_every_page_on_one_cached_token() {
 }
 
 #[tokio::test]
-async fn long_id_lists_are_split_and_batched_not_queried_one_by_one() {
+async fn long_id_lists_are_read_a_page_of_ids_per_query_all_at_once() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let invoices = s
+        .client
+        .object_query::<Value>("invoices", &[], &["id"], &[])
+        .await
+        .expect("invoices");
+    let ids: Vec<&str> = invoices
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .take(120)
+        .collect();
+    assert_eq!(ids.len(), 120);
+    s.clear().await;
+    let read = s
+        .client
+        .object_query_in::<Value>("invoices", "id", &ids, &[])
+        .await
+        .expect("invoices by id");
+    assert_eq!(read.len(), 120);
+    let log = s.log().await;
+    assert_eq!(
+        log.len(),
+        3,
+        "120 ids are three queries of 50, not 120 calls"
+    );
+    assert!(log.iter().all(|r| !r.query.contains("cursor=")));
+}
+
+#[tokio::test]
+async fn an_account_s_children_come_in_its_expansion_and_a_capped_one_is_read_in_full() {
+    // One account gets 70 invoices: more than Zuora expands per account (a page, 50).
+    let mut crowded = String::new();
+    let s = setup_with(DEFAULT_CLIENT_SECRET, |demo| {
+        let first = demo.invoices[0].clone();
+        crowded = first.account_id.as_str().to_owned();
+        for n in 0..70 {
+            demo.invoices.push(partnergraph_core::model::Invoice {
+                id: InvoiceId(billing_id(&format!("crowded-{n}"))),
+                number: format!("INV9{n:07}"),
+                ..first.clone()
+            });
+        }
+    })
+    .await;
     let accounts = s
         .client
-        .object_query::<Value>("accounts", &[], &[])
+        .object_query::<Value>("accounts", &[], &["id"], &[])
         .await
         .expect("accounts");
     let ids: Vec<&str> = accounts
@@ -121,33 +172,51 @@ async fn long_id_lists_are_split_and_batched_not_queried_one_by_one() {
         .filter_map(|a| a["id"].as_str())
         .take(120)
         .collect();
+    assert!(ids.contains(&crowded.as_str()));
+    let all = s
+        .client
+        .object_query::<Value>("invoices", &[], &["id", "accountId"], &[])
+        .await
+        .expect("invoices");
+    let mut expected: Vec<&str> = all
+        .iter()
+        .filter(|i| ids.contains(&i["accountId"].as_str().unwrap_or_default()))
+        .filter_map(|i| i["id"].as_str())
+        .collect();
     s.clear().await;
     let invoices = s
         .client
-        .object_query_in::<Value>("invoices", "accountid", &ids, &[])
+        .children_of_accounts::<Value>("invoices", &ids, &[])
         .await
-        .expect("invoices");
-    assert!(!invoices.is_empty());
-    assert!(invoices
-        .iter()
-        .all(|i| ids.contains(&i["accountId"].as_str().unwrap_or_default())));
-    let queries = s
-        .log()
-        .await
-        .into_iter()
-        .filter(|r| r.path == "/object-query/invoices")
-        .count();
-    assert!(
-        (3..20).contains(&queries),
-        "3 id chunks and their pages, not 120 calls: {queries}"
+        .expect("invoices of accounts");
+    let mut got: Vec<&str> = invoices.iter().filter_map(|i| i["id"].as_str()).collect();
+    expected.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(
+        got, expected,
+        "every invoice once, the crowded account's 70+ too"
     );
+    let log = s.log().await;
+    let expansions: Vec<&Recorded> = log
+        .iter()
+        .filter(|r| r.path == "/object-query/accounts")
+        .collect();
+    assert_eq!(expansions.len(), 3, "120 accounts: three pages of accounts");
+    assert!(expansions.iter().all(|r| r.query.contains("expand")));
+    // The crowded account alone is read directly, page after page (70+ invoices: two).
+    let direct: Vec<&Recorded> = log
+        .iter()
+        .filter(|r| r.path == "/object-query/invoices")
+        .collect();
+    assert_eq!(direct.len(), 2);
+    assert!(direct[0].query.contains(&crowded));
 }
 
 #[tokio::test]
 async fn an_expired_token_is_renewed_once_and_the_read_goes_through() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
     s.client
-        .object_query::<Value>("payments", &[], &[])
+        .object_query::<Value>("payments", &[], &[], &[])
         .await
         .expect("first");
     s.http
@@ -156,7 +225,7 @@ async fn an_expired_token_is_renewed_once_and_the_read_goes_through() {
         .await
         .expect("expire");
     s.client
-        .object_query::<Value>("payments", &[], &[])
+        .object_query::<Value>("payments", &[], &[], &[])
         .await
         .expect("after expiry");
     let tokens = s

@@ -242,6 +242,14 @@ static SCHEMAS: [Schema; 5] = [
     },
 ];
 
+/// Child relationships subqueries can name: parent type, relationship, child type, and the
+/// child's lookup field.
+const CHILD_RELATIONSHIPS: [(&str, &str, &str, &str); 3] = [
+    ("Account", "Contacts", "Contact", "AccountId"),
+    ("Account", "Cases", "Case", "AccountId"),
+    ("Case", "CaseComments", "CaseComment", "ParentId"),
+];
+
 fn schema(name: &str) -> Option<&'static Schema> {
     SCHEMAS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
 }
@@ -261,6 +269,22 @@ impl Schema {
             .chain(AUDIT.iter())
             .find(|f| f.eq_ignore_ascii_case(field))
             .copied()
+    }
+
+    /// A child relationship by name (`CaseComments`): its canonical name, the child type, and
+    /// the child's lookup field pointing here.
+    fn child_relationship(
+        &self,
+        name: &str,
+    ) -> Option<(&'static str, &'static Schema, &'static str)> {
+        CHILD_RELATIONSHIPS
+            .iter()
+            .find(|(parent, relationship, _, _)| {
+                *parent == self.name && relationship.eq_ignore_ascii_case(name)
+            })
+            .and_then(|(_, relationship, child, lookup)| {
+                Some((*relationship, schema(child)?, *lookup))
+            })
     }
 
     /// The lookup a relationship name follows (`Parent` → `ParentId`, `CreatedBy` →
@@ -823,42 +847,107 @@ impl Salesforce {
                 &[],
             );
         };
-        let mut named = parsed.fields.clone();
-        if let Some(c) = &parsed.condition {
+        if let Err(refused) = self.check(schema, &parsed) {
+            return refused;
+        }
+        let mut children = Vec::new();
+        for child in &parsed.children {
+            let Some((name, target, lookup)) = schema.child_relationship(&child.object) else {
+                return Reply::error(
+                    StatusCode::BAD_REQUEST,
+                    "INVALID_TYPE",
+                    &format!(
+                        "Didn't understand relationship '{}' in FROM part of query call.",
+                        child.object
+                    ),
+                    &[],
+                );
+            };
+            if let Err(refused) = self.check(target, child) {
+                return refused;
+            }
+            children.push((name, target, lookup, child));
+        }
+        let org = lock(&self.org);
+        let rows = self.select(&org, schema, &parsed, |_| true);
+        if parsed.count {
+            return Reply::json(
+                StatusCode::OK,
+                json!({ "totalSize": rows.len(), "done": true, "records": [] }),
+            );
+        }
+        let shaped: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let mut shaped = self.shape(&org, version, schema, r, &parsed.fields);
+                for (name, target, lookup, child) in &children {
+                    let parent = r.get("Id");
+                    let records: Vec<Value> = self
+                        .select(&org, target, child, |c| c.get(*lookup) == parent)
+                        .iter()
+                        .map(|c| self.shape(&org, version, target, c, &child.fields))
+                        .collect();
+                    // Salesforce gives a parent without children `null`, not an empty list.
+                    shaped[*name] = if records.is_empty() {
+                        Value::Null
+                    } else {
+                        json!({ "totalSize": records.len(), "done": true, "records": records })
+                    };
+                }
+                shaped
+            })
+            .collect();
+        drop(org);
+        self.batch_of(version, shaped, 0, batch)
+    }
+
+    /// Refuses a query naming a field `schema` lacks or comparing an id field to a non-id.
+    fn check(&self, schema: &'static Schema, q: &soql::Query) -> Result<(), Reply> {
+        let mut named = q.fields.clone();
+        if let Some(c) = &q.condition {
             soql::condition_fields(c, &mut named);
         }
-        named.extend(parsed.order.iter().map(|(f, _, _)| f.clone()));
+        named.extend(q.order.iter().map(|(f, _, _)| f.clone()));
         if let Some(bad) = named.iter().find(|f| self.path_schema(schema, f).is_none()) {
-            return invalid_field(bad, schema.name);
+            return Err(invalid_field(bad, schema.name));
         }
-        if let Some(bad) = parsed
-            .condition
-            .as_ref()
-            .and_then(|c| bad_id_literal(schema, c))
-        {
-            return Reply::error(
+        if let Some(bad) = q.condition.as_ref().and_then(|c| bad_id_literal(schema, c)) {
+            return Err(Reply::error(
                 StatusCode::BAD_REQUEST,
                 "INVALID_QUERY_FILTER_OPERATOR",
                 &format!("invalid ID field: {bad}"),
                 &[],
-            );
+            ));
         }
-        let org = lock(&self.org);
-        let rows = org.records.get(schema.name).cloned().unwrap_or_default();
-        let mut rows: Vec<Record> = rows
+        Ok(())
+    }
+
+    /// The `schema` records that `among` admits and `q` selects: filtered, ordered, offset and
+    /// limited as it says.
+    fn select(
+        &self,
+        org: &Org,
+        schema: &Schema,
+        q: &soql::Query,
+        among: impl Fn(&Record) -> bool,
+    ) -> Vec<Record> {
+        let mut rows: Vec<&Record> = org
+            .records
+            .get(schema.name)
             .into_iter()
+            .flatten()
+            .filter(|r| among(r))
             .filter(|r| {
-                parsed
-                    .condition
+                q.condition
                     .as_ref()
-                    .is_none_or(|c| soql::holds(c, &|f| self.path_value(&org, schema, r, f)))
+                    .is_none_or(|c| soql::holds(c, &|f| self.path_value(org, schema, r, f)))
             })
             .collect();
         rows.sort_by(|a, b| {
-            for (field, descending, nulls_first) in &parsed.order {
+            for (field, descending, nulls_first) in &q.order {
                 let (x, y) = (
-                    self.path_value(&org, schema, a, field),
-                    self.path_value(&org, schema, b, field),
+                    self.path_value(org, schema, a, field),
+                    self.path_value(org, schema, b, field),
                 );
                 let ord = match (x.is_null(), y.is_null()) {
                     (true, true) => std::cmp::Ordering::Equal,
@@ -875,23 +964,11 @@ impl Salesforce {
             }
             std::cmp::Ordering::Equal
         });
-        let rows: Vec<Record> = rows
-            .into_iter()
-            .skip(parsed.offset)
-            .take(parsed.limit.unwrap_or(usize::MAX))
-            .collect();
-        if parsed.count {
-            return Reply::json(
-                StatusCode::OK,
-                json!({ "totalSize": rows.len(), "done": true, "records": [] }),
-            );
-        }
-        let shaped: Vec<Value> = rows
-            .iter()
-            .map(|r| self.shape(&org, version, schema, r, &parsed.fields))
-            .collect();
-        drop(org);
-        self.batch_of(version, shaped, 0, batch)
+        rows.into_iter()
+            .skip(q.offset)
+            .take(q.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect()
     }
 
     /// One batch of rows from `offset`, with a `nextRecordsUrl` when more remain.

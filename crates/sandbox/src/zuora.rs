@@ -6,7 +6,9 @@
 //! Faithful where a connector can trip: 32-hex ids, `bearer` tokens that expire, the
 //! `success: false` envelope with numeric codes, `pageSize` 1–50 else 400 (Zuora's OpenAPI spec; its docs say 99), opaque `nextPage`
 //! cursors, `filter[]` (AND only; `EQ NE LT GT LE GE SW IN`, case-insensitive field names),
-//! one `sort[]`, null fields omitted unless `includeNullFields=true`, bare objects on
+//! one `sort[]`, `fields[]`, accounts' `expand[]` of subscriptions (and their rate plans),
+//! invoices, payments and payment methods capped at `pageSize` per account as Zuora caps
+//! them, null fields omitted unless `includeNullFields=true`, bare objects on
 //! retrieve-by-key (id or number), `Zuora-Track-Id` echoed, rate and concurrency headers.
 //!
 //! Every request is recorded (`GET /_sandbox/requests`) so tests and benchmarks can count
@@ -284,14 +286,21 @@ async fn query(
     };
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
-    match run_query(rows, &params) {
+    let children = (object.eq_ignore_ascii_case("accounts")).then_some(&*objects);
+    match run_query(rows, &params, children) {
         Ok(body) => Json(body).into_response(),
         Err(message) => error(StatusCode::BAD_REQUEST, 50000027, &message),
     }
 }
 
-/// Applies `filter[]`, `sort[]`, `pageSize`, `cursor` and `includeNullFields` to `rows`.
-fn run_query(rows: &[Value], params: &[(String, String)]) -> Result<Value, String> {
+/// Applies `filter[]`, `sort[]`, `pageSize`, `cursor`, `fields[]`, `expand[]` and
+/// `includeNullFields` to `rows`; `accounts` holds the objects whose records accounts
+/// expand to, when `rows` are accounts.
+fn run_query(
+    rows: &[Value],
+    params: &[(String, String)],
+    accounts: Option<&HashMap<&'static str, Vec<Value>>>,
+) -> Result<Value, String> {
     let values = |name: &'static str| {
         params
             .iter()
@@ -336,11 +345,18 @@ fn run_query(rows: &[Value], params: &[(String, String)]) -> Result<Value, Strin
     };
     let include_nulls = values("includeNullFields").next() == Some("true");
     let expand: Vec<&str> = values("expand[]").collect();
+    let fields: Vec<&str> = values("fields[]").flat_map(|f| f.split(',')).collect();
     let page: Vec<Value> = matched
         .iter()
         .skip(offset)
         .take(page_size)
-        .map(|row| shown(row, &expand, include_nulls))
+        .map(|row| {
+            let mut shown = selected(shown(row, &expand, include_nulls), &fields);
+            if let Some(objects) = accounts {
+                expand_account(&mut shown, &expand, objects, page_size, include_nulls);
+            }
+            shown
+        })
         .collect();
     let mut body = json!({ "data": page });
     if offset + page_size < matched.len() {
@@ -368,6 +384,62 @@ fn without_nulls(row: &Value, include_nulls: bool) -> Value {
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+/// Only the `fields[]` asked for (case-insensitive; all of them when none are), `id`, and
+/// the expanded children (lists, which are not fields).
+fn selected(mut row: Value, fields: &[&str]) -> Value {
+    if let (false, Some(map)) = (fields.is_empty(), row.as_object_mut()) {
+        map.retain(|k, v| {
+            k == "id" || v.is_array() || fields.iter().any(|f| f.trim().eq_ignore_ascii_case(k))
+        });
+    }
+    row
+}
+
+/// What an account expands to: the object holding the children, the key they appear under.
+const ACCOUNT_CHILDREN: [(&str, &str, &str); 4] = [
+    ("subscriptions", "subscriptions", "subscriptions"),
+    ("invoices", "invoices", "invoices"),
+    ("payments", "payments", "payments"),
+    ("paymentmethods", "payment-methods", "paymentMethods"),
+];
+
+/// Adds the children an account `row` expands to under their camelCase keys (an account that
+/// has none gets an empty list), each capped at `page_size` as Zuora caps them: a parent with
+/// more children than that shows only the first ones, and they cannot be paged.
+/// `subscriptions.rateplans[.rateplancharges]` expands the subscriptions' rate plans.
+fn expand_account(
+    account: &mut Value,
+    expand: &[&str],
+    objects: &HashMap<&'static str, Vec<Value>>,
+    page_size: usize,
+    include_nulls: bool,
+) {
+    let id = account["id"].clone();
+    for (name, object, key) in ACCOUNT_CHILDREN {
+        // `subscriptions.rateplans` expands `rateplans` of each subscription.
+        let nested: Vec<&str> = expand
+            .iter()
+            .filter_map(|e| {
+                let (head, rest) = (e.get(..name.len())?, e.get(name.len()..)?);
+                rest.strip_prefix('.')
+                    .filter(|_| head.eq_ignore_ascii_case(name))
+            })
+            .collect();
+        if nested.is_empty() && !expand.iter().any(|e| e.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        let children: Vec<Value> = objects
+            .get(object)
+            .into_iter()
+            .flatten()
+            .filter(|c| c["accountId"] == id)
+            .take(page_size)
+            .map(|c| shown(c, &nested, include_nulls))
+            .collect();
+        account[key] = Value::Array(children);
     }
 }
 

@@ -1,5 +1,6 @@
 //! The SOQL the sandbox understands: `SELECT` fields (with parent relationship paths such as
-//! `CreatedBy.Email`) or `COUNT()` `FROM` one object, `WHERE` with `=`, `!=`, `<`, `>`, `<=`,
+//! `CreatedBy.Email`, and parent-child subqueries such as
+//! `(SELECT Id FROM CaseComments ORDER BY CreatedDate)`) or `COUNT()` `FROM` one object, `WHERE` with `=`, `!=`, `<`, `>`, `<=`,
 //! `>=`, `LIKE`, `IN (…)`, `NOT IN (…)`, `AND`, `OR`, `NOT` and parentheses, `ORDER BY` fields
 //! `ASC`/`DESC` `NULLS FIRST`/`LAST`, `LIMIT` and `OFFSET`. Keywords are case-insensitive,
 //! string literals take Salesforce's backslash escapes, and anything else is refused the way
@@ -14,6 +15,9 @@ use std::cmp::Ordering;
 pub struct Query {
     /// Selected field paths; empty for `COUNT()`.
     pub fields: Vec<String>,
+    /// Parent-child subqueries (`(SELECT … FROM CaseComments …)`): their `object` is the
+    /// child relationship's name.
+    pub children: Vec<Query>,
     /// `SELECT COUNT()`.
     pub count: bool,
     /// The object queried.
@@ -331,73 +335,97 @@ pub fn parse(soql: &str) -> Result<Query, String> {
         tokens: tokenize(soql)?,
         at: 0,
     };
-    p.expect_keyword("SELECT")?;
-    let mut fields = Vec::new();
-    let mut count = false;
-    if matches!(p.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("COUNT")) {
-        p.at += 1;
-        if !(p.punct("(") && p.punct(")")) {
-            return Err("expecting COUNT()".to_owned());
-        }
-        count = true;
-    } else {
-        fields.push(p.identifier()?);
-        while p.punct(",") {
-            fields.push(p.identifier()?);
-        }
-    }
-    p.expect_keyword("FROM")?;
-    let object = p.identifier()?;
-    let condition = if p.keyword("WHERE") {
-        Some(p.condition()?)
-    } else {
-        None
-    };
-    let mut order = Vec::new();
-    if p.keyword("ORDER") {
-        p.expect_keyword("BY")?;
-        loop {
-            let field = p.identifier()?;
-            let descending = if p.keyword("DESC") {
-                true
-            } else {
-                p.keyword("ASC");
-                false
-            };
-            // Salesforce puts nulls first by default in ascending order, last in descending.
-            let mut nulls_first = !descending;
-            if p.keyword("NULLS") {
-                nulls_first = if p.keyword("FIRST") {
-                    true
-                } else {
-                    p.expect_keyword("LAST")?;
-                    false
-                };
-            }
-            order.push((field, descending, nulls_first));
-            if !p.punct(",") {
-                break;
-            }
-        }
-    }
-    let limit = if p.keyword("LIMIT") {
-        Some(p.count()?)
-    } else {
-        None
-    };
-    let offset = if p.keyword("OFFSET") { p.count()? } else { 0 };
+    let query = p.query(true)?;
     if p.peek().is_some() {
         return Err(format!("unexpected token: '{}'", p.describe()));
     }
-    Ok(Query {
-        fields,
-        count,
-        object,
-        condition,
-        order,
-        limit,
-        offset,
-    })
+    Ok(query)
+}
+
+impl Parser {
+    /// A `SELECT` up to its end; `outer` allows parent-child subqueries in its field list
+    /// (Salesforce allows one level of them).
+    fn query(&mut self, outer: bool) -> Result<Query, String> {
+        self.expect_keyword("SELECT")?;
+        let mut fields = Vec::new();
+        let mut children = Vec::new();
+        let mut count = false;
+        if matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("COUNT")) {
+            self.at += 1;
+            if !(self.punct("(") && self.punct(")")) {
+                return Err("expecting COUNT()".to_owned());
+            }
+            count = true;
+        } else {
+            loop {
+                if outer && self.punct("(") {
+                    children.push(self.query(false)?);
+                    if !self.punct(")") {
+                        return Err(format!("expecting ')', found '{}'", self.describe()));
+                    }
+                } else {
+                    fields.push(self.identifier()?);
+                }
+                if !self.punct(",") {
+                    break;
+                }
+            }
+        }
+        self.expect_keyword("FROM")?;
+        let object = self.identifier()?;
+        let condition = if self.keyword("WHERE") {
+            Some(self.condition()?)
+        } else {
+            None
+        };
+        let mut order = Vec::new();
+        if self.keyword("ORDER") {
+            self.expect_keyword("BY")?;
+            loop {
+                let field = self.identifier()?;
+                let descending = if self.keyword("DESC") {
+                    true
+                } else {
+                    self.keyword("ASC");
+                    false
+                };
+                // Salesforce puts nulls first by default in ascending order, last in descending.
+                let mut nulls_first = !descending;
+                if self.keyword("NULLS") {
+                    nulls_first = if self.keyword("FIRST") {
+                        true
+                    } else {
+                        self.expect_keyword("LAST")?;
+                        false
+                    };
+                }
+                order.push((field, descending, nulls_first));
+                if !self.punct(",") {
+                    break;
+                }
+            }
+        }
+        let limit = if self.keyword("LIMIT") {
+            Some(self.count()?)
+        } else {
+            None
+        };
+        let offset = if self.keyword("OFFSET") {
+            self.count()?
+        } else {
+            0
+        };
+        Ok(Query {
+            fields,
+            children,
+            count,
+            object,
+            condition,
+            order,
+            limit,
+            offset,
+        })
+    }
 }
 
 /// Every field a condition names.
@@ -506,6 +534,19 @@ mod tests {
         assert_eq!(q.fields, ["Id", "CaseNumber", "CreatedBy.Email"]);
         assert_eq!(q.order[0], ("CreatedDate".to_owned(), true, false));
         assert_eq!(q.limit, Some(10));
+        let q = parse(
+            "SELECT Id, (SELECT Id, CommentBody FROM CaseComments ORDER BY CreatedDate, Id) \
+             FROM Case WHERE AccountId IN ('001A')",
+        )
+        .expect("parses");
+        assert_eq!(q.fields, ["Id"]);
+        assert_eq!(q.children[0].object, "CaseComments");
+        assert_eq!(q.children[0].fields, ["Id", "CommentBody"]);
+        assert_eq!(q.children[0].order.len(), 2);
+        assert!(
+            parse("SELECT Id, (SELECT Id, (SELECT Id FROM A) FROM B) FROM C").is_err(),
+            "one level of subqueries"
+        );
     }
 
     #[test]

@@ -57,6 +57,22 @@ for name, call in [
     for row in result.data:
         assert row.account_id in ids, (name, row.account_id)
 
+# The same records as expansions of a page of accounts, the way the connector reads them for
+# a page of customers: the SDK's ExpandedAccount model parses the children.
+expanded = queries.query_accounts(
+    page_size=50, filter=[f"id.IN:[{ids}]"], fields=["id"],
+    expand=["subscriptions", "subscriptions.rateplans.rateplancharges", "invoices", "payments", "paymentmethods"],
+).data
+assert len(expanded) == 20, len(expanded)
+assert all(a.name is None for a in expanded), "fields[] limits the account's fields"
+assert any(a.subscriptions for a in expanded) and any(a.invoices for a in expanded)
+assert any(a.payments for a in expanded) and any(a.payment_methods for a in expanded)
+for a in expanded:
+    for child in (a.subscriptions or []) + (a.invoices or []) + (a.payment_methods or []):
+        assert child.account_id == a.id, (a.id, child.account_id)
+plans = [p for a in expanded for s in (a.subscriptions or []) for p in (s.rate_plans or [])]
+assert plans and all(p.rate_plan_charges for p in plans), "rate plans and charges expanded"
+
 invoices = queries.query_invoices(page_size=5, filter=["status.EQ:Posted"], sort=["duedate.DESC"])
 assert all(i.status == "Posted" for i in invoices.data), invoices
 assert all(isinstance(i.balance, (int, float)) for i in invoices.data)
