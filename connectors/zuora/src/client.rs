@@ -17,7 +17,9 @@ use oauth2::{
 use partnergraph_core::retry::{self, READ_ATTEMPTS};
 use partnergraph_core::UpstreamError;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 use tracing::Instrument;
@@ -411,7 +413,9 @@ impl ZuoraClient {
         let mut expansions = vec![name.to_owned()];
         expansions.extend(expand.iter().map(|e| format!("{name}.{e}")));
         let expansions: Vec<&str> = expansions.iter().map(String::as_str).collect();
-        let accounts: Vec<serde_json::Map<String, Value>> = self
+        // Each account's fields kept as their JSON text, so the children are parsed straight
+        // into wire types (amounts never pass through a float).
+        let accounts: Vec<HashMap<String, Box<RawValue>>> = self
             .in_parts("id", ids, |filter| {
                 let expansions = &expansions;
                 async move {
@@ -422,28 +426,34 @@ impl ZuoraClient {
             .await?;
         let mut rows = Vec::new();
         let mut capped = Vec::new();
-        for mut account in accounts {
-            let children = match account.remove(key) {
-                Some(Value::Array(children)) => children,
-                _ => Vec::new(),
-            };
-            if children.len() >= PAGE_SIZE {
-                if let Some(Value::String(id)) = account.remove("id") {
-                    capped.push(id);
-                }
+        for account in accounts {
+            let Some(children) = account.get(key) else {
                 continue;
-            }
-            for child in children {
-                rows.push(serde_json::from_value(child).map_err(|e| {
-                    tracing::warn!(error = %e, object, "undecodable expanded record");
-                    ZuoraError::Decode(object.to_owned())
-                })?);
+            };
+            let children: Vec<T> = serde_json::from_str(children.get()).map_err(|e| {
+                tracing::warn!(error = %e, object, "undecodable expanded records");
+                ZuoraError::Decode(object.to_owned())
+            })?;
+            if children.len() >= PAGE_SIZE {
+                capped.extend(
+                    account
+                        .get("id")
+                        .map(|id| id.get().trim_matches('"').to_owned()),
+                );
+            } else {
+                rows.extend(children);
             }
         }
-        for id in capped {
+        let full = capped.iter().map(|id| {
             let filter = format!("accountid.EQ:{id}");
-            rows.extend(self.object_query(object, &[filter], &[], expand).await?);
-        }
+            async move { self.object_query::<T>(object, &[filter], &[], expand).await }
+        });
+        rows.extend(
+            futures::future::try_join_all(full)
+                .await?
+                .into_iter()
+                .flatten(),
+        );
         Ok(rows)
     }
 
