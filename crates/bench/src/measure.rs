@@ -229,14 +229,31 @@ fn cpu_ms() -> f64 {
 }
 
 /// This process's peak resident set (`VmHWM`), in megabytes.
-fn peak_rss_mb() -> f64 {
+pub fn peak_rss_mb() -> f64 {
+    status_mb("VmHWM:")
+}
+
+/// This process's resident set now (`VmRSS`), in megabytes.
+pub fn rss_mb() -> f64 {
+    status_mb("VmRSS:")
+}
+
+/// A size in `/proc/self/status` (reported in kB), in megabytes.
+fn status_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
+}
+
+/// Resets this process's peak resident set to what it holds now (Linux's `clear_refs` 5), so
+/// that the next [`peak_rss_mb`] is the peak of what runs from here on; `false` if the kernel
+/// refused.
+pub fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 /// Prints the table and the targets, and writes the summary.

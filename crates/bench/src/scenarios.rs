@@ -107,6 +107,69 @@ pub const MIXED: Scenario = Scenario {
 /// Every scenario of the main table.
 pub const ALL: [&Scenario; 4] = [&DASHBOARD, &DETAIL, &ANALYST, &MIXED];
 
+/// What the read cache is filled with before the at-capacity phase: the load-test distributor's
+/// admin walks the customers of a partner (iteration `i` walks the `i`-th of
+/// [`Client::read_load_partners`]), 100 a page, with every record kind the cache holds (balances,
+/// subscriptions, invoices, payments, payment methods, contacts, cases). Five of each list are
+/// enough (a load-test customer has at most three) and keep the page under the complexity limit;
+/// the cache holds an account's whole list whatever the page shows.
+pub const FILL: Scenario = Scenario {
+    name: "fill",
+    email: partnergraph_core::demo::LOAD_ADMIN,
+    query: "query Fill($after: String, $partner: ID) {
+      customers(first: 100, after: $after, filter: { partnerId: $partner }, orderBy: { field: NAME }) {
+        pageInfo { hasNextPage endCursor }
+        nodes { name balance { amount } contact { email }
+          subscriptions(first: 5) { nodes { number status offer { name } } }
+          invoices(first: 5) { nodes { number amount { amount } balance { amount } } }
+          payments(first: 5) { nodes { amount { amount } } }
+          paymentMethods { type }
+          cases(first: 5) { nodes { subject status } } } } }",
+    paged: true,
+    levels: &[&[Up::Zuora, Up::Salesforce]],
+    outage: false,
+    mix: &[],
+};
+
+/// The load-test distributor's renewals page: its customers whose terms end on one day (a day
+/// that moves with the iteration, see [`renewal_window`]), with what a renewal call needs. Each
+/// iteration reads customers the cache mostly does not hold, so a full cache keeps evicting.
+pub const RENEWALS: Scenario = Scenario {
+    name: "renewals (load distributor)",
+    email: partnergraph_core::demo::LOAD_ADMIN,
+    query: "query Renewals($renewFrom: Date!, $renewTo: Date!) {
+      customers(first: 50, filter: { expiresAfter: $renewFrom, expiresBefore: $renewTo }, orderBy: { field: NAME }) {
+        nodes { name expiresOn balance { amount currency } contact { email }
+          subscriptions(first: 10, filter: { status: ACTIVE }) { nodes { number quantity termEndDate offer { name } } }
+          invoices(first: 5, orderBy: { field: INVOICE_DATE, direction: DESC }) { nodes { number amount { amount } balance { amount } } }
+          cases(first: 10, filter: { open: true }) { nodes { subject status } } } } }",
+    paged: false,
+    levels: &[&[Up::Zuora, Up::Salesforce]],
+    outage: false,
+    mix: &[],
+};
+
+/// The mixed portal load over a full cache: [`MIXED`]'s pages, and as many renewals pages of the
+/// load-test distributor, which reach into the large world.
+pub const MIXED_AT_CAPACITY: Scenario = Scenario {
+    name: "mixed, cache at capacity",
+    mix: &[
+        &DASHBOARD, &RENEWALS, &DETAIL, &RENEWALS, &DETAIL, &RENEWALS, &ANALYST, &RENEWALS,
+    ],
+    ..MIXED
+};
+
+/// The days a renewals page of iteration `i` asks for, as the exclusive bounds `expiresAfter`
+/// and `expiresBefore` take: one day between 40 and 359 days ahead, where the demo spreads most
+/// term ends, stepping 7 days an iteration so that consecutive pages read other customers.
+pub fn renewal_window(i: usize) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let day = chrono::Utc::now().date_naive() + chrono::Duration::days(40 + (i * 7 % 320) as i64);
+    (
+        day - chrono::Duration::days(1),
+        day + chrono::Duration::days(1),
+    )
+}
+
 /// The dashboard with Zuora down and its entries past freshness: served stale.
 pub const DASHBOARD_ZUORA_DOWN: Scenario = Scenario {
     name: "partner dashboard, Zuora down",
@@ -163,12 +226,24 @@ impl Scenario {
     /// Loads the page (iteration `i` of a mixed load picks its member), checking the answer:
     /// no errors unless Zuora is down, and then only typed ones beside the directory's data.
     pub async fn iterate(&self, client: &Client, i: usize) -> Result<Outcome, crate::Failure> {
+        self.walk(client, i, |_| {}).await
+    }
+
+    /// [`Scenario::iterate`], telling `each_page` how many customers every page returned (the
+    /// cache fill watches the cache grow page by page).
+    pub async fn walk(
+        &self,
+        client: &Client,
+        i: usize,
+        mut each_page: impl FnMut(usize) + Send,
+    ) -> Result<Outcome, crate::Failure> {
         if !self.mix.is_empty() {
             let member = self.mix[i % self.mix.len()];
-            return Box::pin(member.iterate(client, i)).await;
+            return Box::pin(member.walk(client, i, each_page)).await;
         }
         let token = client.tokens.get(self.email).ok_or("unknown persona")?;
         let since = (chrono::Utc::now() - chrono::Duration::days(91)).date_naive();
+        let (renew_from, renew_to) = renewal_window(i);
         let mut outcome = Outcome {
             pages: 0,
             errors: 0,
@@ -180,7 +255,10 @@ impl Scenario {
                 .http
                 .post(&client.url)
                 .bearer_auth(token)
-                .json(&json!({ "query": self.query, "variables": { "after": after, "since": since } }))
+                .json(&json!({ "query": self.query, "variables": {
+                    "after": after, "since": since, "renewFrom": renew_from, "renewTo": renew_to,
+                    "partner": client.load_partners.get(i).unwrap_or(&Value::Null),
+                } }))
                 .send()
                 .await?
                 .json()
@@ -202,6 +280,11 @@ impl Scenario {
             }
             outcome.errors += errors;
             outcome.stale += usize::from(body["extensions"]["stale"].is_array());
+            each_page(
+                body["data"]["customers"]["nodes"]
+                    .as_array()
+                    .map_or(0, Vec::len),
+            );
             let page = &body["data"]["customers"]["pageInfo"];
             if !self.paged || page["hasNextPage"] != true {
                 return Ok(outcome);
@@ -216,12 +299,25 @@ pub struct Client {
     http: reqwest::Client,
     url: String,
     tokens: HashMap<&'static str, String>,
+    /// The load-test distributor's partners' ids, once read: [`FILL`] walks one each.
+    load_partners: Vec<Value>,
 }
 
 impl Client {
+    /// A client for the main table's personas.
     pub async fn new(url: &str, gateway: &Gateway) -> Result<Self, crate::Failure> {
+        Self::with_personas(url, gateway, &[]).await
+    }
+
+    /// [`Client::new`], signed in as the personas of `more` too (the load-test distributor's
+    /// admin exists only in a gateway seeded with the load-test world).
+    pub async fn with_personas(
+        url: &str,
+        gateway: &Gateway,
+        more: &[&Scenario],
+    ) -> Result<Self, crate::Failure> {
         let mut tokens = HashMap::new();
-        for scenario in [&DASHBOARD, &DETAIL, &ANALYST] {
+        for scenario in [&DASHBOARD, &DETAIL, &ANALYST].iter().chain(more) {
             tokens.insert(scenario.email, gateway.issue_token(scenario.email).await?);
         }
         Ok(Self {
@@ -230,6 +326,29 @@ impl Client {
                 .build()?,
             url: url.to_owned(),
             tokens,
+            load_partners: Vec::new(),
         })
+    }
+
+    /// Reads the ids of the load-test distributor's partners (as its admin, a [`FILL`]
+    /// persona), so that [`FILL`]'s iterations walk one partner each; returns how many.
+    pub async fn read_load_partners(&mut self) -> Result<usize, crate::Failure> {
+        let token = self.tokens.get(FILL.email).ok_or("unknown persona")?;
+        let body: Value = self
+            .http
+            .post(&self.url)
+            .bearer_auth(token)
+            .json(&json!({ "query": "{ viewer { organization { partners(first: 100) { nodes { id } } } } }" }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        self.load_partners = body["data"]["viewer"]["organization"]["partners"]["nodes"]
+            .as_array()
+            .ok_or_else(|| format!("no partners: {body}"))?
+            .iter()
+            .map(|node| node["id"].clone())
+            .collect();
+        Ok(self.load_partners.len())
     }
 }

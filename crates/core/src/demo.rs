@@ -11,6 +11,7 @@ use crate::model::*;
 use crate::permission::BuiltInProfile;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 
 /// Everything `serve --demo` seeds.
 #[derive(Debug, Clone, PartialEq)]
@@ -233,7 +234,27 @@ const PARTNERS: [PartnerSpec; 6] = [
 /// Generates the demo world. Deterministic: the same `today` always gives the same data, and
 /// ids do not depend on `today` at all, so links and tokens survive a reseed.
 pub fn generate(today: NaiveDate) -> DemoData {
-    Generator::new(today).run()
+    Generator::new(today).run(None)
+}
+
+/// The distributor of [`generate_with_load`]'s load-test channel.
+pub const LOAD_DISTRIBUTOR: &str = "org-loadline";
+/// The load-test distributor's admin (`DISTRIBUTOR_ADMIN`), whom benchmarks load the large
+/// world as. Not one of the [`PERSONAS`]: the demo's documentation and links leave it out.
+pub const LOAD_ADMIN: &str = "lee@loadline.example";
+/// Partners of the load-test distributor; its customers are dealt to them in turn.
+const LOAD_PARTNERS: usize = 8;
+
+/// [`generate`]'s world, unchanged (the same records under the same ids, first in every list),
+/// plus a load-test channel, so that a benchmark can fill caches the demo's 120 customers leave
+/// nearly empty: the distributor [`LOAD_DISTRIBUTOR`], its admin [`LOAD_ADMIN`], a few partners
+/// and `customers` end customers among them, each generated as the demo's own are (billing and
+/// CRM accounts, subscriptions, invoices, payments, payment methods, a contact, cases, now and
+/// then a customer user). The channel is outside every persona's (the platform admin, who sees
+/// everything, aside), so their pages, and the tests built on them, stay as they are.
+/// Deterministic like [`generate`].
+pub fn generate_with_load(today: NaiveDate, customers: usize) -> DemoData {
+    Generator::new(today).run(Some(customers))
 }
 
 struct Generator {
@@ -244,6 +265,23 @@ struct Generator {
     next_invoice: u32,
     next_payment: u32,
     next_case: u32,
+}
+
+/// Distinct adjective and noun pairs of customer names.
+const NAME_PAIRS: usize = ADJECTIVES.len() * NOUNS.len();
+
+/// Customer `index`'s name: an adjective and a noun, then, once the pairs run out (only the
+/// load-test channel has that many customers), the round, so that names stay unique.
+fn customer_name(index: usize) -> String {
+    let pair = format!(
+        "{} {}",
+        ADJECTIVES[index % ADJECTIVES.len()],
+        NOUNS[(index / ADJECTIVES.len()) % NOUNS.len()]
+    );
+    match index / NAME_PAIRS {
+        0 => pair,
+        round => format!("{pair} {round}"),
+    }
 }
 
 fn money(cents: i64, currency: &str) -> Money {
@@ -294,7 +332,8 @@ impl Generator {
         date.and_hms_opt(9, 30, 0).unwrap_or_default().and_utc()
     }
 
-    fn run(mut self) -> DemoData {
+    /// The demo world, with a load-test channel of `load_customers` customers when asked for.
+    fn run(mut self, load_customers: Option<usize>) -> DemoData {
         self.offers();
         self.users(
             Membership::Platform,
@@ -425,9 +464,59 @@ impl Generator {
                 self.partner_invoices(&partner, currency);
             }
         }
+        if let Some(customers) = load_customers {
+            self.load_channel(customers);
+        }
         self.balances();
         self.audit_events();
         self.data
+    }
+
+    /// [`generate_with_load`]'s channel: a distributor, its admin, [`LOAD_PARTNERS`] partners
+    /// that bill their customers directly (so that every customer has invoices and payments of
+    /// its own), and `customers` customers dealt to them in turn.
+    fn load_channel(&mut self, customers: usize) {
+        let (channel, currency) = ("EMEA-CLOUD", "EUR");
+        let distributor = self.organization(
+            LOAD_DISTRIBUTOR,
+            "Loadline Distribution",
+            OrgKind::Distributor,
+            None,
+            channel,
+            InvoiceOwner::Partner,
+            currency,
+            700,
+        );
+        self.users(
+            Membership::Organization(distributor.id.clone()),
+            &[(
+                "lee",
+                "Lee",
+                "Loader",
+                BuiltInProfile::DistributorAdmin,
+                UserStatus::Active,
+            )],
+            "loadline.example",
+            380,
+        );
+        let partners: Vec<Organization> = (1..=LOAD_PARTNERS)
+            .map(|p| {
+                self.organization(
+                    &format!("{LOAD_DISTRIBUTOR}-{p:02}"),
+                    &format!("Loadline Reseller {p:02}"),
+                    OrgKind::Partner,
+                    Some(distributor.id.clone()),
+                    channel,
+                    InvoiceOwner::Customer,
+                    currency,
+                    590 - p as i64,
+                )
+            })
+            .collect();
+        let first = self.data.customers.len();
+        for (n, partner) in partners.iter().cycle().take(customers).enumerate() {
+            self.customer(partner, currency, first + n, false);
+        }
     }
 
     fn offers(&mut self) {
@@ -566,12 +655,13 @@ impl Generator {
         }
     }
 
-    /// Billing and CRM accounts for a new holder; returns their ids.
+    /// Billing (in `currency`) and CRM accounts for a new holder; returns their ids.
     fn accounts(
         &mut self,
         owner: &str,
         name: &str,
         parent: Option<&ExternalIds>,
+        currency: &str,
     ) -> (ExternalIds, String) {
         self.next_account_number += 1;
         let number = format!("A{:08}", self.next_account_number);
@@ -581,7 +671,7 @@ impl Generator {
             id: billing.clone(),
             account_number: number.clone(),
             name: name.to_owned(),
-            balance: money(0, "EUR"),
+            balance: money(0, currency),
             parent_id: parent.and_then(|p| p.billing.clone()),
         });
         self.data.crm_accounts.push(CrmAccount {
@@ -617,8 +707,7 @@ impl Generator {
                 .find(|o| &o.id == p)
                 .map(|o| o.external.clone())
         });
-        let (external, _) = self.accounts(id, name, parent_external.as_ref());
-        self.currency_of(&external, currency);
+        let (external, _) = self.accounts(id, name, parent_external.as_ref(), currency);
         let org = Organization {
             id: OrgId::from(id),
             kind,
@@ -633,17 +722,6 @@ impl Generator {
         self.payment_method(&external, 3, true);
         self.data.organizations.push(org.clone());
         org
-    }
-
-    fn currency_of(&mut self, external: &ExternalIds, currency: &str) {
-        if let Some(account) = self
-            .data
-            .billing_accounts
-            .iter_mut()
-            .find(|a| Some(&a.id) == external.billing.as_ref())
-        {
-            account.balance.currency = currency.to_owned();
-        }
     }
 
     fn users(
@@ -727,16 +805,12 @@ impl Generator {
         let name = if initech {
             "Initech".to_owned()
         } else {
-            format!(
-                "{} {}",
-                ADJECTIVES[index % ADJECTIVES.len()],
-                NOUNS[(index / ADJECTIVES.len()) % NOUNS.len()]
-            )
+            customer_name(index)
         };
         let domain = slug(&name);
         let id = CustomerId(format!("cus-{:03}", index + 1));
-        let (external, account_number) = self.accounts(id.as_str(), &name, Some(&partner.external));
-        self.currency_of(&external, currency);
+        let (external, account_number) =
+            self.accounts(id.as_str(), &name, Some(&partner.external), currency);
         let status = if !initech && index % 15 == 7 {
             CustomerStatus::Inactive
         } else {
@@ -767,7 +841,8 @@ impl Generator {
             skus,
             expires_on: active.iter().filter_map(|s| s.term_end_date).max(),
             external: external.clone(),
-            created_at: self.instant(500 - index as i64 * 3),
+            // Load-test customers repeat the demo's spread rather than date into the future.
+            created_at: self.instant(500 - (index % NAME_PAIRS) as i64 * 3),
         };
         if partner.invoice_owner == InvoiceOwner::Customer {
             let monthly = self.monthly_charge(&subscriptions);
@@ -1016,14 +1091,15 @@ impl Generator {
 
     /// An account's balance is what its posted invoices still ask for.
     fn balances(&mut self) {
+        // One pass over the invoices: the load-test world has too many for a scan per account.
+        let mut open: HashMap<&BillingAccountId, Decimal> = HashMap::new();
+        for invoice in &self.data.invoices {
+            if invoice.status == InvoiceStatus::Open {
+                *open.entry(&invoice.account_id).or_insert(Decimal::ZERO) += invoice.balance.amount;
+            }
+        }
         for account in &mut self.data.billing_accounts {
-            account.balance.amount = self
-                .data
-                .invoices
-                .iter()
-                .filter(|i| i.account_id == account.id && i.status == InvoiceStatus::Open)
-                .map(|i| i.balance.amount)
-                .sum();
+            account.balance.amount = open.get(&account.id).copied().unwrap_or(Decimal::ZERO);
         }
     }
 
@@ -1110,6 +1186,20 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn unique<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> bool {
+        let mut seen = HashSet::new();
+        items.into_iter().all(|i| seen.insert(i))
+    }
+
+    /// Ids, names, emails and account numbers that pages and sandboxes look records up by.
+    fn assert_unique_ids(d: &DemoData) {
+        assert!(unique(d.customers.iter().map(|c| &c.id)));
+        assert!(unique(d.customers.iter().map(|c| &c.name)));
+        assert!(unique(d.users.iter().map(|u| u.email.to_lowercase())));
+        assert!(unique(d.billing_accounts.iter().map(|a| &a.account_number)));
+        assert!(unique(d.invoices.iter().map(|i| &i.id)));
+    }
     use crate::principal::Scope;
     use std::collections::HashSet;
 
@@ -1152,6 +1242,115 @@ mod tests {
     }
 
     #[test]
+    fn the_load_world_keeps_the_demo_world_first_and_unchanged() {
+        let base = generate(today());
+        let load = generate_with_load(today(), 500);
+        fn starts_with<T: PartialEq + std::fmt::Debug>(all: &[T], head: &[T]) {
+            assert!(all.len() >= head.len());
+            assert_eq!(&all[..head.len()], head);
+        }
+        assert_eq!(load.profiles, base.profiles);
+        assert_eq!(load.offers, base.offers);
+        assert_eq!(load.audit_events, base.audit_events);
+        starts_with(&load.organizations, &base.organizations);
+        starts_with(&load.customers, &base.customers);
+        starts_with(&load.users, &base.users);
+        starts_with(&load.billing_accounts, &base.billing_accounts);
+        starts_with(&load.subscriptions, &base.subscriptions);
+        starts_with(&load.invoices, &base.invoices);
+        starts_with(&load.payments, &base.payments);
+        starts_with(&load.payment_methods, &base.payment_methods);
+        starts_with(&load.crm_accounts, &base.crm_accounts);
+        starts_with(&load.contacts, &base.contacts);
+        starts_with(&load.cases, &base.cases);
+        assert_eq!(load, generate_with_load(today(), 500));
+    }
+
+    #[test]
+    fn the_load_channel_is_full_and_no_persona_sees_it() {
+        let base = generate(today());
+        let d = generate_with_load(today(), 500);
+        let extra = &d.customers[base.customers.len()..];
+        assert_eq!(extra.len(), 500);
+        let distributor = OrgId::from(LOAD_DISTRIBUTOR);
+        assert!(extra
+            .iter()
+            .all(|c| c.distributor_id.as_ref() == Some(&distributor)));
+        let admin = d.users.iter().find(|u| u.email == LOAD_ADMIN);
+        assert_eq!(
+            admin.map(|u| (&u.membership, u.profile_id.clone())),
+            Some((
+                &Membership::Organization(distributor.clone()),
+                BuiltInProfile::DistributorAdmin.id()
+            ))
+        );
+        assert!(!PERSONAS.contains(&LOAD_ADMIN));
+        assert_unique_ids(&d);
+        assert!(unique(d.cases.iter().map(|c| &c.id)));
+        // Every load customer has records of every kind a page reads, as the demo's do.
+        let billing: HashSet<_> = extra
+            .iter()
+            .filter_map(|c| c.external.billing.as_ref())
+            .collect();
+        let crm: HashSet<_> = extra
+            .iter()
+            .filter_map(|c| c.external.crm.as_ref())
+            .collect();
+        assert_eq!((billing.len(), crm.len()), (500, 500));
+        let with = |accounts: &mut dyn Iterator<Item = &BillingAccountId>| {
+            accounts
+                .filter(|a| billing.contains(a))
+                .collect::<HashSet<_>>()
+                .len()
+        };
+        assert_eq!(
+            with(&mut d.subscriptions.iter().map(|s| &s.account_id)),
+            500
+        );
+        assert_eq!(with(&mut d.invoices.iter().map(|i| &i.account_id)), 500);
+        assert_eq!(
+            with(&mut d.payment_methods.iter().map(|m| &m.account_id)),
+            500
+        );
+        assert!(with(&mut d.payments.iter().map(|p| &p.account_id)) > 0);
+        assert!(
+            d.contacts
+                .iter()
+                .filter(|c| crm.contains(&c.account_id))
+                .count()
+                == 500
+        );
+        assert!(d.cases.iter().any(|c| crm.contains(&c.account_id)));
+        assert!(d
+            .billing_accounts
+            .iter()
+            .any(|a| billing.contains(&a.id) && !a.balance.amount.is_zero()));
+        // The documented personas' scopes do not reach the load channel.
+        let orgs: std::collections::HashMap<_, _> =
+            d.organizations.iter().map(|o| (o.id.clone(), o)).collect();
+        for persona in PERSONAS.iter().filter(|e| **e != "admin@platform.example") {
+            let Some(user) = d.users.iter().find(|u| u.email == *persona) else {
+                panic!("{persona}");
+            };
+            let scope = match &user.membership {
+                Membership::Organization(org) if orgs[org].kind == OrgKind::Distributor => {
+                    Scope::Distributor(org.clone())
+                }
+                Membership::Organization(org) => Scope::Partner(org.clone()),
+                Membership::Customer(id) => Scope::Customer {
+                    id: id.clone(),
+                    partner_id: OrgId::from("org-acme"),
+                },
+                Membership::Platform => Scope::All,
+            };
+            assert!(
+                !extra.iter().any(|c| scope.permits_customer(c)),
+                "{persona}"
+            );
+        }
+    }
+
+    #[test]
     fn crm_ids_have_salesforce_shape_and_checksum() {
         // Salesforce's documented example: 0015000000Gv7qJ is 0015000000Gv7qJAAR.
         assert_eq!(
@@ -1168,15 +1367,7 @@ mod tests {
     #[test]
     fn demo_ids_are_unique_and_links_resolve() {
         let d = generate(today());
-        fn unique<T: std::hash::Hash + Eq>(items: impl Iterator<Item = T>) -> bool {
-            let mut seen = HashSet::new();
-            items.into_iter().all(|i| seen.insert(i))
-        }
-        assert!(unique(d.customers.iter().map(|c| &c.id)));
-        assert!(unique(d.customers.iter().map(|c| &c.name)));
-        assert!(unique(d.users.iter().map(|u| u.email.to_lowercase())));
-        assert!(unique(d.billing_accounts.iter().map(|a| &a.account_number)));
-        assert!(unique(d.invoices.iter().map(|i| &i.id)));
+        assert_unique_ids(&d);
         let billing: HashSet<_> = d.billing_accounts.iter().map(|a| &a.id).collect();
         assert!(d.invoices.iter().all(|i| billing.contains(&i.account_id)));
         assert!(d

@@ -3,5 +3,6 @@
 //! thing, and so tests and benchmarks can count upstream calls.
 
 pub mod control;
+mod indexed;
 pub mod salesforce;
 pub mod zuora;

@@ -44,6 +44,7 @@ mod zoql;
 
 use crate::control::{lock, serve, Control, Dialect};
 pub use crate::control::{Faults, Recorded};
+use crate::indexed::Indexed;
 
 /// Where the sandbox keeps ZOQL's `InvoicePayment` rows (how much of a payment went to which
 /// invoice). Capitalised so no Object Query path reaches it: Object Query has no such object.
@@ -66,7 +67,7 @@ const MAX_PAGE_SIZE: usize = 50;
 pub struct Zuora {
     clients: HashMap<String, String>,
     token_ttl: Duration,
-    objects: Mutex<HashMap<&'static str, Vec<Value>>>,
+    objects: Mutex<Indexed<Value>>,
     /// `Idempotency-Key` → (path, body, the first response's status and body).
     idempotency: Mutex<HashMap<String, (String, Value, u16, Value)>>,
     control: Arc<Control>,
@@ -84,7 +85,7 @@ impl Zuora {
                 DEFAULT_CLIENT_SECRET.to_owned(),
             )]),
             token_ttl,
-            objects: Mutex::new(seed(demo)),
+            objects: Mutex::new(Indexed::new(seed(demo))),
             idempotency: Mutex::new(HashMap::new()),
             control: Arc::default(),
             locators: Mutex::new(HashMap::new()),
@@ -277,30 +278,31 @@ async fn query(
         return *denied;
     }
     let objects = lock(&z.objects);
-    let Some(rows) = objects.get(object.to_ascii_lowercase().as_str()) else {
+    let name = object.to_ascii_lowercase();
+    if !objects.contains_key(name.as_str()) {
         return error(
             StatusCode::NOT_FOUND,
             50000040,
             &format!("Unknown object: '{object}'."),
         );
-    };
+    }
     let params: Vec<(String, String)> =
         serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
-    let children = (object.eq_ignore_ascii_case("accounts")).then_some(&*objects);
-    match run_query(rows, &params, children) {
+    match run_query(&objects, &name, &params) {
         Ok(body) => Json(body).into_response(),
         Err(message) => error(StatusCode::BAD_REQUEST, 50000027, &message),
     }
 }
 
 /// Applies `filter[]`, `sort[]`, `pageSize`, `cursor`, `fields[]`, `expand[]` and
-/// `includeNullFields` to `rows`; `accounts` holds the objects whose records accounts
-/// expand to, when `rows` are accounts.
+/// `includeNullFields` to the rows of `object` (an Object Query name, lower-case); accounts
+/// expand to the other objects' rows.
 fn run_query(
-    rows: &[Value],
+    objects: &Indexed<Value>,
+    object: &str,
     params: &[(String, String)],
-    accounts: Option<&HashMap<&'static str, Vec<Value>>>,
 ) -> Result<Value, String> {
+    let rows = objects.get(object).map_or(&[][..], Vec::as_slice);
     let values = |name: &'static str| {
         params
             .iter()
@@ -317,8 +319,22 @@ fn run_query(
     let filters = values("filter[]")
         .map(Filter::parse)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut matched: Vec<&Value> = rows
-        .iter()
+    // An `IN` filter (the connector's batch reads) narrows the rows to those holding one of its
+    // values; the filters then decide as they would over every row.
+    let candidates: Vec<&Value> = match filters.iter().find(|f| f.op == "IN") {
+        Some(f) => with_text(
+            objects,
+            object,
+            &f.field,
+            f.values.iter().map(|v| v.to_lowercase()),
+        )
+        .into_iter()
+        .map(|position| &rows[position])
+        .collect(),
+        None => rows.iter().collect(),
+    };
+    let mut matched: Vec<&Value> = candidates
+        .into_iter()
         .filter(|row| filters.iter().all(|f| f.matches(row)))
         .collect();
     if let Some(sort) = values("sort[]").next() {
@@ -352,7 +368,7 @@ fn run_query(
         .take(page_size)
         .map(|row| {
             let mut shown = selected(shown(row, &expand, include_nulls), &fields);
-            if let Some(objects) = accounts {
+            if object == "accounts" {
                 expand_account(&mut shown, &expand, objects, page_size, include_nulls);
             }
             shown
@@ -413,7 +429,7 @@ const ACCOUNT_CHILDREN: [(&str, &str, &str); 4] = [
 fn expand_account(
     account: &mut Value,
     expand: &[&str],
-    objects: &HashMap<&'static str, Vec<Value>>,
+    objects: &Indexed<Value>,
     page_size: usize,
     include_nulls: bool,
 ) {
@@ -431,16 +447,40 @@ fn expand_account(
         if nested.is_empty() && !expand.iter().any(|e| e.eq_ignore_ascii_case(name)) {
             continue;
         }
+        // The children whose `accountId` is `id`, by their JSON text: equal values, equal text.
+        let all = objects.get(object).map_or(&[][..], Vec::as_slice);
         let children: Vec<Value> = objects
-            .get(object)
+            .positions(
+                object,
+                "accountId",
+                |c| Some(c["accountId"].to_string()),
+                [id.to_string()],
+            )
             .into_iter()
-            .flatten()
-            .filter(|c| c["accountId"] == id)
+            .map(|position| &all[position])
             .take(page_size)
             .map(|c| shown(c, &nested, include_nulls))
             .collect();
         account[key] = Value::Array(children);
     }
+}
+
+/// Positions of the rows of `object` whose `field` (named as [`field_of`] finds it) has one of
+/// the texts `wanted`, compared ASCII-case-insensitively: the candidates of a filter or ZOQL
+/// condition that holds only where [`text`] of the field equals one of them so.
+fn with_text(
+    objects: &Indexed<Value>,
+    object: &str,
+    field: &str,
+    wanted: impl Iterator<Item = String>,
+) -> Vec<usize> {
+    let field = field.to_ascii_lowercase();
+    objects.positions(
+        object,
+        &format!("text:{field}"),
+        |row| Some(text(field_of(row, &field)).to_ascii_lowercase()),
+        wanted.map(|w| w.to_ascii_lowercase()),
+    )
 }
 
 /// A field by case-insensitive name (Object Query filters use lower-case names).
@@ -1531,4 +1571,86 @@ fn seed(demo: &DemoData) -> HashMap<&'static str, Vec<Value>> {
         ("payments", payments),
         ("payment-methods", methods),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids<'a>(rows: impl IntoIterator<Item = &'a Value>) -> Vec<&'a str> {
+        rows.into_iter().filter_map(|r| r["id"].as_str()).collect()
+    }
+
+    /// Reads that lookups narrow answer what a scan of every row answers, in the same order.
+    #[test]
+    fn lookups_answer_what_scans_answer() {
+        let demo =
+            partnergraph_core::demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
+        let objects = Indexed::new(seed(&demo));
+        // Upper-case ids and one unknown: `IN` compares case-insensitively.
+        let wanted: Vec<String> = ids(objects["accounts"].iter().step_by(7))
+            .iter()
+            .map(|id| id.to_uppercase())
+            .chain(["NOPE".to_owned()])
+            .collect();
+        let terms = [
+            format!("id.IN:[{}]", wanted.join(",")),
+            "currency.EQ:eur".to_owned(),
+        ];
+        let mut params: Vec<(String, String)> = terms
+            .iter()
+            .map(|t| ("filter[]".to_owned(), t.clone()))
+            .collect();
+        params.extend(
+            [
+                ("pageSize", "50"),
+                ("expand[]", "invoices"),
+                ("expand[]", "payments"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+        );
+        let body = run_query(&objects, "accounts", &params).expect("answers");
+        let filters: Vec<Filter> = terms
+            .iter()
+            .map(|t| Filter::parse(t).expect("parses"))
+            .collect();
+        let scanned: Vec<&Value> = objects["accounts"]
+            .iter()
+            .filter(|r| filters.iter().all(|f| f.matches(r)))
+            .take(50)
+            .collect();
+        let page = body["data"].as_array().expect("a page");
+        assert!(page.len() > 10);
+        assert_eq!(ids(page), ids(scanned));
+        for account in page {
+            for (object, key) in [("invoices", "invoices"), ("payments", "payments")] {
+                let children = objects[object]
+                    .iter()
+                    .filter(|c| c["accountId"] == account["id"]);
+                assert_eq!(
+                    ids(account[key].as_array().into_iter().flatten()),
+                    ids(children)
+                );
+            }
+        }
+        let payments = ids(objects["payments"].iter().step_by(5));
+        let query = format!(
+            "select InvoiceId, PaymentId from InvoicePayment where {}",
+            payments
+                .iter()
+                .map(|p| format!("PaymentId = '{}'", p.to_uppercase()))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        );
+        let found = zoql::run(&objects, &query).expect("answers");
+        let scanned: Vec<&Value> = objects[INVOICE_PAYMENTS]
+            .iter()
+            .filter(|r| payments.iter().any(|p| r["PaymentId"] == *p))
+            .collect();
+        assert!(found.len() > 10);
+        let paid = |rows: &[&Value]| -> Vec<String> {
+            rows.iter().map(|r| r["PaymentId"].to_string()).collect()
+        };
+        assert_eq!(paid(&found.iter().collect::<Vec<_>>()), paid(&scanned));
+    }
 }

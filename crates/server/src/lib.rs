@@ -16,6 +16,7 @@ pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, L
 
 use auth::{AuthError, TokenIssuer};
 use identity::EmbeddedIdentities;
+use partnergraph_core::demo::DemoData;
 use partnergraph_core::traits::Connectors;
 use partnergraph_core::write::{IdentityProvider, NoHook, StepHook, Writes};
 use partnergraph_local::{LocalError, LocalStore};
@@ -73,34 +74,31 @@ impl Gateway {
         config: Config,
         hook: Arc<dyn StepHook>,
     ) -> Result<Self, ServerError> {
+        let demo = config
+            .demo
+            .then(|| partnergraph_core::demo::generate(chrono::Utc::now().date_naive()));
+        Self::start_seeded(config, hook, demo).await
+    }
+
+    /// [`Gateway::start`], seeding `demo` into an empty store instead of the demo world,
+    /// whatever `config.demo` says. The benchmark seeds
+    /// [`partnergraph_core::demo::generate_with_load`]'s larger world (the one its sandboxes
+    /// serve) this way: only benchmarks want that world, so no configuration key names it.
+    pub async fn start_with_demo(config: Config, demo: DemoData) -> Result<Self, ServerError> {
+        Self::start_seeded(config, Arc::new(NoHook), Some(demo)).await
+    }
+
+    async fn start_seeded(
+        config: Config,
+        hook: Arc<dyn StepHook>,
+        demo: Option<DemoData>,
+    ) -> Result<Self, ServerError> {
         // Upstream calls are counted from the first one on.
         app::prometheus();
         let gateway = Self::open_with_hook(config, hook).await?;
         gateway.store.migrate().await?;
-        if gateway.config.demo {
-            let today = chrono::Utc::now().date_naive();
-            let mut demo = partnergraph_core::demo::generate(today);
-            // Capabilities served elsewhere keep their demo records there (the sandboxes seed
-            // the same world); copies in the local store would only mislead.
-            if gateway.config.billing != config::BillingConnector::Local {
-                demo.billing_accounts.clear();
-                demo.subscriptions.clear();
-                demo.invoices.clear();
-                demo.payments.clear();
-                demo.payment_methods.clear();
-            }
-            if gateway.config.catalog != config::CatalogConnector::Local {
-                demo.offers.clear();
-            }
-            if gateway.config.crm != config::CrmConnector::Local {
-                demo.crm_accounts.clear();
-                demo.contacts.clear();
-                demo.cases.clear();
-            }
-            let seeded = gateway.store.seed_demo(&demo).await?;
-            if seeded {
-                tracing::info!("seeded the demo dataset");
-            }
+        if let Some(demo) = demo {
+            gateway.seed(demo).await?;
         }
         let resumed = gateway.state.writes.resume_unfinished().await?;
         if resumed > 0 {
@@ -110,6 +108,31 @@ impl Gateway {
             );
         }
         Ok(gateway)
+    }
+
+    /// Seeds the local store's share of `demo` into an empty store.
+    async fn seed(&self, mut demo: DemoData) -> Result<(), ServerError> {
+        // Capabilities served elsewhere keep their demo records there (the sandboxes seed
+        // the same world); copies in the local store would only mislead.
+        if self.config.billing != config::BillingConnector::Local {
+            demo.billing_accounts.clear();
+            demo.subscriptions.clear();
+            demo.invoices.clear();
+            demo.payments.clear();
+            demo.payment_methods.clear();
+        }
+        if self.config.catalog != config::CatalogConnector::Local {
+            demo.offers.clear();
+        }
+        if self.config.crm != config::CrmConnector::Local {
+            demo.crm_accounts.clear();
+            demo.contacts.clear();
+            demo.cases.clear();
+        }
+        if self.store.seed_demo(&demo).await? {
+            tracing::info!("seeded the demo dataset");
+        }
+        Ok(())
     }
 
     /// Opens the store and the token issuer without changing the database (for `token`).
@@ -193,6 +216,13 @@ impl Gateway {
         if let Some(cache) = &self.cache {
             cache.clear();
         }
+    }
+
+    /// Bytes the upstream read cache holds, as its entries are weighed against
+    /// `[cache] max_size_mb`, once pending insertions and evictions are applied; `None` with
+    /// caching off. Benchmarks check with it that the cache has reached its capacity.
+    pub fn cache_size_bytes(&self) -> Option<u64> {
+        self.cache.as_ref().map(|cache| cache.weighted_size())
     }
 
     /// The local store (diagnostics and tests).

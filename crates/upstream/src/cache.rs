@@ -215,6 +215,13 @@ impl Cache {
         self.entries.invalidate_all();
     }
 
+    /// What every entry weighs together, in bytes as entries are weighed, once pending
+    /// insertions and evictions are applied (benchmarks check that the cache is full).
+    pub fn weighted_size(&self) -> u64 {
+        self.entries.run_pending_tasks();
+        self.entries.weighted_size()
+    }
+
     pub(crate) fn lookup(&self, key: &Key) -> Lookup {
         match self.entries.get(key) {
             Some(entry) if entry.fetched.elapsed() < key.0.ttl(&self.ttl) => {

@@ -514,6 +514,16 @@ pub fn compare(a: &Value, b: &Value) -> Ordering {
     }
 }
 
+/// A key equal for any two texts SOQL finds equal: an id's first 15 characters, other text
+/// lower-cased (ASCII), each marked so that an id and a text cannot share a key.
+pub fn id_or_text_key(s: &str) -> String {
+    if is_id(s) {
+        format!("id:{}", &s[..15])
+    } else {
+        format!("text:{}", s.to_ascii_lowercase())
+    }
+}
+
 /// A syntactically valid Salesforce id: 15 or 18 ASCII alphanumerics.
 pub fn is_id(s: &str) -> bool {
     (s.len() == 15 || s.len() == 18) && s.bytes().all(|b| b.is_ascii_alphanumeric())

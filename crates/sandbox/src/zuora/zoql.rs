@@ -5,8 +5,8 @@
 //! `or`, single-quoted strings with `\'` escapes, PascalCase field names (matched
 //! case-insensitively), null fields left out of records.
 
+use crate::indexed::Indexed;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 
 /// Conditions one `where` clause may have.
 const MAX_CONDITIONS: usize = 200;
@@ -33,10 +33,7 @@ struct Condition {
 }
 
 /// The records `query` selects, projected to its fields; or why Zuora would refuse it.
-pub(super) fn run(
-    objects: &HashMap<&'static str, Vec<Value>>,
-    query: &str,
-) -> Result<Vec<Value>, String> {
+pub(super) fn run(objects: &Indexed<Value>, query: &str) -> Result<Vec<Value>, String> {
     let rest = query
         .trim()
         .strip_prefix("select ")
@@ -52,15 +49,41 @@ pub(super) fn run(
         Some((object, clause)) => (object.trim(), Some(clause)),
         None => (rest.trim(), None),
     };
-    let rows = collection(object)
-        .and_then(|c| objects.get(c))
+    let (name, rows) = collection(object)
+        .and_then(|c| Some((c, objects.get(c)?)))
         .ok_or_else(|| format!("invalid object: {object}"))?;
     let groups = match clause {
         Some(clause) => parse_where(clause)?,
         None => vec![Vec::new()],
     };
-    Ok(rows
+    // When every group requires some field to equal a value (the connector's `A = 'x' or
+    // A = 'y'` batches), only rows holding one of those values can match: the groups then
+    // decide as they would over every row.
+    let required: Option<Vec<(&str, &str)>> = groups
         .iter()
+        .map(|group| {
+            group.iter().find_map(|c| match (&c.value, c.equal) {
+                (Some(value), true) => Some((c.field.as_str(), value.as_str())),
+                _ => None,
+            })
+        })
+        .collect();
+    let candidates: Vec<&Value> = match required {
+        Some(required) => {
+            let mut positions: Vec<usize> = required
+                .iter()
+                .flat_map(|(field, value)| {
+                    super::with_text(objects, name, field, std::iter::once((*value).to_owned()))
+                })
+                .collect();
+            positions.sort_unstable();
+            positions.dedup();
+            positions.into_iter().map(|p| &rows[p]).collect()
+        }
+        _ => rows.iter().collect(),
+    };
+    Ok(candidates
+        .into_iter()
         .filter(|row| {
             groups
                 .iter()
