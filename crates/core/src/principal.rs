@@ -77,12 +77,33 @@ impl Principal {
         directory: &dyn crate::traits::Directory,
         user: crate::model::User,
     ) -> Result<Principal> {
-        let profile = directory
-            .profiles(std::slice::from_ref(&user.profile_id))
-            .await?
-            .pop()
-            .ok_or(Error::NotFound)?;
-        let tenant = match &user.membership {
+        // The profile and the tenant are read together: this runs on every request.
+        let profile = async {
+            directory
+                .profiles(std::slice::from_ref(&user.profile_id))
+                .await?
+                .pop()
+                .ok_or(Error::NotFound)
+        };
+        let (profile, tenant) = futures::try_join!(profile, Self::tenant_of(directory, &user))?;
+        Ok(Principal {
+            user_id: user.id,
+            email: user.email,
+            status: user.status,
+            tenant,
+            profile_id: profile.id,
+            profile_code: profile.code,
+            permissions: profile.permissions,
+            impersonator: None,
+        })
+    }
+
+    /// Where `user` belongs: the platform, an organization or a customer account.
+    async fn tenant_of(
+        directory: &dyn crate::traits::Directory,
+        user: &crate::model::User,
+    ) -> Result<Tenant> {
+        Ok(match &user.membership {
             Membership::Platform => Tenant::Platform,
             Membership::Organization(id) => {
                 let org = directory
@@ -107,16 +128,6 @@ impl Principal {
                     status: customer.status,
                 }
             }
-        };
-        Ok(Principal {
-            user_id: user.id,
-            email: user.email,
-            status: user.status,
-            tenant,
-            profile_id: profile.id,
-            profile_code: profile.code,
-            permissions: profile.permissions,
-            impersonator: None,
         })
     }
 

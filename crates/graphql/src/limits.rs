@@ -1,9 +1,7 @@
 //! Query limits: depth, complexity and aliases, all enforced before execution.
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
-use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{SchemaBuilder, ServerError, ServerResult, Variables};
-use std::sync::Arc;
+use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
+use async_graphql::{Request, SchemaBuilder, ServerError, ServerResult};
 
 /// How big a query may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,32 +31,14 @@ impl Limits {
         builder
             .limit_depth(self.max_depth)
             .limit_complexity(self.max_complexity)
-            .extension(AliasLimit(self.max_aliases))
     }
-}
 
-/// Refuses documents with more aliases than allowed: aliases multiply the work of one field
-/// without adding depth or (for cheap fields) much complexity.
-struct AliasLimit(usize);
-
-impl ExtensionFactory for AliasLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(AliasLimitExtension(self.0))
-    }
-}
-
-struct AliasLimitExtension(usize);
-
-#[async_trait::async_trait]
-impl Extension for AliasLimitExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
+    /// Parses the request's document (once: execution reuses it) and refuses it when it uses
+    /// more aliases than allowed. Returns the name of the operation the document selects, if
+    /// it has one, for the request's metrics.
+    pub(crate) fn admit(&self, request: &mut Request) -> ServerResult<Option<String>> {
+        let wanted = request.operation_name.clone();
+        let document = request.parsed_query()?;
         let mut aliases = 0;
         for (_, operation) in document.operations.iter() {
             aliases += count_aliases(&operation.node.selection_set.node);
@@ -66,11 +46,11 @@ impl Extension for AliasLimitExtension {
         for fragment in document.fragments.values() {
             aliases += count_aliases(&fragment.node.selection_set.node);
         }
-        if aliases > self.0 {
+        if aliases > self.max_aliases {
             let mut error = ServerError::new(
                 format!(
                     "the query uses {aliases} aliases; at most {} are allowed",
-                    self.0
+                    self.max_aliases
                 ),
                 None,
             );
@@ -81,10 +61,20 @@ impl Extension for AliasLimitExtension {
             });
             return Err(error);
         }
-        Ok(document)
+        Ok(match (&document.operations, wanted) {
+            (DocumentOperations::Multiple(named), Some(wanted)) => {
+                named.contains_key(wanted.as_str()).then_some(wanted)
+            }
+            (DocumentOperations::Multiple(named), None) if named.len() == 1 => {
+                named.keys().next().map(ToString::to_string)
+            }
+            _ => None,
+        })
     }
 }
 
+/// Aliases multiply the work of one field without adding depth or (for cheap fields) much
+/// complexity, hence their own limit.
 fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()

@@ -1,70 +1,33 @@
 //! GraphQL requests as metrics (counted by operation name and outcome, timed by operation) and
 //! as trace spans (the operation, and the fields whose resolvers await loads).
 //!
-//! Extensions rather than the HTTP handler do it because only execution knows which operation
-//! of the document ran (a client need not send `operationName`) and which fields resolve.
+//! Metrics are recorded by [`crate::execute`] around the whole request, from the operation the
+//! parsed document selects (a client need not send `operationName`). Spans are an extension,
+//! installed only when traces are exported: an extension puts every field of a response
+//! through its chain, which is the point for spans and pure overhead otherwise.
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest, NextResolve,
-    ResolveInfo,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, ResolveInfo,
 };
 use async_graphql::registry::MetaTypeName;
 use async_graphql::{Response, ServerResult, Value};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
 
-/// Installs [`RequestMetricsExtension`] on every request.
-pub(crate) struct RequestMetrics;
-
-impl ExtensionFactory for RequestMetrics {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RequestMetricsExtension::default())
-    }
-}
-
-#[derive(Default)]
-pub(crate) struct RequestMetricsExtension {
-    /// The operation that ran, once execution has started.
-    operation: Mutex<Option<String>>,
-}
-
-#[async_trait::async_trait]
-impl Extension for RequestMetricsExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let started = Instant::now();
-        let response = next.run(ctx).await;
-        let outcome = match (response.errors.is_empty(), &response.data) {
-            (true, _) => "ok",
-            (false, async_graphql::Value::Null) => "error",
-            (false, _) => "partial",
-        };
-        let operation = self
-            .operation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-            // Documents that failed before execution (parse, validation, limits) ran nothing.
-            .unwrap_or_else(|| "anonymous".to_owned());
-        metrics::counter!("partnergraph_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
-            .increment(1);
-        metrics::histogram!("partnergraph_graphql_request_duration_seconds", "operation" => operation)
-            .record(started.elapsed().as_secs_f64());
-        response
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        *self
-            .operation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = operation_name.map(label);
-        next.run(ctx, operation_name).await
-    }
+/// Counts a finished request by the operation its document selected (`anonymous` when it
+/// names none, or failed to parse) and its outcome, and times it.
+pub(crate) fn record_request(operation: Option<&str>, response: &Response, started: Instant) {
+    let outcome = match (response.errors.is_empty(), &response.data) {
+        (true, _) => "ok",
+        (false, Value::Null) => "error",
+        (false, _) => "partial",
+    };
+    let operation = label(operation.unwrap_or("anonymous"));
+    metrics::counter!("partnergraph_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
+        .increment(1);
+    metrics::histogram!("partnergraph_graphql_request_duration_seconds", "operation" => operation)
+        .record(started.elapsed().as_secs_f64());
 }
 
 /// An operation name as a metric label or span name. GraphQL names are short

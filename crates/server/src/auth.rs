@@ -222,13 +222,21 @@ pub async fn resolve_external(
     writes: &partnergraph_core::write::Writes,
     verified: &crate::oidc::Verified,
 ) -> Result<Principal, AuthError> {
-    if directory.is_token_revoked(&verified.token_id).await? {
+    let user = async {
+        Ok::<_, AuthError>(match &verified.subject {
+            crate::oidc::Subject::Email(email) => directory.user_by_email(email).await?,
+            crate::oidc::Subject::UserId(id) => directory.users(&[id.as_str().into()]).await?.pop(),
+        })
+    };
+    // Both reads run on every request, so they go together; nothing is written before the
+    // token is known to stand.
+    let (revoked, user) = tokio::try_join!(
+        async { Ok::<_, AuthError>(directory.is_token_revoked(&verified.token_id).await?) },
+        user,
+    )?;
+    if revoked {
         return Err(AuthError::Revoked);
     }
-    let user = match &verified.subject {
-        crate::oidc::Subject::Email(email) => directory.user_by_email(email).await?,
-        crate::oidc::Subject::UserId(id) => directory.users(&[id.as_str().into()]).await?.pop(),
-    };
     let user = match (user, &verified.email, &verified.organization) {
         (Some(user), _, _) => user,
         // Someone the issuer vouches for but the portal does not know yet: a PENDING
@@ -252,10 +260,15 @@ pub async fn resolve_principal(
     directory: &dyn Directory,
     claims: &Claims,
 ) -> Result<Principal, AuthError> {
-    if directory.is_token_revoked(&claims.jti).await? {
+    // Independent reads: on every request, so they go together.
+    let (revoked, user) = tokio::try_join!(
+        async { Ok::<_, AuthError>(directory.is_token_revoked(&claims.jti).await?) },
+        known_user(directory, &claims.sub),
+    )?;
+    if revoked {
         return Err(AuthError::Revoked);
     }
-    let mut principal = principal_for(directory, known_user(directory, &claims.sub).await?).await?;
+    let mut principal = principal_for(directory, user).await?;
     if let Some(act) = &claims.act {
         let actor = principal_for(directory, known_user(directory, &act.sub).await?).await?;
         if !actor.has(Permission::Impersonate) {
