@@ -174,16 +174,54 @@ pub trait Listable {
     fn tie_break(&self) -> &str;
 }
 
-/// Filters, sorts and pages records in memory: how batch-loaded nested lists become connections.
+/// Filters, sorts and pages records in memory: how connectors page what they read whole.
 pub fn select<T: Listable>(
-    mut items: Vec<T>,
+    items: Vec<T>,
     filter: &T::Filter,
     order: Order<T::Field>,
     page: &PageRequest,
     today: NaiveDate,
 ) -> Page<T> {
-    items.retain(|i| i.matches(filter, today));
-    items.sort_by(|a, b| {
+    let (picked, offset, total) = pick(&items, filter, order, page, today);
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    Page {
+        items: picked.into_iter().filter_map(|i| slots[i].take()).collect(),
+        offset,
+        total,
+    }
+}
+
+/// [`select`] over records shared with others (a request's batch-loaded nested lists): only
+/// the page's records are copied, not the whole list.
+pub fn select_from<T: Listable + Clone>(
+    items: &[T],
+    filter: &T::Filter,
+    order: Order<T::Field>,
+    page: &PageRequest,
+    today: NaiveDate,
+) -> Page<T> {
+    let (picked, offset, total) = pick(items, filter, order, page, today);
+    Page {
+        items: picked.into_iter().map(|i| items[i].clone()).collect(),
+        offset,
+        total,
+    }
+}
+
+/// The positions of the page's records in `items`, in order, with the page's offset and the
+/// number of matching records.
+fn pick<T: Listable>(
+    items: &[T],
+    filter: &T::Filter,
+    order: Order<T::Field>,
+    page: &PageRequest,
+    today: NaiveDate,
+) -> (Vec<usize>, u64, u64) {
+    let mut matching: Vec<usize> = (0..items.len())
+        .filter(|&i| items[i].matches(filter, today))
+        .collect();
+    matching.sort_by(|&a, &b| {
+        let (a, b) = (&items[a], &items[b]);
         let by_field = a.compare(b, order.field);
         let by_field = match order.direction {
             Direction::Asc => by_field,
@@ -191,18 +229,14 @@ pub fn select<T: Listable>(
         };
         by_field.then_with(|| a.tie_break().cmp(b.tie_break()))
     });
-    let total = items.len() as u64;
+    let total = matching.len() as u64;
     let w = page.window(total);
-    let items = items
+    let picked = matching
         .into_iter()
         .skip(w.offset as usize)
         .take(w.limit as usize)
         .collect();
-    Page {
-        items,
-        offset: w.offset,
-        total,
-    }
+    (picked, w.offset, total)
 }
 
 #[cfg(test)]

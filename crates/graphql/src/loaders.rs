@@ -66,12 +66,13 @@ fn index<K: Eq + Hash, V>(items: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, V>
     items.into_iter().map(|v| (key(&v), v)).collect()
 }
 
-fn group<K: Eq + Hash, V>(items: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Vec<V>> {
+/// Groups records by parent, each group shared: resolvers page it without copying it whole.
+fn group<K: Eq + Hash, V>(items: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Arc<[V]>> {
     let mut out: HashMap<K, Vec<V>> = HashMap::new();
     for item in items {
         out.entry(key(&item)).or_default().push(item);
     }
-    out
+    out.into_iter().map(|(k, v)| (k, v.into())).collect()
 }
 
 /// Implements `Loader<$key>` for records fetched by id.
@@ -103,14 +104,15 @@ by_id! {
     CaseId => Case, crm.cases;
 }
 
-/// Implements `Loader<$key>` for the records of many parents, grouped by parent.
+/// Implements `Loader<$key>` for the records of many parents, grouped by parent. The lists
+/// are shared (`Arc`): the loader's cache hands out the same list to every resolver.
 macro_rules! by_parent {
     ($($key:ident => $value:ty, $conn:ident . $method:ident, |$v:ident| $parent:expr);+ $(;)?) => {$(
         impl Loader<$key> for Batch {
-            type Value = Vec<$value>;
+            type Value = Arc<[$value]>;
             type Error = LoadError;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<$value>>, LoadError> {
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Arc<[$value]>>, LoadError> {
                 let ids: Vec<_> = keys.iter().map(|k| k.0.clone()).collect();
                 let items = self.c.$conn.$method(&ids).await.map_err(Arc::new)?;
                 Ok(group(items, |$v: &$value| $key($parent.clone())))

@@ -14,10 +14,11 @@ use async_graphql::{
 use chrono::{DateTime, NaiveDate, Utc};
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder, Membership};
-use partnergraph_core::paging::{select, Direction, Listable, Order};
+use partnergraph_core::paging::{select_from, Direction, Listable, Order};
 use partnergraph_core::permission::Permission;
 use partnergraph_core::{filter, Error, GlobalId, NodeKind};
 use std::hash::Hash;
+use std::sync::Arc;
 
 /// Resolver results.
 pub(crate) type R<T> = async_graphql::Result<T>;
@@ -58,6 +59,16 @@ impl Req {
         Batch: Loader<K, Value = Vec<V>, Error = LoadError>,
     {
         Ok(self.load(key).await?.unwrap_or_default())
+    }
+
+    /// The records of a parent as the request's loader shares them (empty when it has none).
+    pub async fn shared_children<K, V>(&self, key: K) -> R<Arc<[V]>>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        V: Send + Sync + 'static,
+        Batch: Loader<K, Value = Arc<[V]>, Error = LoadError>,
+    {
+        Ok(self.load(key).await?.unwrap_or_else(|| Arc::new([])))
     }
 
     /// The holder of a billing account, if the caller may see it.
@@ -197,9 +208,9 @@ fn today() -> NaiveDate {
 }
 
 /// Pages records of one parent in memory, with the meaning core gives filters and orders.
-fn page_of<T: Listable, N: async_graphql::OutputType>(
+fn page_of<T: Listable + Clone, N: async_graphql::OutputType>(
     ctx: &Context<'_>,
-    items: Vec<T>,
+    items: &[T],
     filter: &T::Filter,
     order: Order<T::Field>,
     args: (Option<i32>, Option<String>, Option<i32>, Option<String>),
@@ -207,7 +218,7 @@ fn page_of<T: Listable, N: async_graphql::OutputType>(
 ) -> R<Conn<N>> {
     let page = page_request(args.0, args.1, args.2, args.3).map_err(|e| req(ctx).fail(e))?;
     Ok(connection(
-        select(items, filter, order, &page, today()),
+        select_from(items, filter, order, &page, today()),
         to_node,
     ))
 }
@@ -380,30 +391,31 @@ impl Accounts<'_> {
         Ok(r.load(id.clone()).await?.map(|a| a.balance.into()))
     }
 
+    /// The records of this holder's billing account (none without one), as the loader shares them.
     async fn billing_children<K, V>(
         &self,
         ctx: &Context<'_>,
         key: impl Fn(BillingAccountId) -> K,
-    ) -> R<Vec<V>>
+    ) -> R<Arc<[V]>>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
-        V: Send + Sync + Clone + 'static,
-        Batch: Loader<K, Value = Vec<V>, Error = LoadError>,
+        V: Send + Sync + 'static,
+        Batch: Loader<K, Value = Arc<[V]>, Error = LoadError>,
     {
         let r = req(ctx);
         r.require(Permission::ViewBilling)?;
         match &self.external.billing {
-            Some(id) => r.children(key(id.clone())).await,
-            None => Ok(Vec::new()),
+            Some(id) => r.shared_children(key(id.clone())).await,
+            None => Ok(Arc::new([])),
         }
     }
 
-    async fn cases(&self, ctx: &Context<'_>) -> R<Vec<model::Case>> {
+    async fn cases(&self, ctx: &Context<'_>) -> R<Arc<[model::Case]>> {
         let r = req(ctx);
         r.require(Permission::ViewCases)?;
         match &self.external.crm {
-            Some(id) => r.children(CasesOf(id.clone())).await,
-            None => Ok(Vec::new()),
+            Some(id) => r.shared_children(CasesOf(id.clone())).await,
+            None => Ok(Arc::new([])),
         }
     }
 }
@@ -424,13 +436,13 @@ async fn subscriptions_of(
         .map_err(|e| r.fail(e))?;
     let mut items = accounts.billing_children(ctx, SubscriptionsOf).await?;
     if accounts.excluded(&customer.map(AccountRef::Customer)) {
-        items.clear();
+        items = Arc::new([]);
     }
     let order = order(
         order_by,
         (filter::SubscriptionOrderField::StartDate, Direction::Desc),
     );
-    page_of(ctx, items, &filter, order, args, Subscription)
+    page_of(ctx, &items, &filter, order, args, Subscription)
 }
 
 async fn invoices_of(
@@ -447,13 +459,13 @@ async fn invoices_of(
         .map_err(|e| r.fail(e))?;
     let mut items = accounts.billing_children(ctx, InvoicesOf).await?;
     if accounts.excluded(&account) {
-        items.clear();
+        items = Arc::new([]);
     }
     let order = order(
         order_by,
         (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
     );
-    page_of(ctx, items, &filter, order, args, Invoice)
+    page_of(ctx, &items, &filter, order, args, Invoice)
 }
 
 async fn payments_of(
@@ -467,7 +479,7 @@ async fn payments_of(
         order_by,
         (filter::PaymentOrderField::EffectiveDate, Direction::Desc),
     );
-    page_of(ctx, items, &(), order, args, Payment)
+    page_of(ctx, &items, &(), order, args, Payment)
 }
 
 async fn cases_of(
@@ -484,13 +496,13 @@ async fn cases_of(
         .map_err(|e| r.fail(e))?;
     let mut items = accounts.cases(ctx).await?;
     if accounts.excluded(&account) {
-        items.clear();
+        items = Arc::new([]);
     }
     let order = order(
         order_by,
         (filter::CaseOrderField::CreatedAt, Direction::Desc),
     );
-    page_of(ctx, items, &filter, order, args, Case)
+    page_of(ctx, &items, &filter, order, args, Case)
 }
 
 async fn users_of(
@@ -506,19 +518,19 @@ async fn users_of(
         .into_core()
         .map_err(|e| r.fail(e))?;
     let order = order(order_by, (filter::UserOrderField::Email, Direction::Asc));
-    page_of(ctx, users, &filter, order, args, User)
+    page_of(ctx, &users, &filter, order, args, User)
 }
 
 async fn contact_of(ctx: &Context<'_>, external: &model::ExternalIds) -> R<Option<Contact>> {
     let Some(crm) = &external.crm else {
         return Ok(None);
     };
-    let contacts = req(ctx).children(ContactsOf(crm.clone())).await?;
-    Ok(contacts.into_iter().next().map(|c| Contact {
-        first_name: c.first_name,
-        last_name: c.last_name,
-        email: c.email,
-        phone: c.phone,
+    let contacts = req(ctx).shared_children(ContactsOf(crm.clone())).await?;
+    Ok(contacts.first().map(|c| Contact {
+        first_name: c.first_name.clone(),
+        last_name: c.last_name.clone(),
+        email: c.email.clone(),
+        phone: c.phone.clone(),
     }))
 }
 
@@ -583,7 +595,7 @@ impl Organization {
         let filter = filter.unwrap_or_default().into_core();
         page_of(
             ctx,
-            partners,
+            &partners,
             &filter,
             order,
             (first, after, last, before),
@@ -614,7 +626,7 @@ impl Organization {
         let order = order(order_by, (filter::CustomerOrderField::Name, Direction::Asc));
         page_of(
             ctx,
-            customers,
+            &customers,
             &filter,
             order,
             (first, after, last, before),
@@ -665,7 +677,7 @@ impl Organization {
         let filter = filter.unwrap_or_default().into_core();
         page_of(
             ctx,
-            offers,
+            &offers,
             &filter,
             order,
             (first, after, last, before),
@@ -752,7 +764,7 @@ impl Organization {
             .accounts()
             .billing_children(ctx, PaymentMethodsOf)
             .await?;
-        Ok(Some(methods.into_iter().map(PaymentMethod).collect()))
+        Ok(Some(methods.iter().cloned().map(PaymentMethod).collect()))
     }
     /// Support cases of the organization's own account (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
@@ -941,7 +953,7 @@ impl Customer {
             .accounts()
             .billing_children(ctx, PaymentMethodsOf)
             .await?;
-        Ok(Some(methods.into_iter().map(PaymentMethod).collect()))
+        Ok(Some(methods.iter().cloned().map(PaymentMethod).collect()))
     }
     /// The customer's support cases (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
     #[graphql(complexity = "cost(first, last, child_complexity)")]
