@@ -24,12 +24,6 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// mimalloc rather than the system allocator: a GraphQL response is thousands of small
-/// allocations made on one worker thread and often freed on another, which glibc's allocator
-/// handles slowly (an eighth of a warm dashboard's CPU went to its free lists).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Benchmark of the gateway over latency-profiled sandboxes.
 #[derive(Parser)]
 #[command(version, about)]

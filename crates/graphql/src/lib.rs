@@ -79,8 +79,9 @@ impl TokenRef {
 /// left to collect by waiting.
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::ZERO;
 
-/// How many times in a row [`execute`] polls a request that yielded with work left before it
-/// returns to the scheduler: about a thousand resolvers, well under a millisecond of work.
+/// [`execute`] polls a request that yielded with work left again at once, and returns to the
+/// scheduler only every this many times: about a thousand resolvers, well under a millisecond
+/// of work, between chances for the worker's other tasks.
 const REPOLLS_BEFORE_YIELD: u32 = 32;
 
 /// Everything a resolver needs, attached to each request by [`prepare_request`].

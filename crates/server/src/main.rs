@@ -7,12 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// mimalloc rather than the system allocator: a GraphQL response is thousands of small
-/// allocations made on one worker thread and often freed on another, which glibc's allocator
-/// handles slowly (an eighth of a warm dashboard's CPU went to its free lists).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// partnergraph: one GraphQL API over billing, CRM and the portal's own store.
 #[derive(Parser)]
 #[command(name = "partnergraph", version, about)]
