@@ -4,8 +4,9 @@
 //! capabilities, so `serve --demo` needs nothing else. Each record kind has its own table: the
 //! columns the store looks rows up by (ids, owning accounts, the channel hierarchy, login emails)
 //! plus the record as JSON. Every batch read is one statement whatever the number of keys, and
-//! every list is one statement scoped in SQL, then filtered, ordered and paged with core's
-//! [`select`], so the meaning of a filter is defined once, in core.
+//! every list is one statement scoped in SQL (and narrowed by the filter terms the table has
+//! columns for), then filtered, ordered and paged with core's [`select`], so the meaning of a
+//! filter is defined once, in core.
 
 mod rows;
 
@@ -333,6 +334,27 @@ impl LocalStore {
         }
     }
 
+    /// What of a customer filter SQL can test, as a condition every customer the filter passes
+    /// also passes: it only narrows what [`select`] reads, which still applies the whole filter
+    /// as core defines it. A renewals page of a large distributor reads its week, not its scope.
+    fn customer_narrowing(filter: &CustomerFilter) -> Cond {
+        let mut condition = Cond::all();
+        if let Some(partner) = &filter.partner_id {
+            condition = condition.add(eq("partner_id", partner.as_str()));
+        }
+        if let Some(status) = filter.status.and_then(rows::customer_status) {
+            condition = condition.add(eq("status", &status));
+        }
+        // ISO dates order as text; a customer without a term end passes neither bound.
+        if let Some(before) = filter.expires_before {
+            condition = condition.add(Expr::col(Alias::new("expires_on")).lt(before.to_string()));
+        }
+        if let Some(after) = filter.expires_after {
+            condition = condition.add(Expr::col(Alias::new("expires_on")).gt(after.to_string()));
+        }
+        condition
+    }
+
     /// The condition selecting the organizations a scope may see, or `None` for none at all.
     fn organization_scope(scope: &Scope) -> Option<Cond> {
         match scope {
@@ -464,8 +486,9 @@ impl Directory for LocalStore {
         order: Order<CustomerOrderField>,
         page: &PageRequest,
     ) -> CoreResult<Page<Customer>> {
-        self.list(Self::customer_scope(scope), filter, order, page)
-            .await
+        let condition =
+            Self::customer_scope(scope).map(|c| c.add(Self::customer_narrowing(filter)));
+        self.list(condition, filter, order, page).await
     }
 
     async fn holders_by_billing_account(
@@ -486,18 +509,38 @@ impl Directory for LocalStore {
                 crm: AccountSet::All,
             });
         }
-        let mut externals: Vec<ExternalIds> = Vec::new();
-        if let Some(condition) = Self::organization_scope(scope) {
-            let orgs: Vec<Organization> = self.fetch(condition).await?;
-            externals.extend(orgs.into_iter().map(|o| o.external));
-        }
-        if let Some(condition) = Self::customer_scope(scope) {
-            let customers: Vec<Customer> = self.fetch(condition).await?;
-            externals.extend(customers.into_iter().map(|c| c.external));
+        let mut billing = Vec::new();
+        let mut crm = Vec::new();
+        let scoped = [
+            (Table::Organizations, Self::organization_scope(scope)),
+            (Table::Customers, Self::customer_scope(scope)),
+        ];
+        for (table, condition) in scoped {
+            let Some(condition) = condition else { continue };
+            // Only the account columns: a distributor's scope can be tens of thousands of rows.
+            let query = Query::select()
+                .columns([Alias::new("billing_id"), Alias::new("crm_id")])
+                .from(table.alias())
+                .cond_where(condition)
+                .to_owned();
+            let backend = self.db.get_database_backend();
+            for row in self
+                .db
+                .query_all(backend.build(&query))
+                .await
+                .map_err(LocalError::from)?
+            {
+                let ids: (Option<String>, Option<String>) = (
+                    row.try_get("", "billing_id").map_err(LocalError::from)?,
+                    row.try_get("", "crm_id").map_err(LocalError::from)?,
+                );
+                billing.extend(ids.0.map(BillingAccountId));
+                crm.extend(ids.1.map(CrmAccountId));
+            }
         }
         Ok(ScopedAccounts {
-            billing: AccountSet::Only(externals.iter().filter_map(|e| e.billing.clone()).collect()),
-            crm: AccountSet::Only(externals.into_iter().filter_map(|e| e.crm).collect()),
+            billing: AccountSet::Only(billing),
+            crm: AccountSet::Only(crm),
         })
     }
 

@@ -98,6 +98,8 @@ impl Table {
                 "distributor_id",
                 "billing_id",
                 "crm_id",
+                "expires_on",
+                "status",
             ],
             Table::Users => &[
                 "id",
@@ -187,7 +189,9 @@ record!(
         s(&r.partner_id),
         opt(&r.distributor_id),
         opt(&r.external.billing),
-        opt(&r.external.crm)
+        opt(&r.external.crm),
+        r.expires_on.map(|d| d.to_string()),
+        customer_status(r.status)
     ]
 );
 record!(
@@ -254,6 +258,15 @@ record!(
     |r| r.key.clone(),
     [Some(operation_status(r.status).to_owned())]
 );
+
+/// `customers.status`: the status as the record's JSON spells it, so that rows the migration
+/// filled from that JSON and rows written since agree.
+pub fn customer_status(status: CustomerStatus) -> Option<String> {
+    match serde_json::to_value(status) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
 
 /// `operations.status` of an operation.
 pub fn operation_status(status: OperationStatus) -> &'static str {

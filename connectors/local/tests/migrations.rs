@@ -1,0 +1,135 @@
+//! Upgrading a store that holds records: rows written before a migration are found by what the
+//! migration adds, on SQLite and (with the `postgres` feature) on PostgreSQL.
+
+use chrono::{Duration, Utc};
+use partnergraph_core::demo;
+use partnergraph_core::filter::{CustomerFilter, CustomerOrderField};
+use partnergraph_core::model::{Customer, CustomerStatus};
+use partnergraph_core::paging::{Direction, Order, PageRequest};
+use partnergraph_core::traits::Directory;
+use partnergraph_core::Scope;
+use partnergraph_local::LocalStore;
+use partnergraph_migrations::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Alias, Query};
+use sea_orm::{ConnectionTrait, Database};
+
+/// The migrations before customers had term columns.
+const BEFORE_TERM_COLUMNS: u32 = 3;
+
+/// Writes `customers` as the store laid them out before the term columns existed.
+async fn store_with_old_customer_rows(url: &str, customers: &[Customer]) {
+    let db = Database::connect(url).await.expect("connect");
+    Migrator::up(&db, Some(BEFORE_TERM_COLUMNS))
+        .await
+        .expect("the earlier migrations");
+    for customer in customers {
+        let insert = Query::insert()
+            .into_table(Alias::new("customers"))
+            .columns(
+                [
+                    "id",
+                    "doc",
+                    "partner_id",
+                    "distributor_id",
+                    "billing_id",
+                    "crm_id",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                customer.id.as_str().into(),
+                serde_json::to_string(customer).expect("encode").into(),
+                customer.partner_id.as_str().into(),
+                customer.distributor_id.as_ref().map(|d| d.0.clone()).into(),
+                customer
+                    .external
+                    .billing
+                    .as_ref()
+                    .map(|b| b.0.clone())
+                    .into(),
+                customer.external.crm.as_ref().map(|c| c.0.clone()).into(),
+            ])
+            .to_owned();
+        db.execute(db.get_database_backend().build(&insert))
+            .await
+            .expect("insert an old row");
+    }
+}
+
+async fn customers_stored_before_the_term_columns_are_found_by_term_end_and_status(url: &str) {
+    let today = Utc::now().date_naive();
+    let world = demo::generate(today);
+    store_with_old_customer_rows(url, &world.customers).await;
+    let store = LocalStore::connect(url).await.expect("connect");
+    store.migrate().await.expect("the term columns' migration");
+
+    let (from, to) = (today + Duration::days(20), today + Duration::days(200));
+    let filter = CustomerFilter {
+        expires_after: Some(from),
+        expires_before: Some(to),
+        status: Some(CustomerStatus::Active),
+        ..CustomerFilter::default()
+    };
+    let expected: Vec<&str> = world
+        .customers
+        .iter()
+        .filter(|c| c.status == CustomerStatus::Active)
+        .filter(|c| c.expires_on.is_some_and(|e| e > from && e < to))
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(
+        !expected.is_empty() && expected.len() < world.customers.len() / 2,
+        "the window picks some customers, not most: {}",
+        expected.len()
+    );
+    let page = store
+        .list_customers(
+            &Scope::All,
+            &filter,
+            Order {
+                field: CustomerOrderField::Name,
+                direction: Direction::Asc,
+            },
+            &PageRequest::default(),
+        )
+        .await
+        .expect("list");
+    assert_eq!(page.total, expected.len() as u64);
+    assert!(page.items.iter().all(|c| expected.contains(&c.id.as_str())));
+}
+
+#[tokio::test]
+async fn sqlite_customers_stored_before_the_term_columns_are_found_by_term_end_and_status() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("store.db").display()
+    );
+    customers_stored_before_the_term_columns_are_found_by_term_end_and_status(&url).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_customers_stored_before_the_term_columns_are_found_by_term_end_and_status() {
+    let admin_url = std::env::var("PARTNERGRAPH_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("PostgreSQL is reachable (start it, or set PARTNERGRAPH_TEST_POSTGRES_URL)");
+    let name = format!("pg_migrate_{}", uuid::Uuid::new_v4().simple());
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create the test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map_or(admin_url.as_str(), |(base, _)| base);
+    customers_stored_before_the_term_columns_are_found_by_term_end_and_status(&format!(
+        "{base}/{name}"
+    ))
+    .await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await
+        .expect("drop the test database");
+}
