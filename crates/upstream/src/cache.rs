@@ -18,7 +18,8 @@ pub struct CacheConfig {
     /// Cache upstream reads at all (off to measure what it saves, or to debug).
     pub enabled: bool,
     /// Memory budget for every cached record together, in megabytes (records are weighed by
-    /// their encoded size); the least used go first.
+    /// the memory they take decoded, with the cache's own cost per entry); the least used go
+    /// first.
     pub max_size_mb: u64,
     /// How long after its freshness ends a record may still be served, marked stale, when its
     /// upstream fails, in seconds.
@@ -341,20 +342,13 @@ impl Cache {
     }
 }
 
-/// An entry's weight: its encoded size, a fair proxy for the heap it takes.
+/// What a cache entry costs besides its value: the entry and its key, moka's node and the
+/// access-order and expiry bookkeeping that go with it.
+const ENTRY_OVERHEAD: usize = 256;
+
+/// An entry's weight: the memory its value takes once decoded (inline and on the heap) plus
+/// the cache's own cost per entry, so that `max_size_mb` bounds memory, not wire bytes.
 pub(crate) fn weigh<V: Serialize>(value: &V) -> u32 {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    // Writing into a counter cannot fail; a value that cannot be encoded weighs its overhead.
-    let _ = serde_json::to_writer(&mut counter, value);
-    u32::try_from(counter.0 + 128).unwrap_or(u32::MAX)
+    let bytes = std::mem::size_of::<V>() + crate::heap::heap_bytes(value) + ENTRY_OVERHEAD;
+    u32::try_from(bytes).unwrap_or(u32::MAX)
 }

@@ -149,6 +149,10 @@ impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
                             list.push(record);
                         }
                     }
+                    // Cached lists keep their buffers: without the slack pushing leaves.
+                    for list in grouped.values_mut() {
+                        list.shrink_to_fit();
+                    }
                     Ok(grouped)
                 })
                 .boxed()

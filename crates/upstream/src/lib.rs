@@ -11,6 +11,7 @@
 mod breaker;
 mod cache;
 pub mod guarded;
+mod heap;
 
 pub use breaker::{BreakerConfig, CircuitState};
 pub use cache::{Cache, CacheConfig, TtlConfig};
