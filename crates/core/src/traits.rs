@@ -12,7 +12,33 @@ use crate::model::*;
 use crate::paging::{Order, Page, PageRequest};
 use crate::principal::Scope;
 use async_trait::async_trait;
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Arc;
+
+/// The records of many parent accounts, one shared list per account: a caching connector hands
+/// out the lists it holds with a reference count, not a copy, and every resolver of a page reads
+/// the same list. Accounts without records may be absent.
+pub type Lists<Id, V> = HashMap<Id, Arc<[V]>>;
+
+/// Groups `records` into [`Lists`] by `parent`: what the `*_by_account` reads do by default, for
+/// connectors that keep nothing and so have nothing to share.
+pub fn lists<Id: Eq + Hash + Clone, V>(
+    records: Vec<V>,
+    parent: impl Fn(&V) -> &Id,
+) -> Lists<Id, V> {
+    let mut grouped: HashMap<Id, Vec<V>> = HashMap::new();
+    for record in records {
+        grouped
+            .entry(parent(&record).clone())
+            .or_default()
+            .push(record);
+    }
+    grouped
+        .into_iter()
+        .map(|(id, list)| (id, list.into()))
+        .collect()
+}
 
 /// Which accounts a root list of billing or CRM records covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +196,15 @@ pub trait Billing: Send + Sync {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<Subscription>>;
+    /// [`Billing::subscriptions_for_accounts`] as a shared list per account.
+    async fn subscriptions_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, Subscription>> {
+        Ok(lists(self.subscriptions_for_accounts(ids).await?, |s| {
+            &s.account_id
+        }))
+    }
     /// A page of the subscriptions of these accounts.
     async fn list_subscriptions(
         &self,
@@ -183,6 +218,15 @@ pub trait Billing: Send + Sync {
     async fn invoices(&self, ids: &[InvoiceId]) -> Result<Vec<Invoice>>;
     /// All invoices billed to these accounts.
     async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>>;
+    /// [`Billing::invoices_for_accounts`] as a shared list per account.
+    async fn invoices_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, Invoice>> {
+        Ok(lists(self.invoices_for_accounts(ids).await?, |i| {
+            &i.account_id
+        }))
+    }
     /// A page of the invoices of these accounts; "overdue" is judged against today (UTC).
     async fn list_invoices(
         &self,
@@ -196,6 +240,15 @@ pub trait Billing: Send + Sync {
     async fn payments(&self, ids: &[PaymentId]) -> Result<Vec<Payment>>;
     /// All payments made by these accounts.
     async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Payment>>;
+    /// [`Billing::payments_for_accounts`] as a shared list per account.
+    async fn payments_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, Payment>> {
+        Ok(lists(self.payments_for_accounts(ids).await?, |p| {
+            &p.account_id
+        }))
+    }
 
     /// Payment methods by id.
     async fn payment_methods(&self, ids: &[PaymentMethodId]) -> Result<Vec<PaymentMethod>>;
@@ -204,6 +257,15 @@ pub trait Billing: Send + Sync {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<PaymentMethod>>;
+    /// [`Billing::payment_methods_for_accounts`] as a shared list per account.
+    async fn payment_methods_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, PaymentMethod>> {
+        Ok(lists(self.payment_methods_for_accounts(ids).await?, |m| {
+            &m.account_id
+        }))
+    }
 
     /// Creates a billing account for `key` unless one exists for it; returns it either way, so
     /// a retried or resumed step never creates a second one.
@@ -232,10 +294,25 @@ pub trait Billing: Send + Sync {
 pub trait Crm: Send + Sync {
     /// The contacts of these CRM accounts.
     async fn contacts_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Contact>>;
+    /// [`Crm::contacts_for_accounts`] as a shared list per account.
+    async fn contacts_by_account(
+        &self,
+        ids: &[CrmAccountId],
+    ) -> Result<Lists<CrmAccountId, Contact>> {
+        Ok(lists(self.contacts_for_accounts(ids).await?, |c| {
+            &c.account_id
+        }))
+    }
     /// Cases by id.
     async fn cases(&self, ids: &[CaseId]) -> Result<Vec<Case>>;
     /// All cases of these CRM accounts.
     async fn cases_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Case>>;
+    /// [`Crm::cases_for_accounts`] as a shared list per account.
+    async fn cases_by_account(&self, ids: &[CrmAccountId]) -> Result<Lists<CrmAccountId, Case>> {
+        Ok(lists(self.cases_for_accounts(ids).await?, |c| {
+            &c.account_id
+        }))
+    }
     /// A page of the cases of these accounts.
     async fn list_cases(
         &self,

@@ -66,15 +66,6 @@ fn index<K: Eq + Hash, V>(items: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, V>
     items.into_iter().map(|v| (key(&v), v)).collect()
 }
 
-/// Groups records by parent, each group shared: resolvers page it without copying it whole.
-fn group<K: Eq + Hash, V>(items: Vec<V>, key: impl Fn(&V) -> K) -> HashMap<K, Arc<[V]>> {
-    let mut out: HashMap<K, Vec<V>> = HashMap::new();
-    for item in items {
-        out.entry(key(&item)).or_default().push(item);
-    }
-    out.into_iter().map(|(k, v)| (k, v.into())).collect()
-}
-
 /// Implements `Loader<$key>` for records fetched by id.
 macro_rules! by_id {
     ($($key:ty => $value:ty, $conn:ident . $method:ident);+ $(;)?) => {$(
@@ -104,30 +95,31 @@ by_id! {
     CaseId => Case, crm.cases;
 }
 
-/// Implements `Loader<$key>` for the records of many parents, grouped by parent. The lists
-/// are shared (`Arc`): the loader's cache hands out the same list to every resolver.
+/// Implements `Loader<$key>` for the records of many parents, a list per parent. The lists
+/// are shared (`Arc`) as the connector hands them out (a cached upstream's, without a copy):
+/// the loader's cache hands out the same list to every resolver.
 macro_rules! by_parent {
-    ($($key:ident => $value:ty, $conn:ident . $method:ident, |$v:ident| $parent:expr);+ $(;)?) => {$(
+    ($($key:ident => $value:ty, $conn:ident . $method:ident);+ $(;)?) => {$(
         impl Loader<$key> for Batch {
             type Value = Arc<[$value]>;
             type Error = LoadError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Arc<[$value]>>, LoadError> {
                 let ids: Vec<_> = keys.iter().map(|k| k.0.clone()).collect();
-                let items = self.c.$conn.$method(&ids).await.map_err(Arc::new)?;
-                Ok(group(items, |$v: &$value| $key($parent.clone())))
+                let lists = self.c.$conn.$method(&ids).await.map_err(Arc::new)?;
+                Ok(lists.into_iter().map(|(id, list)| ($key(id), list)).collect())
             }
         }
     )+};
 }
 
 by_parent! {
-    SubscriptionsOf => Subscription, billing.subscriptions_for_accounts, |v| v.account_id;
-    InvoicesOf => Invoice, billing.invoices_for_accounts, |v| v.account_id;
-    PaymentsOf => Payment, billing.payments_for_accounts, |v| v.account_id;
-    PaymentMethodsOf => PaymentMethod, billing.payment_methods_for_accounts, |v| v.account_id;
-    ContactsOf => Contact, crm.contacts_for_accounts, |v| v.account_id;
-    CasesOf => Case, crm.cases_for_accounts, |v| v.account_id;
+    SubscriptionsOf => Subscription, billing.subscriptions_by_account;
+    InvoicesOf => Invoice, billing.invoices_by_account;
+    PaymentsOf => Payment, billing.payments_by_account;
+    PaymentMethodsOf => PaymentMethod, billing.payment_methods_by_account;
+    ContactsOf => Contact, crm.contacts_by_account;
+    CasesOf => Case, crm.cases_by_account;
 }
 
 impl Loader<PartnersOf> for Batch {

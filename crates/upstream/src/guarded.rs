@@ -1,7 +1,7 @@
 //! The core traits, implemented by wrapping a connector: reads go through the [`Upstream`]'s
 //! cache and breaker, writes through its breaker and then invalidate what they touched.
 
-use crate::cache::Kind;
+use crate::cache::{self, Kind};
 use crate::{Fetch, Upstream};
 use async_trait::async_trait;
 use futures::future::{BoxFuture, FutureExt};
@@ -9,7 +9,7 @@ use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
 use partnergraph_core::paging::{Order, Page, PageRequest};
-use partnergraph_core::traits::{AccountSet, Billing, Catalog, Crm};
+use partnergraph_core::traits::{AccountSet, Billing, Catalog, Crm, Lists};
 use partnergraph_core::Result;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -105,6 +105,15 @@ fn keys<Id: AsRef<str>>(ids: &[Id]) -> Vec<String> {
     ids.iter().map(|id| id.as_ref().to_owned()).collect()
 }
 
+/// Every record of `lists`, copied out of them: the `*_for_accounts` reads return records
+/// callers own.
+fn flatten<Id, V: Clone>(lists: Lists<Id, V>) -> Vec<V> {
+    lists
+        .values()
+        .flat_map(|list| list.iter().cloned())
+        .collect()
+}
+
 impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
     /// Records by id.
     async fn by_id<Id: Send + 'static, V: Identified>(
@@ -123,22 +132,29 @@ impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
         });
         let found = self
             .upstream
-            .read(kind, ids, |_, v: &V| v.account().map(str::to_owned), fetch)
+            .read(
+                kind,
+                ids,
+                |_, v: &V| v.account().map(str::to_owned),
+                cache::weigh,
+                fetch,
+            )
             .await?;
         Ok(found.into_values().collect())
     }
 
-    /// The records of many accounts, cached per account (an account without any is cached
-    /// too: "none" is an answer worth keeping).
-    async fn by_owner<Id: Send + 'static, V: Owned>(
+    /// The records of many accounts, cached per account as one shared list (an account
+    /// without any is cached too: "none" is an answer worth keeping), so that a hit hands out
+    /// the list without copying it.
+    async fn by_owner<Id: Eq + std::hash::Hash + Send + 'static, V: Owned>(
         &self,
         kind: Kind,
         owners: Vec<String>,
         wrap: fn(String) -> Id,
         call: Call<T, Id, V>,
-    ) -> Result<Vec<V>> {
+    ) -> Result<Lists<Id, V>> {
         let inner = self.inner.clone();
-        let fetch: Fetch<Vec<V>> = Arc::new(move |keys: Vec<String>| {
+        let fetch: Fetch<Arc<[V]>> = Arc::new(move |keys: Vec<String>| {
             let mut grouped: HashMap<String, Vec<V>> =
                 keys.iter().map(|k| (k.clone(), Vec::new())).collect();
             let ids = keys.into_iter().map(wrap).collect();
@@ -149,19 +165,29 @@ impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
                             list.push(record);
                         }
                     }
-                    // Cached lists keep their buffers: without the slack pushing leaves.
-                    for list in grouped.values_mut() {
-                        list.shrink_to_fit();
-                    }
-                    Ok(grouped)
+                    // A shared slice is allocated to fit: no slack from pushing is cached.
+                    Ok(grouped
+                        .into_iter()
+                        .map(|(owner, list)| (owner, list.into()))
+                        .collect())
                 })
                 .boxed()
         });
+        // Weighed as the slice it holds: its slots and what each record points to.
         let found = self
             .upstream
-            .read(kind, owners, |owner, _| Some(owner.to_owned()), fetch)
+            .read(
+                kind,
+                owners,
+                |owner, _| Some(owner.to_owned()),
+                |list: &Arc<[V]>| cache::weigh(&&**list),
+                fetch,
+            )
             .await?;
-        Ok(found.into_values().flatten().collect())
+        Ok(found
+            .into_iter()
+            .map(|(owner, list)| (wrap(owner), list))
+            .collect())
     }
 }
 
@@ -191,11 +217,18 @@ impl Billing for Guarded<dyn Billing> {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<Subscription>> {
+        Ok(flatten(self.subscriptions_by_account(ids).await?))
+    }
+
+    async fn subscriptions_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, Subscription>> {
         self.by_owner(
             Kind::SubscriptionsOf,
             keys(ids),
             BillingAccountId,
-            |b, ids| async move { b.subscriptions_for_accounts(&ids).await }.boxed(),
+            |u, ids| async move { u.subscriptions_for_accounts(&ids).await }.boxed(),
         )
         .await
     }
@@ -220,8 +253,15 @@ impl Billing for Guarded<dyn Billing> {
     }
 
     async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>> {
-        self.by_owner(Kind::InvoicesOf, keys(ids), BillingAccountId, |b, ids| {
-            async move { b.invoices_for_accounts(&ids).await }.boxed()
+        Ok(flatten(self.invoices_by_account(ids).await?))
+    }
+
+    async fn invoices_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, Invoice>> {
+        self.by_owner(Kind::InvoicesOf, keys(ids), BillingAccountId, |u, ids| {
+            async move { u.invoices_for_accounts(&ids).await }.boxed()
         })
         .await
     }
@@ -246,8 +286,15 @@ impl Billing for Guarded<dyn Billing> {
     }
 
     async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Payment>> {
-        self.by_owner(Kind::PaymentsOf, keys(ids), BillingAccountId, |b, ids| {
-            async move { b.payments_for_accounts(&ids).await }.boxed()
+        Ok(flatten(self.payments_by_account(ids).await?))
+    }
+
+    async fn payments_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, Payment>> {
+        self.by_owner(Kind::PaymentsOf, keys(ids), BillingAccountId, |u, ids| {
+            async move { u.payments_for_accounts(&ids).await }.boxed()
         })
         .await
     }
@@ -263,11 +310,18 @@ impl Billing for Guarded<dyn Billing> {
         &self,
         ids: &[BillingAccountId],
     ) -> Result<Vec<PaymentMethod>> {
+        Ok(flatten(self.payment_methods_by_account(ids).await?))
+    }
+
+    async fn payment_methods_by_account(
+        &self,
+        ids: &[BillingAccountId],
+    ) -> Result<Lists<BillingAccountId, PaymentMethod>> {
         self.by_owner(
             Kind::PaymentMethodsOf,
             keys(ids),
             BillingAccountId,
-            |b, ids| async move { b.payment_methods_for_accounts(&ids).await }.boxed(),
+            |u, ids| async move { u.payment_methods_for_accounts(&ids).await }.boxed(),
         )
         .await
     }
@@ -340,8 +394,15 @@ impl Billing for Guarded<dyn Billing> {
 #[async_trait]
 impl Crm for Guarded<dyn Crm> {
     async fn contacts_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Contact>> {
-        self.by_owner(Kind::ContactsOf, keys(ids), CrmAccountId, |c, ids| {
-            async move { c.contacts_for_accounts(&ids).await }.boxed()
+        Ok(flatten(self.contacts_by_account(ids).await?))
+    }
+
+    async fn contacts_by_account(
+        &self,
+        ids: &[CrmAccountId],
+    ) -> Result<Lists<CrmAccountId, Contact>> {
+        self.by_owner(Kind::ContactsOf, keys(ids), CrmAccountId, |u, ids| {
+            async move { u.contacts_for_accounts(&ids).await }.boxed()
         })
         .await
     }
@@ -354,8 +415,12 @@ impl Crm for Guarded<dyn Crm> {
     }
 
     async fn cases_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Case>> {
-        self.by_owner(Kind::CasesOf, keys(ids), CrmAccountId, |c, ids| {
-            async move { c.cases_for_accounts(&ids).await }.boxed()
+        Ok(flatten(self.cases_by_account(ids).await?))
+    }
+
+    async fn cases_by_account(&self, ids: &[CrmAccountId]) -> Result<Lists<CrmAccountId, Case>> {
+        self.by_owner(Kind::CasesOf, keys(ids), CrmAccountId, |u, ids| {
+            async move { u.cases_for_accounts(&ids).await }.boxed()
         })
         .await
     }
@@ -425,7 +490,13 @@ impl Catalog for Guarded<dyn Catalog> {
         });
         let mut found = self
             .upstream
-            .read(Kind::AllOffers, vec![String::new()], |_, _| None, fetch)
+            .read(
+                Kind::AllOffers,
+                vec![String::new()],
+                |_, _| None,
+                cache::weigh,
+                fetch,
+            )
             .await?;
         Ok(found.remove("").unwrap_or_default())
     }

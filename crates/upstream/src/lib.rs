@@ -92,16 +92,19 @@ impl Upstream {
     /// Reads `keys` of `kind`: fresh cache entries as they are, keys another read is already
     /// fetching from that read, the rest in one fetch (split by the batch limit). When a fetch
     /// fails, entries within the staleness allowance stand in for it and are reported; without
-    /// one the error is returned. `tag` names the account an entry belongs to.
+    /// one the error is returned. `tag` names the account an entry belongs to, `weigh` what it
+    /// takes of the cache's budget. Hits are clones of what the cache holds: a `V` that is
+    /// shared (an `Arc`) costs a reference count, however many records it holds.
     async fn read<V>(
         self: &Arc<Self>,
         kind: Kind,
         keys: Vec<String>,
         tag: fn(&str, &V) -> Option<String>,
+        weigh: fn(&V) -> u32,
         fetch: Fetch<V>,
     ) -> Result<HashMap<String, V>>
     where
-        V: Clone + Serialize + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
     {
         let mut keys = keys;
         keys.sort_unstable();
@@ -141,7 +144,7 @@ impl Upstream {
                         .map(|(id, record)| {
                             let fetched = Fetched {
                                 account: tag(&id, &record),
-                                weight: cache::weigh(&record),
+                                weight: weigh(&record),
                                 value: Arc::new(record),
                             };
                             (id, fetched)
