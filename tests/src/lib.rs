@@ -279,6 +279,7 @@ impl TestServer {
             demo: true,
             database: DatabaseConfig {
                 url: storage.database.as_ref().map(|db| db.url.clone()),
+                ..DatabaseConfig::default()
             },
             ..Config::default()
         };

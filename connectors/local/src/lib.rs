@@ -79,15 +79,35 @@ pub struct LocalStore {
     statements: Arc<AtomicU64>,
 }
 
+/// Connections of a SQLite store's pool: readers run side by side under WAL; more than a few
+/// per core only add page caches.
+const SQLITE_CONNECTIONS: u32 = 8;
+
+/// A page cache no smaller than this per SQLite connection, in KiB (16 pages of 4 KiB): the
+/// schema and the B-trees' upper levels stay cached whatever the budget.
+const MIN_PAGE_CACHE_KIB: u64 = 64;
+
 impl LocalStore {
-    /// Connects to `sqlite://<path>?mode=rwc` or `postgres://…`.
-    pub async fn connect(url: &str) -> Result<Self> {
+    /// Connects to `sqlite://<path>?mode=rwc` or `postgres://…`. A SQLite store's connections
+    /// share `sqlite_page_cache_kib` of page cache between them; the file's pages stay in the
+    /// operating system's cache whatever SQLite keeps, so a larger budget saves little but a
+    /// copy, and costs resident memory on every connection.
+    pub async fn connect(url: &str, sqlite_page_cache_kib: u64) -> Result<Self> {
+        let sqlite = url.starts_with("sqlite:");
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(if url.starts_with("sqlite:") { 8 } else { 16 })
+            .max_connections(if sqlite { SQLITE_CONNECTIONS } else { 16 })
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
+        if sqlite {
+            let per_connection =
+                (sqlite_page_cache_kib / u64::from(SQLITE_CONNECTIONS)).max(MIN_PAGE_CACHE_KIB);
+            // A negative `cache_size` is a size in KiB rather than a number of pages.
+            options.map_sqlx_sqlite_opts(move |sqlite| {
+                sqlite.pragma("cache_size", format!("-{per_connection}"))
+            });
+        }
         let mut db = Database::connect(options)
             .await
             .map_err(LocalError::Connect)?;
@@ -1074,5 +1094,51 @@ impl Catalog for LocalStore {
 
     async fn all_offers(&self) -> CoreResult<Vec<Offer>> {
         Ok(self.all().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Statement;
+
+    /// `PRAGMA cache_size` as one of `store`'s pooled connections reports it.
+    async fn cache_size(store: &LocalStore) -> i64 {
+        let row = store
+            .db
+            .query_one(Statement::from_string(
+                store.db.get_database_backend(),
+                "PRAGMA cache_size",
+            ))
+            .await
+            .expect("pragma")
+            .expect("a row");
+        row.try_get_by_index(0).expect("an integer")
+    }
+
+    /// `PRAGMA cache_size` of a new SQLite store given `budget_kib` of page cache.
+    async fn cache_size_with_budget(budget_kib: u64) -> i64 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("s.sqlite").display()
+        );
+        let store = LocalStore::connect(&url, budget_kib)
+            .await
+            .expect("connect");
+        cache_size(&store).await
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_share_the_page_cache_budget() {
+        assert_eq!(cache_size_with_budget(4096).await, -512);
+    }
+
+    #[tokio::test]
+    async fn a_tiny_page_cache_budget_still_caches_the_upper_levels() {
+        assert_eq!(
+            cache_size_with_budget(0).await,
+            -(MIN_PAGE_CACHE_KIB as i64)
+        );
     }
 }

@@ -60,7 +60,7 @@ async fn customers_stored_before_the_term_columns_are_found_by_term_end_and_stat
     let today = Utc::now().date_naive();
     let world = demo::generate(today);
     store_with_old_customer_rows(url, &world.customers).await;
-    let store = LocalStore::connect(url).await.expect("connect");
+    let store = LocalStore::connect(url, 4096).await.expect("connect");
     store.migrate().await.expect("the term columns' migration");
 
     let (from, to) = (today + Duration::days(20), today + Duration::days(200));

@@ -163,6 +163,7 @@ pub(crate) struct Fetched {
     pub value: Value,
     /// The upstream account it belongs to.
     pub account: Option<String>,
+    /// What the value weighs ([`weigh`]); the entry adds its ids when it lands.
     pub weight: u32,
 }
 
@@ -280,7 +281,9 @@ impl Cache {
                                 value: record.value.clone(),
                                 fetched: now,
                                 account: record.account.clone(),
-                                weight: record.weight,
+                                weight: record
+                                    .weight
+                                    .saturating_add(id_bytes(&key.1, record.account.as_deref())),
                             }),
                         ),
                         None => self.entries.invalidate(key),
@@ -342,12 +345,22 @@ impl Cache {
     }
 }
 
-/// What a cache entry costs besides its value: the entry and its key, moka's node and the
-/// access-order and expiry bookkeeping that go with it.
-const ENTRY_OVERHEAD: usize = 256;
+/// What a cache entry costs besides its value and the text of its key and account: the entry,
+/// moka's node, hash-table slot and the access-order and expiry bookkeeping that go with it.
+/// Measured with moka 0.12 as what the allocator holds for an entry of an empty list, less the
+/// list and the two ids (`tests/weight.rs` checks it); most entries hold a few small records,
+/// so this is a large share of what they weigh.
+const ENTRY_OVERHEAD: usize = 384;
 
-/// An entry's weight: the memory its value takes once decoded (inline and on the heap) plus
-/// the cache's own cost per entry, so that `max_size_mb` bounds memory, not wire bytes.
+/// What the text of an entry's key and account takes: ids are as long as the upstream makes
+/// them, so they are counted rather than folded into [`ENTRY_OVERHEAD`].
+fn id_bytes(key: &str, account: Option<&str>) -> u32 {
+    u32::try_from(key.len() + account.map_or(0, str::len)).unwrap_or(u32::MAX)
+}
+
+/// What an entry weighs but for its ids: the memory its value takes once decoded (inline and
+/// on the heap) plus the cache's own cost per entry, so that `max_size_mb` bounds memory, not
+/// wire bytes.
 pub(crate) fn weigh<V: Serialize>(value: &V) -> u32 {
     let bytes = std::mem::size_of::<V>() + crate::heap::heap_bytes(value) + ENTRY_OVERHEAD;
     u32::try_from(bytes).unwrap_or(u32::MAX)
