@@ -270,6 +270,38 @@ async fn once_the_circuit_is_open_a_dead_zuora_is_not_called_and_only_billing_fi
 }
 
 #[tokio::test]
+async fn operation_names_past_the_label_ceiling_are_counted_as_one_other_series() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let sent = 300;
+    for i in 0..sent {
+        let r = s
+            .query(
+                PAULA,
+                &format!("query Flood{i} {{ __typename }}"),
+                json!({}),
+            )
+            .await;
+        assert!(r.body.get("errors").is_none(), "{}", r.body);
+    }
+    let metrics = s.metrics().await;
+    let counts: Vec<&str> = metrics
+        .lines()
+        .filter(|l| l.starts_with("partnergraph_graphql_requests_total{"))
+        .collect();
+    let named = counts
+        .iter()
+        .filter(|l| l.contains("operation=\"Flood"))
+        .count();
+    let other: usize = counts
+        .iter()
+        .find(|l| l.contains("operation=\"(other)\""))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_default();
+    assert!((200..=256).contains(&named), "{named} series: {metrics}");
+    assert_eq!(named + other, sent, "every request is counted once");
+}
+
+#[tokio::test]
 async fn metrics_count_graphql_requests_by_operation_and_cache_reads_by_result() {
     let s = TestServer::dedicated(Backend::Zuora);
     page(&s, BILLING_PAGE).await;

@@ -52,6 +52,8 @@ async fn a_lasting_outage_fails_only_the_billing_fields_with_a_typed_error() {
     for fault in [
         json!({ "failNext": 1000, "status": 503 }),
         json!({ "failNext": 1000, "status": 299 }),
+        // Zuora's transient reasons, past the retries, are an outage too (not a refusal).
+        json!({ "failNext": 1000, "status": 200 }),
     ] {
         faults(&s, fault.clone()).await;
         let body = acme_page(&s).await;
@@ -182,6 +184,35 @@ async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
     assert_eq!(placed.data()["placeOrder"]["subscription"]["quantity"], 10);
     assert_eq!(subscriptions_named(&s, "Found Answer").await, 1);
     assert_eq!(orders_sent(&s).await.len(), 3);
+}
+
+#[tokio::test]
+async fn an_order_zuora_refuses_is_rejected_once_and_leaves_nothing_behind() {
+    let s = TestServer::dedicated(Backend::Zuora);
+    let offer = an_offer(&s).await;
+    // A business refusal (HTTP 200, `success: false`, reason category 30), not an outage.
+    faults(
+        &s,
+        json!({ "failNext": 1, "status": 200, "reason": 50000030, "path": "/v1/orders" }),
+    )
+    .await;
+    let input = json!({ "i": { "newCustomer": { "name": "Refused Terms Inc", "email": "it@terms.example" },
+                               "offerId": offer, "quantity": 12, "idempotencyKey": "terms-1" } });
+    let r = s.query("paula@acme.example", ORDER, input.clone()).await;
+    assert_eq!(r.error_code(), "UPSTREAM_REJECTED", "{}", r.body);
+    assert_eq!(
+        orders_sent(&s).await.len(),
+        1,
+        "a refusal is neither retried nor re-issued to learn its outcome"
+    );
+    assert_eq!(subscriptions_named(&s, "Refused Terms").await, 0);
+    let replay = s.query("paula@acme.example", ORDER, input).await;
+    assert_eq!(
+        replay.error_code(),
+        "UPSTREAM_REJECTED",
+        "the replay answers the same"
+    );
+    assert_eq!(orders_sent(&s).await.len(), 1);
 }
 
 #[tokio::test]

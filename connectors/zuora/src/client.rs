@@ -629,12 +629,14 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
             _ => String::new(),
         };
         let message = reason.and_then(|r| r.message).unwrap_or_default();
-        // The last two digits are the category: 40 not found; 50, 61, 70 and 99 are transient.
+        // The last two digits are the category: 40 not found; 50, 61, 70 and 99 are transient,
+        // Zuora being unwell rather than refusing: retried, and an outage if they persist.
         return Err(match code.get(code.len().saturating_sub(2)..) {
             Some("40") => Failure::Final(ZuoraError::NotFound),
-            Some("50" | "61" | "70" | "99") => {
-                Failure::Retryable(ZuoraError::Rejected { code, message }, retry_after)
-            }
+            Some("50" | "61" | "70" | "99") => Failure::Retryable(
+                ZuoraError::Unavailable(format!("transient reason {code}")),
+                retry_after,
+            ),
             _ => Failure::Final(ZuoraError::Rejected { code, message }),
         });
     }

@@ -1296,7 +1296,17 @@ impl Writes {
             journal.save().await?;
         }
         self.hook.on_step(name, StepPhase::Before).await?;
-        let output = run(request).await?;
+        let output = match run(request).await {
+            Ok(output) => output,
+            // A refusal is a known outcome: the upstream created nothing, so compensation has
+            // nothing to learn by re-issuing the step, which would only be refused again.
+            Err(refused @ Error::Upstream(crate::UpstreamError::Rejected { .. })) => {
+                journal.op.steps.retain(|s| s.name != name);
+                journal.save().await?;
+                return Err(refused);
+            }
+            Err(e) => return Err(e),
+        };
         self.hook.on_step(name, StepPhase::After).await?;
         let value = serde_json::to_value(&output).map_err(Error::internal)?;
         if let Some(record) = journal.op.steps.iter_mut().find(|s| s.name == name) {
@@ -1307,8 +1317,8 @@ impl Writes {
         Ok(output)
     }
 
-    /// Undoes every started step of an order, newest first. A step whose outcome is unknown is
-    /// re-issued first (creates are idempotent by key) to learn what it created, so an
+    /// Undoes every started step of an order, newest first (a refused step is not among them:
+    /// [`Self::step`] forgets it). A step whose outcome is unknown is re-issued first (creates are idempotent by key) to learn what it created, so an
     /// unanswered create leaves nothing behind.
     async fn compensate(&self, journal: &mut Journal) -> Result<()> {
         let key = journal.op.key.clone();
@@ -1586,11 +1596,17 @@ fn stored(e: &Error) -> StoredError {
         Error::Forbidden(_) => ("FORBIDDEN", None),
         Error::BadInput { field, .. } => ("BAD_USER_INPUT", field.clone()),
         Error::Conflict(_) => ("CONFLICT", None),
+        Error::Upstream(crate::UpstreamError::NotFound) => ("NOT_FOUND", None),
+        Error::Upstream(crate::UpstreamError::Rejected { .. }) => ("UPSTREAM_REJECTED", None),
         Error::Upstream(_) => ("UPSTREAM_UNAVAILABLE", None),
         Error::Internal(_) => ("INTERNAL", None),
     };
     let message = match e {
         Error::BadInput { message, .. } => message.clone(),
+        Error::Upstream(crate::UpstreamError::NotFound) => "not found".to_owned(),
+        Error::Upstream(crate::UpstreamError::Rejected { .. }) => {
+            "an upstream system refused the request; nothing was changed".to_owned()
+        }
         Error::Upstream(_) => "an upstream system failed; nothing was changed".to_owned(),
         Error::Internal(_) => "the write failed; nothing was changed".to_owned(),
         other => other.to_string(),
@@ -1618,6 +1634,11 @@ fn replayed(e: Option<StoredError>) -> Error {
         "UPSTREAM_UNAVAILABLE" => {
             crate::UpstreamError::Unavailable("an upstream system".to_owned()).into()
         }
+        "UPSTREAM_REJECTED" => crate::UpstreamError::Rejected {
+            code: "replayed".to_owned(),
+            message: e.message,
+        }
+        .into(),
         _ => Error::Internal(e.message),
     }
 }

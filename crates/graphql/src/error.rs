@@ -1,6 +1,6 @@
 //! The one mapping from core errors to GraphQL errors with a stable `extensions.code`.
 
-use partnergraph_core::Error;
+use partnergraph_core::{Error, UpstreamError};
 
 /// Converts a core error for the client. Internal and upstream details are logged with the
 /// request id and replaced by a generic message.
@@ -10,6 +10,17 @@ pub(crate) fn to_graphql(err: &Error, request_id: &str) -> async_graphql::Error 
         Error::Forbidden(reason) => ("FORBIDDEN", format!("forbidden: {reason}"), None),
         Error::BadInput { field, message } => ("BAD_USER_INPUT", message.clone(), field.clone()),
         Error::Conflict(reason) => ("CONFLICT", format!("conflict: {reason}"), None),
+        Error::Upstream(UpstreamError::NotFound) => ("NOT_FOUND", "not found".to_owned(), None),
+        // A refusal is an answer, not an outage: the same request will be refused again, so
+        // the client must not be told to retry. The upstream's reason is logged, not shown.
+        Error::Upstream(refused @ UpstreamError::Rejected { .. }) => {
+            tracing::warn!(request_id, error = %refused, "upstream refused the request");
+            (
+                "UPSTREAM_REJECTED",
+                "a backing system refused the request; it will not succeed unchanged".to_owned(),
+                None,
+            )
+        }
         Error::Upstream(upstream) => {
             tracing::warn!(request_id, error = %upstream, "upstream failure");
             (

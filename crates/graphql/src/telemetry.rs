@@ -11,19 +11,66 @@ use async_graphql::extensions::{
 };
 use async_graphql::registry::MetaTypeName;
 use async_graphql::{Response, ServerResult, Value};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Instant;
 use tracing::Instrument;
 
+/// How many distinct operation names the request metrics keep apart; requests of later names
+/// are counted as [`OVERFLOW`]. Clients choose operation names, and every distinct name is a
+/// time series held for the life of the process and sent on every scrape, so without a
+/// ceiling a client could grow both without bound. Portals use a few dozen operations.
+const MAX_OPERATION_LABELS: usize = 256;
+
+/// The label of operations past [`MAX_OPERATION_LABELS`]: not a GraphQL name, so no operation
+/// can be mistaken for it.
+const OVERFLOW: &str = "(other)";
+
+/// The operation names one schema's metrics have counted so far (at most
+/// [`MAX_OPERATION_LABELS`]).
+#[derive(Default)]
+pub(crate) struct OperationLabels(RwLock<HashSet<String>>);
+
+impl OperationLabels {
+    /// The label to count an operation under: its name (`anonymous` when it has none) while
+    /// names are within the ceiling or already counted, [`OVERFLOW`] after.
+    fn label(&self, operation: Option<&str>) -> String {
+        let name = label(operation.unwrap_or("anonymous"));
+        if self.known(&name) {
+            return name;
+        }
+        let mut seen = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        if seen.contains(&name) || seen.len() < MAX_OPERATION_LABELS {
+            seen.insert(name.clone());
+            name
+        } else {
+            OVERFLOW.to_owned()
+        }
+    }
+
+    fn known(&self, name: &str) -> bool {
+        // A panic while inserting cannot leave the set half-written; keep counting.
+        self.0
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(name)
+    }
+}
+
 /// Counts a finished request by the operation its document selected (`anonymous` when it
 /// names none, or failed to parse) and its outcome, and times it.
-pub(crate) fn record_request(operation: Option<&str>, response: &Response, started: Instant) {
+pub(crate) fn record_request(
+    labels: &OperationLabels,
+    operation: Option<&str>,
+    response: &Response,
+    started: Instant,
+) {
     let outcome = match (response.errors.is_empty(), &response.data) {
         (true, _) => "ok",
         (false, Value::Null) => "error",
         (false, _) => "partial",
     };
-    let operation = label(operation.unwrap_or("anonymous"));
+    let operation = labels.label(operation);
     metrics::counter!("partnergraph_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
         .increment(1);
     metrics::histogram!("partnergraph_graphql_request_duration_seconds", "operation" => operation)
@@ -92,5 +139,28 @@ impl Extension for SpansExtension {
             graphql.field.path = %info.path_node,
         );
         next.run(ctx, info).instrument(span).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_past_the_ceiling_are_counted_as_other_and_earlier_ones_keep_theirs() {
+        let labels = OperationLabels::default();
+        assert_eq!(labels.label(None), "anonymous");
+        for i in 1..MAX_OPERATION_LABELS {
+            assert_eq!(labels.label(Some(&format!("Op{i}"))), format!("Op{i}"));
+        }
+        assert_eq!(labels.label(Some("Late")), OVERFLOW);
+        assert_eq!(
+            labels.label(Some("Op1")),
+            "Op1",
+            "counted before the ceiling"
+        );
+        assert_eq!(labels.label(None), "anonymous");
+        let long = "L".repeat(100);
+        assert_eq!(labels.label(Some(&long)), OVERFLOW);
     }
 }

@@ -48,6 +48,9 @@ pub struct Faults {
     pub status: u16,
     /// `Retry-After` seconds for 429s.
     pub retry_after_secs: u64,
+    /// The reason code of a Zuora 200 (`success: false`) failure: 50000061, a temporary error,
+    /// unless set; a business refusal such as 50000030 tells a rejection from an outage.
+    pub reason: Option<u64>,
     /// Only requests whose path starts with this fail (all API requests when unset).
     pub path: Option<String>,
     /// Fail after the request was processed, as when the answer is lost on the way back: the

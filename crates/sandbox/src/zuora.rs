@@ -187,11 +187,13 @@ fn fault_response(f: &Faults) -> Response {
             }
             r
         }
-        200 => (
-            StatusCode::OK,
-            Json(envelope(50000061, "Temporary error, please retry.")),
-        )
-            .into_response(),
+        200 => {
+            let body = match f.reason {
+                None | Some(50000061) => envelope(50000061, "Temporary error, please retry."),
+                Some(code) => envelope(code, "Refused by the sandbox's fault injection."),
+            };
+            (StatusCode::OK, Json(body)).into_response()
+        }
         503 => StatusCode::SERVICE_UNAVAILABLE.into_response(),
         299 => (
             StatusCode::OK,

@@ -78,10 +78,17 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
                         .get("x-request-id")
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default();
+                    // Named by route, not by path: a span name is a grouping key in trace
+                    // backends, and paths are whatever a client sends.
+                    let route = req
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("unmatched", axum::extract::MatchedPath::as_str);
                     let span = tracing::info_span!(
                         "request",
-                        otel.name = format!("{} {}", req.method(), req.uri().path()),
+                        otel.name = format!("{} {route}", req.method()),
                         otel.kind = "server",
+                        http.route = route,
                         method = %req.method(),
                         path = %req.uri().path(),
                         request_id = %id,

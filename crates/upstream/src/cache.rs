@@ -163,7 +163,7 @@ pub(crate) struct Fetched {
     pub value: Value,
     /// The upstream account it belongs to.
     pub account: Option<String>,
-    /// What the value weighs ([`weigh`]); the entry adds its ids when it lands.
+    /// What the value weighs ([`weigh`]); the entry adds its own cost when it lands.
     pub weight: u32,
 }
 
@@ -283,7 +283,7 @@ impl Cache {
                                 account: record.account.clone(),
                                 weight: record
                                     .weight
-                                    .saturating_add(id_bytes(&key.1, record.account.as_deref())),
+                                    .saturating_add(entry_bytes(&key.1, record.account.as_deref())),
                             }),
                         ),
                         None => self.entries.invalidate(key),
@@ -352,16 +352,16 @@ impl Cache {
 /// so this is a large share of what they weigh.
 const ENTRY_OVERHEAD: usize = 384;
 
-/// What the text of an entry's key and account takes: ids are as long as the upstream makes
-/// them, so they are counted rather than folded into [`ENTRY_OVERHEAD`].
-fn id_bytes(key: &str, account: Option<&str>) -> u32 {
-    u32::try_from(key.len() + account.map_or(0, str::len)).unwrap_or(u32::MAX)
+/// What an entry costs besides its value: [`ENTRY_OVERHEAD`] and the text of its key and
+/// account (ids are as long as the upstream makes them, so they are counted, not folded in).
+fn entry_bytes(key: &str, account: Option<&str>) -> u32 {
+    u32::try_from(ENTRY_OVERHEAD + key.len() + account.map_or(0, str::len)).unwrap_or(u32::MAX)
 }
 
-/// What an entry weighs but for its ids: the memory its value takes once decoded (inline and
-/// on the heap) plus the cache's own cost per entry, so that `max_size_mb` bounds memory, not
-/// wire bytes.
+/// What a value weighs in the cache: the memory it takes once decoded (inline and on the
+/// heap), so that `max_size_mb` bounds memory, not wire bytes. Its entry adds
+/// [`entry_bytes`] when it lands.
 pub(crate) fn weigh<V: Serialize>(value: &V) -> u32 {
-    let bytes = std::mem::size_of::<V>() + crate::heap::heap_bytes(value) + ENTRY_OVERHEAD;
+    let bytes = std::mem::size_of::<V>() + crate::heap::heap_bytes(value);
     u32::try_from(bytes).unwrap_or(u32::MAX)
 }
