@@ -187,23 +187,38 @@ async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
 }
 
 #[tokio::test]
-async fn an_order_zuora_refuses_is_rejected_once_and_leaves_nothing_behind() {
+async fn an_order_zuora_refuses_is_rejected_and_undone_all_the_way() {
     let s = TestServer::dedicated(Backend::Zuora);
     let offer = an_offer(&s).await;
-    // A business refusal (HTTP 200, `success: false`, reason category 30), not an outage.
+    // A business refusal (HTTP 200, `success: false`, reason category 30), not an outage, and
+    // Zuora refuses the undo's re-issue under the same key too, as it would.
     faults(
         &s,
-        json!({ "failNext": 1, "status": 200, "reason": 50000030, "path": "/v1/orders" }),
+        json!({ "failNext": 2, "status": 200, "reason": 50000030, "path": "/v1/orders" }),
     )
     .await;
     let input = json!({ "i": { "newCustomer": { "name": "Refused Terms Inc", "email": "it@terms.example" },
                                "offerId": offer, "quantity": 12, "idempotencyKey": "terms-1" } });
     let r = s.query("paula@acme.example", ORDER, input.clone()).await;
     assert_eq!(r.error_code(), "UPSTREAM_REJECTED", "{}", r.body);
+    let keys = orders_sent(&s).await;
     assert_eq!(
-        orders_sent(&s).await.len(),
-        1,
-        "a refusal is neither retried nor re-issued to learn its outcome"
+        keys.len(),
+        2,
+        "the order, and the undo's re-issue to learn its outcome"
+    );
+    assert_eq!(keys[0], keys[1], "under one key");
+    // The refused re-issue created nothing; the undo went on with the steps before it.
+    let account_deleted = s.zuora_requests().await.iter().any(|r| {
+        r["method"] == "DELETE"
+            && r["path"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("/v1/accounts/"))
+    });
+    assert!(account_deleted, "the new billing account is undone");
+    assert_eq!(
+        s.tables_mentioning("Refused Terms").await,
+        Vec::<&str>::new()
     );
     assert_eq!(subscriptions_named(&s, "Refused Terms").await, 0);
     let replay = s.query("paula@acme.example", ORDER, input).await;
@@ -212,7 +227,7 @@ async fn an_order_zuora_refuses_is_rejected_once_and_leaves_nothing_behind() {
         "UPSTREAM_REJECTED",
         "the replay answers the same"
     );
-    assert_eq!(orders_sent(&s).await.len(), 1);
+    assert_eq!(orders_sent(&s).await.len(), 2);
 }
 
 #[tokio::test]

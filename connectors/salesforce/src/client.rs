@@ -663,8 +663,24 @@ async fn read_response(response: reqwest::Response) -> Result<(u16, String), Fai
             Failure::Retryable(SalesforceError::RateLimited { daily: false })
         }
         (404, _) => Failure::Final(SalesforceError::NotFound),
-        _ => Failure::Final(SalesforceError::Rejected { code, message }),
+        _ => match refusal(code, message) {
+            err @ SalesforceError::Unavailable(_) => Failure::Retryable(err),
+            err => Failure::Final(err),
+        },
     })
+}
+
+/// What an error code Salesforce answered with means. Most refuse the request for good; a few
+/// (a record locked by another transaction, a query that ran out of time) are Salesforce being
+/// busy, and the same request may succeed later.
+pub(crate) fn refusal(code: String, message: String) -> SalesforceError {
+    match code.as_str() {
+        "NOT_FOUND" | "ENTITY_IS_DELETED" => SalesforceError::NotFound,
+        "UNABLE_TO_LOCK_ROW" | "QUERY_TIMEOUT" | "SERVER_UNAVAILABLE" => {
+            SalesforceError::Unavailable(format!("transient error {code}"))
+        }
+        _ => SalesforceError::Rejected { code, message },
+    }
 }
 
 /// Exports `Sforce-Limit-Info: api-usage=used/max` so operators see the org's daily API budget.

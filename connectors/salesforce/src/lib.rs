@@ -132,11 +132,7 @@ impl SalesforceCrm {
                 reference = failed.reference_id,
                 "Salesforce composite request refused"
             );
-            return Err(match code.as_str() {
-                "NOT_FOUND" | "ENTITY_IS_DELETED" => SalesforceError::NotFound,
-                _ => SalesforceError::Rejected { code, message },
-            }
-            .into());
+            return Err(client::refusal(code, message).into());
         }
         Ok(answers)
     }
@@ -391,7 +387,7 @@ impl Crm for SalesforceCrm {
                 let (code, message) = answer("account")
                     .and_then(|a| first_error(&a.body))
                     .unwrap_or_else(|| ("UNKNOWN".to_owned(), "delete refused".to_owned()));
-                Err(SalesforceError::Rejected { code, message }.into())
+                Err(client::refusal(code, message).into())
             }
         }
     }

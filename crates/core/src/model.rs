@@ -684,7 +684,8 @@ pub struct StepRecord {
 /// A client error kept in the journal so that a replay answers exactly as the first call did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredError {
-    /// `NOT_FOUND`, `FORBIDDEN`, `BAD_USER_INPUT`, `CONFLICT` or `INTERNAL`.
+    /// `NOT_FOUND`, `FORBIDDEN`, `BAD_USER_INPUT`, `CONFLICT`, `UPSTREAM_UNAVAILABLE`,
+    /// `UPSTREAM_REJECTED` or `INTERNAL`.
     pub code: String,
     /// The client message.
     pub message: String,

@@ -70,6 +70,9 @@ pub struct Principal {
     pub impersonator: Option<Impersonator>,
 }
 
+/// The user id of [`Principal::anonymous`]; the gateway's own user ids never take this form.
+const ANONYMOUS: &str = "anonymous";
+
 impl Principal {
     /// The principal of `user`, from its profile and its organization or customer as the
     /// directory has them now. `NotFound` when one of those is missing.
@@ -134,7 +137,7 @@ impl Principal {
     /// A caller without a token: sees nothing and holds no permission (it may only sign up).
     pub fn anonymous() -> Principal {
         Principal {
-            user_id: UserId::from("anonymous"),
+            user_id: UserId::from(ANONYMOUS),
             email: String::new(),
             status: UserStatus::Pending,
             tenant: Tenant::Platform,
@@ -143,6 +146,11 @@ impl Principal {
             permissions: BTreeSet::new(),
             impersonator: None,
         }
+    }
+
+    /// Whether this is [`Principal::anonymous`], a caller without a token.
+    pub fn is_anonymous(&self) -> bool {
+        self.user_id.as_str() == ANONYMOUS && self.permissions.is_empty()
     }
 
     /// What this principal may see.

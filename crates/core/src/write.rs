@@ -1296,17 +1296,7 @@ impl Writes {
             journal.save().await?;
         }
         self.hook.on_step(name, StepPhase::Before).await?;
-        let output = match run(request).await {
-            Ok(output) => output,
-            // A refusal is a known outcome: the upstream created nothing, so compensation has
-            // nothing to learn by re-issuing the step, which would only be refused again.
-            Err(refused @ Error::Upstream(crate::UpstreamError::Rejected { .. })) => {
-                journal.op.steps.retain(|s| s.name != name);
-                journal.save().await?;
-                return Err(refused);
-            }
-            Err(e) => return Err(e),
-        };
+        let output = run(request).await?;
         self.hook.on_step(name, StepPhase::After).await?;
         let value = serde_json::to_value(&output).map_err(Error::internal)?;
         if let Some(record) = journal.op.steps.iter_mut().find(|s| s.name == name) {
@@ -1317,9 +1307,10 @@ impl Writes {
         Ok(output)
     }
 
-    /// Undoes every started step of an order, newest first (a refused step is not among them:
-    /// [`Self::step`] forgets it). A step whose outcome is unknown is re-issued first (creates are idempotent by key) to learn what it created, so an
-    /// unanswered create leaves nothing behind.
+    /// Undoes every started step of an order, newest first. A step whose outcome is unknown is
+    /// re-issued first (creates are idempotent by key) to learn what it created, so an
+    /// unanswered create leaves nothing behind; a re-issue that is refused created nothing
+    /// (see [`learnt`]), and the undo goes on with the steps before it.
     async fn compensate(&self, journal: &mut Journal) -> Result<()> {
         let key = journal.op.key.clone();
         let steps = journal.op.steps.clone();
@@ -1331,46 +1322,36 @@ impl Writes {
                     self.c.directory.delete_customer(&customer.id).await?;
                 }
                 "crm.account" => {
-                    let account: CrmAccount = match &step.output {
-                        Some(out) if step.done => decode(out)?,
-                        _ => {
-                            self.c
-                                .crm
-                                .create_crm_account(&format!("{key}/crm"), &decode(&request)?)
-                                .await?
-                        }
+                    let reissue = async {
+                        let key = format!("{key}/crm");
+                        self.c
+                            .crm
+                            .create_crm_account(&key, &decode(&request)?)
+                            .await
                     };
-                    self.c.crm.delete_crm_account(&account.id).await?;
+                    if let Some(account) = learnt(step, reissue).await? {
+                        self.c.crm.delete_crm_account(&account.id).await?;
+                    }
                 }
                 "billing.account" => {
-                    let account: BillingAccount = match &step.output {
-                        Some(out) if step.done => decode(out)?,
-                        _ => {
-                            self.c
-                                .billing
-                                .create_billing_account(
-                                    &format!("{key}/billing"),
-                                    &decode(&request)?,
-                                )
-                                .await?
-                        }
+                    let reissue = async {
+                        let key = format!("{key}/billing");
+                        let new = decode(&request)?;
+                        self.c.billing.create_billing_account(&key, &new).await
                     };
-                    self.c.billing.delete_billing_account(&account.id).await?;
+                    if let Some(account) = learnt(step, reissue).await? {
+                        self.c.billing.delete_billing_account(&account.id).await?;
+                    }
                 }
                 "billing.subscription" => {
-                    let subscription: Subscription = match &step.output {
-                        Some(out) if step.done => decode(out)?,
-                        _ => {
-                            self.c
-                                .billing
-                                .create_subscription(
-                                    &format!("{key}/subscription"),
-                                    &decode(&request)?,
-                                )
-                                .await?
-                        }
+                    let reissue = async {
+                        let key = format!("{key}/subscription");
+                        let new = decode(&request)?;
+                        self.c.billing.create_subscription(&key, &new).await
                     };
-                    self.c.billing.delete_subscription(&subscription.id).await?;
+                    if let Some(subscription) = learnt(step, reissue).await? {
+                        self.c.billing.delete_subscription(&subscription.id).await?;
+                    }
                 }
                 // Contacts go with their CRM account; the summary is derived data.
                 _ => {}
@@ -1585,6 +1566,29 @@ fn audit_action(mutation: &str) -> &str {
     }
 }
 
+/// What a started order step created: its journaled output when it finished, else what
+/// re-issuing it under its key answers. `None` when the re-issue is refused: a create that had
+/// happened would be answered by its first result, so a refusal (the upstream's, bad input, a
+/// missing record) means there is nothing to undo. An outage leaves the outcome unknown and
+/// fails the undo, to be finished when the order resumes.
+async fn learnt<T: DeserializeOwned>(
+    step: &StepRecord,
+    reissue: impl std::future::Future<Output = Result<T>>,
+) -> Result<Option<T>> {
+    if let (true, Some(output)) = (step.done, &step.output) {
+        return decode(output).map(Some);
+    }
+    match reissue.await {
+        Ok(created) => Ok(Some(created)),
+        Err(
+            Error::Upstream(crate::UpstreamError::Rejected { .. } | crate::UpstreamError::NotFound)
+            | Error::BadInput { .. }
+            | Error::NotFound,
+        ) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
     serde_json::from_value(value.clone()).map_err(Error::internal)
 }
@@ -1605,7 +1609,7 @@ fn stored(e: &Error) -> StoredError {
         Error::BadInput { message, .. } => message.clone(),
         Error::Upstream(crate::UpstreamError::NotFound) => "not found".to_owned(),
         Error::Upstream(crate::UpstreamError::Rejected { .. }) => {
-            "an upstream system refused the request; nothing was changed".to_owned()
+            "an upstream system refused the request".to_owned()
         }
         Error::Upstream(_) => "an upstream system failed; nothing was changed".to_owned(),
         Error::Internal(_) => "the write failed; nothing was changed".to_owned(),

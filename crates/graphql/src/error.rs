@@ -10,7 +10,11 @@ pub(crate) fn to_graphql(err: &Error, request_id: &str) -> async_graphql::Error 
         Error::Forbidden(reason) => ("FORBIDDEN", format!("forbidden: {reason}"), None),
         Error::BadInput { field, message } => ("BAD_USER_INPUT", message.clone(), field.clone()),
         Error::Conflict(reason) => ("CONFLICT", format!("conflict: {reason}"), None),
-        Error::Upstream(UpstreamError::NotFound) => ("NOT_FOUND", "not found".to_owned(), None),
+        Error::Upstream(UpstreamError::NotFound) => {
+            // The directory links to a record the upstream does not have: worth a look.
+            tracing::warn!(request_id, "upstream has no such record");
+            ("NOT_FOUND", "not found".to_owned(), None)
+        }
         // A refusal is an answer, not an outage: the same request will be refused again, so
         // the client must not be told to retry. The upstream's reason is logged, not shown.
         Error::Upstream(refused @ UpstreamError::Rejected { .. }) => {

@@ -178,6 +178,7 @@ pub async fn execute(
     batching: Batching,
 ) -> async_graphql::Response {
     let started = std::time::Instant::now();
+    let authenticated = !ctx.principal.is_anonymous();
     let (response, operation) = match schema.limits.admit(&mut request) {
         Ok(operation) => {
             let response = observed(schema, request, connectors, ctx, batching).await;
@@ -185,7 +186,13 @@ pub async fn execute(
         }
         Err(error) => (async_graphql::Response::from_errors(vec![error]), None),
     };
-    telemetry::record_request(&schema.operations, operation.as_deref(), &response, started);
+    telemetry::record_request(
+        &schema.operations,
+        operation.as_deref(),
+        authenticated,
+        &response,
+        started,
+    );
     response
 }
 

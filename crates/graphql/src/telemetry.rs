@@ -26,6 +26,10 @@ const MAX_OPERATION_LABELS: usize = 256;
 /// can be mistaken for it.
 const OVERFLOW: &str = "(other)";
 
+/// The label of every request without a token (only `signUp` documents get that far): names
+/// chosen by callers nobody knows get no series of their own.
+const UNAUTHENTICATED: &str = "(unauthenticated)";
+
 /// The operation names one schema's metrics have counted so far (at most
 /// [`MAX_OPERATION_LABELS`]).
 #[derive(Default)]
@@ -33,11 +37,22 @@ pub(crate) struct OperationLabels(RwLock<HashSet<String>>);
 
 impl OperationLabels {
     /// The label to count an operation under: its name (`anonymous` when it has none) while
-    /// names are within the ceiling or already counted, [`OVERFLOW`] after.
-    fn label(&self, operation: Option<&str>) -> String {
+    /// names are within the ceiling or already counted, [`OVERFLOW`] after;
+    /// [`UNAUTHENTICATED`] for a caller without a token, whatever it names.
+    fn label(&self, operation: Option<&str>, authenticated: bool) -> String {
+        if !authenticated {
+            return UNAUTHENTICATED.to_owned();
+        }
         let name = label(operation.unwrap_or("anonymous"));
-        if self.known(&name) {
-            return name;
+        // A panic while inserting cannot leave the set half-written; keep counting.
+        {
+            let seen = self.0.read().unwrap_or_else(PoisonError::into_inner);
+            if seen.contains(&name) {
+                return name;
+            }
+            if seen.len() >= MAX_OPERATION_LABELS {
+                return OVERFLOW.to_owned();
+            }
         }
         let mut seen = self.0.write().unwrap_or_else(PoisonError::into_inner);
         if seen.contains(&name) || seen.len() < MAX_OPERATION_LABELS {
@@ -47,14 +62,6 @@ impl OperationLabels {
             OVERFLOW.to_owned()
         }
     }
-
-    fn known(&self, name: &str) -> bool {
-        // A panic while inserting cannot leave the set half-written; keep counting.
-        self.0
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(name)
-    }
 }
 
 /// Counts a finished request by the operation its document selected (`anonymous` when it
@@ -62,6 +69,7 @@ impl OperationLabels {
 pub(crate) fn record_request(
     labels: &OperationLabels,
     operation: Option<&str>,
+    authenticated: bool,
     response: &Response,
     started: Instant,
 ) {
@@ -70,7 +78,7 @@ pub(crate) fn record_request(
         (false, Value::Null) => "error",
         (false, _) => "partial",
     };
-    let operation = labels.label(operation);
+    let operation = labels.label(operation, authenticated);
     metrics::counter!("partnergraph_graphql_requests_total", "operation" => operation.clone(), "outcome" => outcome)
         .increment(1);
     metrics::histogram!("partnergraph_graphql_request_duration_seconds", "operation" => operation)
@@ -149,18 +157,26 @@ mod tests {
     #[test]
     fn operation_names_past_the_ceiling_are_counted_as_other_and_earlier_ones_keep_theirs() {
         let labels = OperationLabels::default();
-        assert_eq!(labels.label(None), "anonymous");
+        let named = |name: Option<&str>| labels.label(name, true);
+        assert_eq!(named(None), "anonymous");
         for i in 1..MAX_OPERATION_LABELS {
-            assert_eq!(labels.label(Some(&format!("Op{i}"))), format!("Op{i}"));
+            assert_eq!(named(Some(&format!("Op{i}"))), format!("Op{i}"));
         }
-        assert_eq!(labels.label(Some("Late")), OVERFLOW);
-        assert_eq!(
-            labels.label(Some("Op1")),
-            "Op1",
-            "counted before the ceiling"
-        );
-        assert_eq!(labels.label(None), "anonymous");
-        let long = "L".repeat(100);
-        assert_eq!(labels.label(Some(&long)), OVERFLOW);
+        assert_eq!(named(Some("Late")), OVERFLOW);
+        assert_eq!(named(Some("Op1")), "Op1", "counted before the ceiling");
+        assert_eq!(named(None), "anonymous");
+        assert_eq!(named(Some(&"L".repeat(100))), OVERFLOW);
+    }
+
+    #[test]
+    fn callers_without_a_token_share_one_label_and_take_no_slot() {
+        let labels = OperationLabels::default();
+        for i in 0..MAX_OPERATION_LABELS {
+            assert_eq!(
+                labels.label(Some(&format!("Junk{i}")), false),
+                UNAUTHENTICATED
+            );
+        }
+        assert_eq!(labels.label(Some("Dashboard"), true), "Dashboard");
     }
 }
