@@ -387,7 +387,11 @@ impl Crm for SalesforceCrm {
                 let (code, message) = answer("account")
                     .and_then(|a| first_error(&a.body))
                     .unwrap_or_else(|| ("UNKNOWN".to_owned(), "delete refused".to_owned()));
-                Err(client::refusal(code, message).into())
+                match client::refusal(code, message) {
+                    // Deleted meanwhile (`ENTITY_IS_DELETED`): as good as done.
+                    SalesforceError::NotFound => Ok(Removed::default()),
+                    err => Err(err.into()),
+                }
             }
         }
     }

@@ -629,6 +629,13 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
             _ => String::new(),
         };
         let message = reason.and_then(|r| r.message).unwrap_or_default();
+        if status == reqwest::StatusCode::CONFLICT {
+            // A request under the same idempotency key is still in progress: what it does is
+            // not known yet, which is not a refusal.
+            return Err(Failure::Final(ZuoraError::Unavailable(format!(
+                "idempotency key in use ({code})"
+            ))));
+        }
         // The last two digits are the category: 40 not found; 50, 61, 70 and 99 are transient,
         // Zuora being unwell rather than refusing: retried, and an outage if they persist.
         return Err(match code.get(code.len().saturating_sub(2)..) {

@@ -554,7 +554,12 @@ impl Billing for ZuoraBilling {
         let id = ids
             .first()
             .ok_or_else(|| ZuoraError::Decode("/v1/orders: subscriptionIds".to_owned()))?;
-        self.subscription(id).await
+        // The order is placed: whatever reading it back answers, it is no refusal of the order
+        // (which would tell the caller's undo that nothing was created).
+        self.subscription(id).await.map_err(|e| {
+            tracing::warn!(error = %e, "reading a placed order's subscription back failed");
+            ZuoraError::Unavailable("order read-back".to_owned()).into()
+        })
     }
 
     async fn update_subscription(&self, key: &str, desired: &Subscription) -> Result<Subscription> {

@@ -679,6 +679,9 @@ pub struct StepRecord {
     pub request: Option<serde_json::Value>,
     /// What the step produced (ids), for later steps and for compensation.
     pub output: Option<serde_json::Value>,
+    /// The upstream refused the step: it created nothing, and there is nothing to undo.
+    #[serde(default)]
+    pub refused: bool,
 }
 
 /// A client error kept in the journal so that a replay answers exactly as the first call did.

@@ -1030,7 +1030,11 @@ impl Writes {
             Err(e) => {
                 journal.op.status = OperationStatus::Compensating;
                 journal.save().await?;
-                self.compensate(journal).await?;
+                if let Err(undo) = self.compensate(journal).await {
+                    // What the undo could not reach stays upstream; the journal's steps say what.
+                    tracing::error!(error = %undo, cause = %e, key = %key, "order undo incomplete");
+                    return Err(undo);
+                }
                 Err(e)
             }
         }
@@ -1292,11 +1296,24 @@ impl Writes {
                 done: false,
                 request: Some(serde_json::to_value(request).map_err(Error::internal)?),
                 output: None,
+                refused: false,
             });
             journal.save().await?;
         }
         self.hook.on_step(name, StepPhase::Before).await?;
-        let output = run(request).await?;
+        let output = match run(request).await {
+            Ok(output) => output,
+            Err(e) => {
+                // A refusal is an outcome: the undo need not re-issue the step to learn it.
+                if matches!(e, Error::Upstream(crate::UpstreamError::Rejected { .. })) {
+                    if let Some(record) = journal.op.steps.iter_mut().find(|s| s.name == name) {
+                        record.refused = true;
+                    }
+                    journal.save().await?;
+                }
+                return Err(e);
+            }
+        };
         self.hook.on_step(name, StepPhase::After).await?;
         let value = serde_json::to_value(&output).map_err(Error::internal)?;
         if let Some(record) = journal.op.steps.iter_mut().find(|s| s.name == name) {
@@ -1307,14 +1324,14 @@ impl Writes {
         Ok(output)
     }
 
-    /// Undoes every started step of an order, newest first. A step whose outcome is unknown is
-    /// re-issued first (creates are idempotent by key) to learn what it created, so an
-    /// unanswered create leaves nothing behind; a re-issue that is refused created nothing
-    /// (see [`learnt`]), and the undo goes on with the steps before it.
+    /// Undoes every started step of an order, newest first, but for those the upstream
+    /// refused (they created nothing). A step whose outcome is unknown is re-issued first
+    /// (creates are idempotent by key) to learn what it created (see [`learnt`]), so an
+    /// unanswered create leaves nothing behind.
     async fn compensate(&self, journal: &mut Journal) -> Result<()> {
         let key = journal.op.key.clone();
         let steps = journal.op.steps.clone();
-        for step in steps.iter().rev() {
+        for step in steps.iter().rev().filter(|step| !step.refused) {
             let request = step.request.clone().unwrap_or_default();
             match step.name.as_str() {
                 "directory.customer" => {
@@ -1329,9 +1346,8 @@ impl Writes {
                             .create_crm_account(&key, &decode(&request)?)
                             .await
                     };
-                    if let Some(account) = learnt(step, reissue).await? {
-                        self.c.crm.delete_crm_account(&account.id).await?;
-                    }
+                    let account = learnt(step, reissue).await?;
+                    self.c.crm.delete_crm_account(&account.id).await?;
                 }
                 "billing.account" => {
                     let reissue = async {
@@ -1339,9 +1355,8 @@ impl Writes {
                         let new = decode(&request)?;
                         self.c.billing.create_billing_account(&key, &new).await
                     };
-                    if let Some(account) = learnt(step, reissue).await? {
-                        self.c.billing.delete_billing_account(&account.id).await?;
-                    }
+                    let account = learnt(step, reissue).await?;
+                    self.c.billing.delete_billing_account(&account.id).await?;
                 }
                 "billing.subscription" => {
                     let reissue = async {
@@ -1349,9 +1364,8 @@ impl Writes {
                         let new = decode(&request)?;
                         self.c.billing.create_subscription(&key, &new).await
                     };
-                    if let Some(subscription) = learnt(step, reissue).await? {
-                        self.c.billing.delete_subscription(&subscription.id).await?;
-                    }
+                    let subscription = learnt(step, reissue).await?;
+                    self.c.billing.delete_subscription(&subscription.id).await?;
                 }
                 // Contacts go with their CRM account; the summary is derived data.
                 _ => {}
@@ -1567,25 +1581,14 @@ fn audit_action(mutation: &str) -> &str {
 }
 
 /// What a started order step created: its journaled output when it finished, else what
-/// re-issuing it under its key answers. `None` when the re-issue is refused: a create that had
-/// happened would be answered by its first result, so a refusal (the upstream's, bad input, a
-/// missing record) means there is nothing to undo. An outage leaves the outcome unknown and
-/// fails the undo, to be finished when the order resumes.
+/// re-issuing it under its key answers (the first result, if the first request got through).
 async fn learnt<T: DeserializeOwned>(
     step: &StepRecord,
     reissue: impl std::future::Future<Output = Result<T>>,
-) -> Result<Option<T>> {
-    if let (true, Some(output)) = (step.done, &step.output) {
-        return decode(output).map(Some);
-    }
-    match reissue.await {
-        Ok(created) => Ok(Some(created)),
-        Err(
-            Error::Upstream(crate::UpstreamError::Rejected { .. } | crate::UpstreamError::NotFound)
-            | Error::BadInput { .. }
-            | Error::NotFound,
-        ) => Ok(None),
-        Err(e) => Err(e),
+) -> Result<T> {
+    match (step.done, &step.output) {
+        (true, Some(output)) => decode(output),
+        _ => reissue.await,
     }
 }
 
@@ -1611,8 +1614,8 @@ fn stored(e: &Error) -> StoredError {
         Error::Upstream(crate::UpstreamError::Rejected { .. }) => {
             "an upstream system refused the request".to_owned()
         }
-        Error::Upstream(_) => "an upstream system failed; nothing was changed".to_owned(),
-        Error::Internal(_) => "the write failed; nothing was changed".to_owned(),
+        Error::Upstream(_) => "an upstream system failed; the write did not complete".to_owned(),
+        Error::Internal(_) => "the write failed".to_owned(),
         other => other.to_string(),
     };
     StoredError {
