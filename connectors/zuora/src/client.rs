@@ -629,11 +629,10 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
             _ => String::new(),
         };
         let message = reason.and_then(|r| r.message).unwrap_or_default();
-        if status == reqwest::StatusCode::CONFLICT {
-            // A request under the same idempotency key is still in progress: what it does is
-            // not known yet, which is not a refusal.
+        if key_in_doubt(status) {
             return Err(Failure::Final(ZuoraError::Unavailable(format!(
-                "idempotency key in use ({code})"
+                "idempotency key in doubt: HTTP {} ({code})",
+                status.as_u16()
             ))));
         }
         // The last two digits are the category: 40 not found; 50, 61, 70 and 99 are transient,
@@ -650,6 +649,12 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
     if status == reqwest::StatusCode::NOT_FOUND {
         return Err(Failure::Final(ZuoraError::NotFound));
     }
+    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+        return Err(Failure::Final(ZuoraError::Unavailable(format!(
+            "idempotency key in doubt: HTTP {}",
+            status.as_u16()
+        ))));
+    }
     if status.is_client_error() && status != reqwest::StatusCode::CONFLICT {
         return Err(Failure::Final(ZuoraError::Rejected {
             code: status.as_u16().to_string(),
@@ -657,6 +662,17 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
         }));
     }
     Ok(text)
+}
+
+/// Zuora's answers about an `Idempotency-Key` rather than the request: 409, a request under the
+/// key is still in progress; 422, the key came with another request. Either way what the key's
+/// first request did is unknown, which is no refusal (an undo trusts a refusal to mean that
+/// nothing was created).
+fn key_in_doubt(status: reqwest::StatusCode) -> bool {
+    matches!(
+        status,
+        reqwest::StatusCode::CONFLICT | reqwest::StatusCode::UNPROCESSABLE_ENTITY
+    )
 }
 
 /// A transport error described without its URL (which could carry query parameters).

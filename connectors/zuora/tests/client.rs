@@ -342,6 +342,27 @@ async fn a_failed_write_is_not_repeated_and_zuora_refusals_are_typed() {
 }
 
 #[tokio::test]
+async fn a_key_that_came_with_another_request_is_in_doubt_not_refused() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let body = json!({ "name": "Doubt Co", "currency": "USD", "billCycleDay": 1,
+                       "billToContact": { "firstName": "D", "lastName": "Oubt" } });
+    s.client
+        .write::<Value>(Method::POST, "/v1/accounts", Some(&body), Some("doubt-1"))
+        .await
+        .expect("created");
+    let mut other = body.clone();
+    other["name"] = json!("Other Co");
+    let err = s
+        .client
+        .write::<Value>(Method::POST, "/v1/accounts", Some(&other), Some("doubt-1"))
+        .await
+        .expect_err("the key is taken");
+    // Zuora's 422: what the key's first request did is not this answer's to say, so an undo
+    // must not read it as "nothing was created".
+    assert!(matches!(err, ZuoraError::Unavailable(_)), "{err:?}");
+}
+
+#[tokio::test]
 async fn wrong_credentials_are_typed_and_no_secret_is_printed() {
     let s = setup("not-the-secret").await;
     let err = s
