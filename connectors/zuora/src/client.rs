@@ -614,6 +614,9 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
         let err = ZuoraError::Unavailable(format!("HTTP {}", status.as_u16()));
         return Err(Failure::Retryable(err, retry_after));
     }
+    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
+        return Err(key_in_doubt(status));
+    }
     // Zuora answers some failures as text (its edge) and 409 replays with the first result.
     let text = response
         .text()
@@ -622,6 +625,9 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
     let envelope: Envelope = serde_json::from_str(&text)
         .map_err(|_| Failure::Final(ZuoraError::Decode("body".to_owned())))?;
     if envelope.success == Some(false) {
+        if status == reqwest::StatusCode::CONFLICT {
+            return Err(key_in_doubt(status));
+        }
         let reason = envelope.reasons.into_iter().next();
         let code = match reason.as_ref().map(|r| &r.code) {
             Some(Value::Number(n)) => n.to_string(),
@@ -629,12 +635,6 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
             _ => String::new(),
         };
         let message = reason.and_then(|r| r.message).unwrap_or_default();
-        if key_in_doubt(status) {
-            return Err(Failure::Final(ZuoraError::Unavailable(format!(
-                "idempotency key in doubt: HTTP {} ({code})",
-                status.as_u16()
-            ))));
-        }
         // The last two digits are the category: 40 not found; 50, 61, 70 and 99 are transient,
         // Zuora being unwell rather than refusing: retried, and an outage if they persist.
         return Err(match code.get(code.len().saturating_sub(2)..) {
@@ -649,12 +649,6 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
     if status == reqwest::StatusCode::NOT_FOUND {
         return Err(Failure::Final(ZuoraError::NotFound));
     }
-    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY {
-        return Err(Failure::Final(ZuoraError::Unavailable(format!(
-            "idempotency key in doubt: HTTP {}",
-            status.as_u16()
-        ))));
-    }
     if status.is_client_error() && status != reqwest::StatusCode::CONFLICT {
         return Err(Failure::Final(ZuoraError::Rejected {
             code: status.as_u16().to_string(),
@@ -664,15 +658,15 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Zuora's answers about an `Idempotency-Key` rather than the request: 409, a request under the
-/// key is still in progress; 422, the key came with another request. Either way what the key's
-/// first request did is unknown, which is no refusal (an undo trusts a refusal to mean that
-/// nothing was created).
-fn key_in_doubt(status: reqwest::StatusCode) -> bool {
-    matches!(
-        status,
-        reqwest::StatusCode::CONFLICT | reqwest::StatusCode::UNPROCESSABLE_ENTITY
-    )
+/// Zuora's answers about an `Idempotency-Key` rather than the request: a failed 409, a request
+/// under the key is still in progress; 422, the key came with another request. Either way what
+/// the key's first request did is unknown, which is no refusal (an undo trusts a refusal to
+/// mean that nothing was created).
+fn key_in_doubt(status: reqwest::StatusCode) -> Failure {
+    Failure::Final(ZuoraError::Unavailable(format!(
+        "idempotency key in doubt: HTTP {}",
+        status.as_u16()
+    )))
 }
 
 /// A transport error described without its URL (which could carry query parameters).

@@ -1598,25 +1598,24 @@ fn decode<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T> {
 
 /// The error a client gets, as kept in the journal.
 fn stored(e: &Error) -> StoredError {
-    let (code, field) = match e {
-        Error::NotFound => ("NOT_FOUND", None),
-        Error::Forbidden(_) => ("FORBIDDEN", None),
-        Error::BadInput { field, .. } => ("BAD_USER_INPUT", field.clone()),
-        Error::Conflict(_) => ("CONFLICT", None),
-        Error::Upstream(crate::UpstreamError::NotFound) => ("NOT_FOUND", None),
-        Error::Upstream(crate::UpstreamError::Rejected { .. }) => ("UPSTREAM_REJECTED", None),
-        Error::Upstream(_) => ("UPSTREAM_UNAVAILABLE", None),
-        Error::Internal(_) => ("INTERNAL", None),
-    };
-    let message = match e {
-        Error::BadInput { message, .. } => message.clone(),
-        Error::Upstream(crate::UpstreamError::NotFound) => "not found".to_owned(),
-        Error::Upstream(crate::UpstreamError::Rejected { .. }) => {
-            "an upstream system refused the request".to_owned()
-        }
-        Error::Upstream(_) => "an upstream system failed; the write did not complete".to_owned(),
-        Error::Internal(_) => "the write failed".to_owned(),
-        other => other.to_string(),
+    use crate::UpstreamError::{NotFound, Rejected};
+    let (code, field, message) = match e {
+        Error::NotFound => ("NOT_FOUND", None, e.to_string()),
+        Error::Forbidden(_) => ("FORBIDDEN", None, e.to_string()),
+        Error::BadInput { field, message } => ("BAD_USER_INPUT", field.clone(), message.clone()),
+        Error::Conflict(_) => ("CONFLICT", None, e.to_string()),
+        Error::Upstream(NotFound) => ("NOT_FOUND", None, "not found".to_owned()),
+        Error::Upstream(Rejected { .. }) => (
+            "UPSTREAM_REJECTED",
+            None,
+            "an upstream system refused the request".to_owned(),
+        ),
+        Error::Upstream(_) => (
+            "UPSTREAM_UNAVAILABLE",
+            None,
+            "an upstream system failed; the write did not complete".to_owned(),
+        ),
+        Error::Internal(_) => ("INTERNAL", None, "the write failed".to_owned()),
     };
     StoredError {
         code: code.to_owned(),
