@@ -54,6 +54,9 @@ pub struct RequestContext {
     pub request_id: String,
     /// The bearer token's id and expiry, for `logout`.
     pub token: TokenRef,
+    /// The peer address the request came from, when the server knows it: token-less calls
+    /// (`signUp`) are throttled by it.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// The bearer token a request came with.
@@ -91,6 +94,7 @@ pub(crate) struct Req {
     pub scope: Scope,
     pub request_id: String,
     pub token: TokenRef,
+    pub client: Option<std::net::IpAddr>,
     pub connectors: Connectors,
     pub loader: DataLoader<loaders::Batch, async_graphql::dataloader::HashMapCache>,
 }
@@ -345,6 +349,7 @@ fn prepare_request(
         principal: ctx.principal,
         request_id: ctx.request_id,
         token: ctx.token,
+        client: ctx.client,
         connectors: connectors.clone(),
         loader,
     })
