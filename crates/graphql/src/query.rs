@@ -139,10 +139,11 @@ impl QueryRoot {
             .into_core()
             .map_err(|e| r.fail(e))?;
         let order = order(order_by, (filter::CustomerOrderField::Name, Direction::Asc));
+        let scope = scope_naming(r, filter.partner_id.as_ref()).await?;
         let result = r
             .connectors
             .directory
-            .list_customers(&r.scope, &filter, order, &page)
+            .list_customers(&scope, &filter, order, &page)
             .await
             .map_err(|e| r.fail(e))?;
         Ok(connection(result, Customer))
@@ -315,10 +316,11 @@ impl QueryRoot {
             .into_core()
             .map_err(|e| r.fail(e))?;
         let order = order(order_by, (filter::UserOrderField::Email, Direction::Asc));
+        let scope = scope_naming(r, filter.org_id.as_ref()).await?;
         let result = r
             .connectors
             .directory
-            .list_operators(&r.scope, &filter, order, &page)
+            .list_operators(&scope, &filter, order, &page)
             .await
             .map_err(|e| r.fail(e))?;
         Ok(connection(result, User))
@@ -372,6 +374,17 @@ fn decode_global(r: &crate::Req, id: &ID, field: &str) -> R<GlobalId> {
             field,
             format!("`{field}` is not a valid id"),
         ))
+    })
+}
+
+/// The scope a root list runs in when its filter names `org`: the caller's, or nothing when the
+/// caller may not see that organization. A filter on a hidden id must count exactly like one on
+/// an id that does not exist; otherwise a customer user who may not see its partner could still
+/// learn which partner it has from the count.
+async fn scope_naming(r: &crate::Req, org: Option<&OrgId>) -> R<Scope> {
+    Ok(match org {
+        Some(id) if r.organization(id).await?.is_none() => Scope::Nothing,
+        _ => r.scope.clone(),
     })
 }
 
