@@ -10,7 +10,7 @@
 //! - the other tenant's records, re-read as the platform admin, have not changed.
 
 use partnergraph_core::ids::{GlobalId, NodeKind};
-use partnergraph_tests::{Response, TestServer};
+use partnergraph_tests::{on_each_backend, Backend, Response, TestServer};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -88,10 +88,13 @@ const TENANT: &str = "query($id: ID!) { organization(id: $id) {
     paymentMethods { id isDefault }
     cases(first: 5) { nodes { id subject status priority } } } } } }";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_id_of_another_tenant_reaches_anything_through_any_field_filter_or_mutation() {
+on_each_backend!(no_id_of_another_tenant_reaches_anything_through_any_field_filter_or_mutation);
+
+async fn no_id_of_another_tenant_reaches_anything_through_any_field_filter_or_mutation(
+    backend: Backend,
+) {
     // A gateway of its own: a failed attack would change records other tests read.
-    let server = TestServer::dedicated(partnergraph_tests::Backend::Sqlite);
+    let server = TestServer::dedicated(backend);
     let s = &server;
     let admin = s.token(ADMIN).await;
     let schema = Schema::read(s, &admin).await;
