@@ -241,7 +241,7 @@ async fn graphql(
     token: Option<Extension<TokenRef>>,
     anonymous: Option<Extension<Anonymous>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
-    peer: Option<axum::extract::ConnectInfo<std::net::SocketAddr>>,
+    peer: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     method: Method,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
@@ -275,7 +275,7 @@ async fn graphql(
         principal,
         request_id: request_id.clone(),
         token,
-        client: peer.map(|axum::extract::ConnectInfo(addr)| addr.ip()),
+        client: peer.map(|Extension(axum::extract::ConnectInfo(addr))| addr.ip()),
     };
     let response = partnergraph_core::context::with_request_id(
         request_id.clone(),
