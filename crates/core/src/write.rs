@@ -253,6 +253,7 @@ pub struct Writes {
     identities: Arc<dyn IdentityProvider>,
     mailer: Arc<dyn crate::traits::Mailer>,
     hook: Arc<dyn StepHook>,
+    sign_ups: signup::SignUpLimits,
 }
 
 impl Writes {
@@ -269,6 +270,7 @@ impl Writes {
             identities,
             mailer,
             hook,
+            sign_ups: signup::SignUpLimits::new(),
         }
     }
 
