@@ -26,6 +26,12 @@ pub enum Error {
     /// The request conflicts with the current state (e.g. a duplicate or a stale write).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller made too many attempts (sign-ups); it may try again after the given time.
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited {
+        /// Seconds until the caller may try again.
+        retry_after_secs: u64,
+    },
     /// An upstream system failed; details stay in logs, never reach clients.
     #[error(transparent)]
     Upstream(#[from] UpstreamError),

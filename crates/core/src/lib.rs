@@ -15,6 +15,7 @@ pub mod paging;
 pub mod permission;
 pub mod principal;
 pub mod retry;
+pub mod throttle;
 pub mod traits;
 pub mod write;
 

@@ -253,6 +253,7 @@ pub struct Writes {
     identities: Arc<dyn IdentityProvider>,
     mailer: Arc<dyn crate::traits::Mailer>,
     hook: Arc<dyn StepHook>,
+    sign_ups: signup::SignUpLimits,
 }
 
 impl Writes {
@@ -269,6 +270,7 @@ impl Writes {
             identities,
             mailer,
             hook,
+            sign_ups: signup::SignUpLimits::new(),
         }
     }
 
@@ -1604,6 +1606,8 @@ fn stored(e: &Error) -> StoredError {
         Error::Forbidden(_) => ("FORBIDDEN", None, e.to_string()),
         Error::BadInput { field, message } => ("BAD_USER_INPUT", field.clone(), message.clone()),
         Error::Conflict(_) => ("CONFLICT", None, e.to_string()),
+        // Only sign-up is throttled, and it is not journaled: nothing replays this.
+        Error::RateLimited { .. } => ("RATE_LIMITED", None, e.to_string()),
         Error::Upstream(NotFound) => ("NOT_FOUND", None, "not found".to_owned()),
         Error::Upstream(Rejected { .. }) => (
             "UPSTREAM_REJECTED",

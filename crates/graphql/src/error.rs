@@ -5,11 +5,16 @@ use partnergraph_core::{Error, UpstreamError};
 /// Converts a core error for the client. Internal and upstream details are logged with the
 /// request id and replaced by a generic message.
 pub(crate) fn to_graphql(err: &Error, request_id: &str) -> async_graphql::Error {
+    let mut retry_after = None;
     let (code, message, field) = match err {
         Error::NotFound => ("NOT_FOUND", "not found".to_owned(), None),
         Error::Forbidden(reason) => ("FORBIDDEN", format!("forbidden: {reason}"), None),
         Error::BadInput { field, message } => ("BAD_USER_INPUT", message.clone(), field.clone()),
         Error::Conflict(reason) => ("CONFLICT", format!("conflict: {reason}"), None),
+        Error::RateLimited { retry_after_secs } => {
+            retry_after = Some(*retry_after_secs);
+            ("RATE_LIMITED", err.to_string(), None)
+        }
         Error::Upstream(UpstreamError::NotFound) => {
             // The directory links to a record the upstream does not have: worth a look.
             tracing::warn!(request_id, "upstream has no such record");
@@ -44,6 +49,9 @@ pub(crate) fn to_graphql(err: &Error, request_id: &str) -> async_graphql::Error 
     extensions.set("requestId", request_id);
     if let Some(field) = field {
         extensions.set("field", field);
+    }
+    if let Some(secs) = retry_after {
+        extensions.set("retryAfter", secs);
     }
     error
 }

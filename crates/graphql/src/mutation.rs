@@ -309,7 +309,8 @@ pub struct ProfilePayload {
 /// Input of `signUp`.
 #[derive(InputObject)]
 pub struct SignUpInput {
-    /// Login email.
+    /// Login email: one of the customer's contact addresses, where the activation link is
+    /// sent.
     pub email: String,
     /// The company's billing account number, as printed on an invoice (`A00000042`; spaces
     /// around it and a lower-case `a` are fine).
@@ -326,7 +327,8 @@ pub struct SignUpInput {
 /// What `signUp` created.
 #[derive(SimpleObject)]
 pub struct SignUpPayload {
-    /// The new customer user; sign in with `POST /auth/login`.
+    /// The new customer user, PENDING: it sees nothing until the activation link mailed to its
+    /// address is followed; then sign in with `POST /auth/login`.
     pub user: User,
 }
 
@@ -980,8 +982,13 @@ impl MutationRoot {
         Ok(LogoutPayload { revoked: true })
     }
 
-    /// Creates a portal login for an employee of a customer who knows the customer's billing
-    /// account number. The one operation that needs no token.
+    /// Signs up an employee of a customer: the one operation that needs no token. The email
+    /// must be a contact address of the customer billed under the account number (its main
+    /// contact, or a contact in the CRM), and the customer must have no portal users yet; the
+    /// new user is PENDING and sees nothing until they follow the activation link mailed to
+    /// that address. Every refusal answers the same BAD_USER_INPUT "the sign-up could not be
+    /// validated"; too many attempts from one address, for one email or one number answer
+    /// RATE_LIMITED with `extensions.retryAfter` in seconds.
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
@@ -995,8 +1002,11 @@ impl MutationRoot {
             first_name: input.first_name,
             last_name: input.last_name,
         };
+        let base = ctx
+            .data::<crate::PublicUrl>()
+            .map_err(|_| r.fail(Error::internal("the schema was built without a public URL")))?;
         let user = writes(ctx)?
-            .sign_up(sign_up, &r.request_id)
+            .sign_up(sign_up, r.client, &base.0, &r.request_id)
             .await
             .map_err(|e| r.fail(e))?;
         Ok(SignUpPayload { user: User(user) })

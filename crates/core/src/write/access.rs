@@ -286,7 +286,7 @@ impl Writes {
     }
 
     /// Emails a PENDING user a single-use link that activates them, valid for
-    /// [`ACTIVATION_TTL_HOURS`]. Only the link's hash is stored.
+    /// [`ACTIVATION_TTL_HOURS`].
     pub async fn send_activation_link(
         &self,
         actor: Actor<'_>,
@@ -301,39 +301,57 @@ impl Writes {
                     "only a pending user can be activated".to_owned(),
                 ));
             }
-            let token = format!(
-                "{}{}",
-                uuid::Uuid::new_v4().simple(),
-                uuid::Uuid::new_v4().simple()
-            );
-            self.c
-                .directory
-                .save_activation(&ActivationToken {
-                    token_hash: token_hash(&token),
-                    user_id: user.id.clone(),
-                    expires_at: Utc::now() + chrono::Duration::hours(ACTIVATION_TTL_HOURS),
-                })
-                .await?;
-            let link = format!(
-                "{}/auth/activate?token={token}",
-                portal_url.trim_end_matches('/')
-            );
-            self.mailer
-                .send(&Email {
-                    to: user.email.clone(),
-                    subject: "Activate your portal account".to_owned(),
-                    body: format!(
-                        "Hello {},\n\nopen this link to activate your portal account:\n\n{link}\n\n\
-                         It works once, within {ACTIVATION_TTL_HOURS} hours.\n",
-                        user.first_name
-                    ),
-                })
-                .await?;
+            self.mail_activation_link(
+                &user,
+                portal_url,
+                "open this link to activate your portal account:",
+            )
+            .await?;
             self.audit_user(actor, "user.activation_link", &user, holder)
                 .await;
             Ok(user.id)
         })
         .await
+    }
+
+    /// Stores a single-use activation link for the PENDING `user`, valid for
+    /// [`ACTIVATION_TTL_HOURS`], and mails it to the user's address, after `intro`. Only the
+    /// link's hash is stored. Shared by `sendActivationLink` and sign-up, so that every link
+    /// is made, kept and redeemed ([`Writes::redeem_activation`]) the same way.
+    pub(super) async fn mail_activation_link(
+        &self,
+        user: &User,
+        portal_url: &str,
+        intro: &str,
+    ) -> Result<()> {
+        let token = format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        );
+        self.c
+            .directory
+            .save_activation(&ActivationToken {
+                token_hash: token_hash(&token),
+                user_id: user.id.clone(),
+                expires_at: Utc::now() + chrono::Duration::hours(ACTIVATION_TTL_HOURS),
+            })
+            .await?;
+        let link = format!(
+            "{}/auth/activate?token={token}",
+            portal_url.trim_end_matches('/')
+        );
+        self.mailer
+            .send(&Email {
+                to: user.email.clone(),
+                subject: "Activate your portal account".to_owned(),
+                body: format!(
+                    "Hello {},\n\n{intro}\n\n{link}\n\n\
+                     It works once, within {ACTIVATION_TTL_HOURS} hours.\n",
+                    user.first_name
+                ),
+            })
+            .await
     }
 
     /// Activates the PENDING user an activation link was sent to; the link then stops working.
