@@ -12,6 +12,7 @@ mod m20261123_000001_initial;
 mod m20261123_000002_operations;
 mod m20261123_000003_identity;
 mod m20261201_000004_customer_terms;
+mod m20261207_000005_profile_owners;
 
 /// Runs partnergraph's migrations in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_operations::Migration),
             Box::new(m20261123_000003_identity::Migration),
             Box::new(m20261201_000004_customer_terms::Migration),
+            Box::new(m20261207_000005_profile_owners::Migration),
         ]
     }
 }

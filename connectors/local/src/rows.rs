@@ -108,7 +108,8 @@ impl Table {
                 "membership_kind",
                 "membership_id",
             ],
-            Table::Profiles | Table::Offers | Table::CrmAccounts => &["id", "doc"],
+            Table::Profiles => &["id", "doc", "owner_org_id"],
+            Table::Offers | Table::CrmAccounts => &["id", "doc"],
             Table::BillingAccounts => &["id", "doc", "account_number"],
             Table::Subscriptions
             | Table::Invoices
@@ -215,7 +216,15 @@ record!(
         }
     ]
 );
-record!(Profile, Profiles, |r| r.id.0.clone(), []);
+record!(
+    Profile,
+    Profiles,
+    |r| r.id.0.clone(),
+    [match &r.owner {
+        ProfileOwner::Organization(org) => s(org),
+        ProfileOwner::BuiltIn | ProfileOwner::Platform => None,
+    }]
+);
 record!(Offer, Offers, |r| r.id.0.clone(), []);
 record!(
     BillingAccount,

@@ -1,11 +1,14 @@
 //! Upgrading a store that holds records: rows written before a migration are found by what the
-//! migration adds, on SQLite and (with the `postgres` feature) on PostgreSQL.
+//! migration adds, and read as it decides, on SQLite and (with the `postgres` feature) on
+//! PostgreSQL.
 
 use chrono::{Duration, Utc};
 use partnergraph_core::demo;
 use partnergraph_core::filter::{CustomerFilter, CustomerOrderField};
-use partnergraph_core::model::{Customer, CustomerStatus};
+use partnergraph_core::ids::{OrgId, ProfileId};
+use partnergraph_core::model::{Customer, CustomerStatus, Profile, ProfileOwner};
 use partnergraph_core::paging::{Direction, Order, PageRequest};
+use partnergraph_core::permission::{BuiltInProfile, Permission};
 use partnergraph_core::traits::Directory;
 use partnergraph_core::Scope;
 use partnergraph_local::LocalStore;
@@ -15,6 +18,8 @@ use sea_orm::{ConnectionTrait, Database};
 
 /// The migrations before customers had term columns.
 const BEFORE_TERM_COLUMNS: u32 = 3;
+/// The migrations before profiles had owners.
+const BEFORE_PROFILE_OWNERS: u32 = 4;
 
 /// Writes `customers` as the store laid them out before the term columns existed.
 async fn store_with_old_customer_rows(url: &str, customers: &[Customer]) {
@@ -100,17 +105,103 @@ async fn customers_stored_before_the_term_columns_are_found_by_term_end_and_stat
 
 #[tokio::test]
 async fn sqlite_customers_stored_before_the_term_columns_are_found_by_term_end_and_status() {
+    on_sqlite(customers_stored_before_the_term_columns_are_found_by_term_end_and_status).await;
+}
+
+/// Writes `profiles` as the store laid them out before profiles had owners: no owner column,
+/// and a `built_in` flag in the record instead of its owner.
+async fn store_with_old_profile_rows(url: &str, profiles: &[Profile]) {
+    let db = Database::connect(url).await.expect("connect");
+    Migrator::up(&db, Some(BEFORE_PROFILE_OWNERS))
+        .await
+        .expect("the earlier migrations");
+    for profile in profiles {
+        let mut doc = serde_json::to_value(profile).expect("encode");
+        let old = doc.as_object_mut().expect("a record is an object");
+        old.remove("owner");
+        old.insert("built_in".to_owned(), profile.is_built_in().into());
+        let insert = Query::insert()
+            .into_table(Alias::new("profiles"))
+            .columns(["id", "doc"].map(Alias::new))
+            .values_panic([profile.id.as_str().into(), doc.to_string().into()])
+            .to_owned();
+        db.execute(db.get_database_backend().build(&insert))
+            .await
+            .expect("insert an old row");
+    }
+}
+
+async fn custom_profiles_stored_before_owners_become_the_platforms(url: &str) {
+    let custom = Profile {
+        id: ProfileId::from("profile-old-clerk"),
+        code: "OLD_CLERK".to_owned(),
+        name: "Old clerk".to_owned(),
+        permissions: [Permission::ViewBilling, Permission::PayInvoices].into(),
+        owner: ProfileOwner::Platform,
+    };
+    let viewer = BuiltInProfile::Viewer.profile();
+    store_with_old_profile_rows(url, &[custom.clone(), viewer.clone()]).await;
+    let store = LocalStore::connect(url, 4096).await.expect("connect");
+    store
+        .migrate()
+        .await
+        .expect("the profile owners' migration");
+
+    let read = store
+        .profiles(&[custom.id.clone(), viewer.id.clone()])
+        .await
+        .expect("the old profiles still decode");
+    let owner_of = |id: &ProfileId| read.iter().find(|p| &p.id == id).map(|p| p.owner.clone());
+    assert_eq!(
+        owner_of(&custom.id),
+        Some(ProfileOwner::Platform),
+        "an unowned custom profile is the platform's: only platform admins edit it"
+    );
+    assert_eq!(owner_of(&viewer.id), Some(ProfileOwner::BuiltIn));
+    assert_eq!(read.iter().find(|p| p.id == custom.id), Some(&custom));
+
+    // A profile saved now keeps its organization in the new column too.
+    let acme = Profile {
+        id: ProfileId::from("profile-acme"),
+        owner: ProfileOwner::Organization(OrgId::from("org-acme")),
+        ..custom
+    };
+    store.save_profile(&acme).await.expect("save");
+    let db = Database::connect(url).await.expect("connect");
+    let select = Query::select()
+        .column(Alias::new("id"))
+        .from(Alias::new("profiles"))
+        .and_where(sea_orm::sea_query::Expr::col(Alias::new("owner_org_id")).eq("org-acme"))
+        .to_owned();
+    let rows = db
+        .query_all(db.get_database_backend().build(&select))
+        .await
+        .expect("select by owner");
+    let ids: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get("", "id").expect("id"))
+        .collect();
+    assert_eq!(ids, vec!["profile-acme".to_owned()]);
+}
+
+/// A SQLite database in a temporary file.
+async fn on_sqlite<F: AsyncFnOnce(&str)>(run: F) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("store.db").display()
     );
-    customers_stored_before_the_term_columns_are_found_by_term_end_and_status(&url).await;
+    run(&url).await;
 }
 
-#[cfg(feature = "postgres")]
 #[tokio::test]
-async fn postgres_customers_stored_before_the_term_columns_are_found_by_term_end_and_status() {
+async fn sqlite_custom_profiles_stored_before_owners_become_the_platforms() {
+    on_sqlite(custom_profiles_stored_before_owners_become_the_platforms).await;
+}
+
+/// A fresh database on the PostgreSQL server of `PARTNERGRAPH_TEST_POSTGRES_URL`, dropped after.
+#[cfg(feature = "postgres")]
+async fn on_postgres<F: AsyncFnOnce(&str)>(run: F) {
     let admin_url = std::env::var("PARTNERGRAPH_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     let admin = Database::connect(&admin_url)
@@ -124,12 +215,21 @@ async fn postgres_customers_stored_before_the_term_columns_are_found_by_term_end
     let base = admin_url
         .rsplit_once('/')
         .map_or(admin_url.as_str(), |(base, _)| base);
-    customers_stored_before_the_term_columns_are_found_by_term_end_and_status(&format!(
-        "{base}/{name}"
-    ))
-    .await;
+    run(&format!("{base}/{name}")).await;
     admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await
         .expect("drop the test database");
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_customers_stored_before_the_term_columns_are_found_by_term_end_and_status() {
+    on_postgres(customers_stored_before_the_term_columns_are_found_by_term_end_and_status).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn postgres_custom_profiles_stored_before_owners_become_the_platforms() {
+    on_postgres(custom_profiles_stored_before_owners_become_the_platforms).await;
 }

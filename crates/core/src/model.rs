@@ -480,14 +480,37 @@ pub struct User {
 pub struct Profile {
     /// Directory id.
     pub id: ProfileId,
-    /// Stable code (e.g. `ADMIN`).
+    /// Stable code (e.g. `ADMIN`): unique among the profiles of one owner, and never a
+    /// built-in profile's code.
     pub code: String,
     /// Display name.
     pub name: String,
     /// What holders of the profile may do.
     pub permissions: BTreeSet<Permission>,
-    /// Whether the profile is one of the built-in ones.
-    pub built_in: bool,
+    /// Who the profile belongs to, which decides who may see, edit and give it
+    /// ([`Scope::permits_profile`](crate::Scope::permits_profile)).
+    pub owner: ProfileOwner,
+}
+
+impl Profile {
+    /// Whether the profile is one of the built-in ones, which nobody edits.
+    pub fn is_built_in(&self) -> bool {
+        self.owner == ProfileOwner::BuiltIn
+    }
+}
+
+/// Who a profile belongs to. A custom profile belongs to whoever created it, so that an
+/// organization's admins cannot edit or hand out another organization's profiles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProfileOwner {
+    /// One of the built-in profiles: fixed, seen and given by everyone (where it fits).
+    BuiltIn,
+    /// A custom profile of the platform operator. Custom profiles stored before profiles had
+    /// owners are the platform's too (migration `m20261207_000005_profile_owners`): only
+    /// platform admins may then edit or give them, the safe default.
+    Platform,
+    /// A custom profile of a distributor or partner, created by one of its admins.
+    Organization(OrgId),
 }
 
 /// How an audited action ended.

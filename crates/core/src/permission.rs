@@ -131,7 +131,7 @@ impl BuiltInProfile {
             code: self.code().to_owned(),
             name: self.name().to_owned(),
             permissions: self.permissions(),
-            built_in: true,
+            owner: crate::model::ProfileOwner::BuiltIn,
         }
     }
 

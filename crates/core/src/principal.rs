@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, OrgId, ProfileId, UserId};
 use crate::model::{
     AccountHolder, AuditEvent, Customer, CustomerStatus, Membership, Offer, OrgKind, Organization,
-    User, UserStatus,
+    Profile, ProfileOwner, User, UserStatus,
 };
 use crate::permission::Permission;
 use serde::{Deserialize, Serialize};
@@ -181,6 +181,17 @@ impl Principal {
         self.status == UserStatus::Active && self.permissions.contains(&permission)
     }
 
+    /// Whether the principal may read `profile`: a built-in one always (it ships with the
+    /// gateway: a sign-up's answer shows the new user's CUSTOMER_USER profile to a caller who
+    /// sees nothing yet), the one it holds always (its own permissions are no secret to it,
+    /// even when another organization owns the profile), any other only within its scope's
+    /// reach ([`Scope::permits_profile`]).
+    pub fn sees_profile(&self, profile: &Profile) -> bool {
+        profile.is_built_in()
+            || profile.id == self.profile_id
+            || self.scope().permits_profile(profile)
+    }
+
     /// Fails with [`Error::Forbidden`] unless the profile grants `permission`.
     pub fn require(&self, permission: Permission) -> Result<()> {
         if self.has(permission) {
@@ -284,6 +295,25 @@ impl Scope {
         }
     }
 
+    /// Whether the profile is within reach: seen in lists, edited and given to users (with the
+    /// permissions those writes need). Built-in profiles are within everyone's reach (nobody
+    /// edits them). A custom profile is within reach of its owner only: the platform's of
+    /// platform users, an organization's of that organization's own users. Deliberately
+    /// strict: a distributor does not reach its partners' profiles, nor a partner its
+    /// customers' users the profiles of others, and customer users reach no custom profile
+    /// (but the one they hold, see [`Principal::sees_profile`]).
+    pub fn permits_profile(&self, profile: &Profile) -> bool {
+        match (&profile.owner, self) {
+            (_, Scope::Nothing) => false,
+            (ProfileOwner::BuiltIn, _) | (_, Scope::All) => true,
+            (ProfileOwner::Organization(owner), Scope::Distributor(org) | Scope::Partner(org)) => {
+                owner == org
+            }
+            (ProfileOwner::Platform, _)
+            | (ProfileOwner::Organization(_), Scope::Customer { .. }) => false,
+        }
+    }
+
     /// Whose eligibility decides which offers this scope sees.
     pub fn offer_audience(&self) -> OfferAudience {
         match self {
@@ -307,6 +337,69 @@ impl Scope {
             OfferAudience::PartnersOf(d) => audience
                 .iter()
                 .any(|o| o.parent_id.as_ref() == Some(&d) && offer.is_eligible_for(o)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::permission::BuiltInProfile;
+
+    fn custom(owner: ProfileOwner) -> Profile {
+        Profile {
+            id: ProfileId::from("profile-custom"),
+            code: "CUSTOM".to_owned(),
+            name: "Custom".to_owned(),
+            permissions: BTreeSet::new(),
+            owner,
+        }
+    }
+
+    #[test]
+    fn a_custom_profile_is_within_reach_of_its_owner_and_the_platform_only() {
+        let acme = OrgId::from("org-acme");
+        let northwind = OrgId::from("org-northwind");
+        let initech = Scope::Customer {
+            id: CustomerId::from("cus-001"),
+            partner_id: acme.clone(),
+        };
+        let scopes = [
+            Scope::All,
+            Scope::Partner(acme.clone()),
+            Scope::Distributor(northwind.clone()),
+            Scope::Partner(OrgId::from("org-globex")),
+            initech,
+            Scope::Nothing,
+        ];
+        // Per profile, whether each scope above reaches it.
+        let table = [
+            (
+                BuiltInProfile::Viewer.profile(),
+                [true, true, true, true, true, false],
+            ),
+            (
+                custom(ProfileOwner::Platform),
+                [true, false, false, false, false, false],
+            ),
+            (
+                custom(ProfileOwner::Organization(acme)),
+                [true, true, false, false, false, false],
+            ),
+            (
+                custom(ProfileOwner::Organization(northwind)),
+                [true, false, true, false, false, false],
+            ),
+        ];
+        for (profile, reach) in &table {
+            for (scope, expected) in scopes.iter().zip(reach) {
+                assert_eq!(
+                    scope.permits_profile(profile),
+                    *expected,
+                    "{scope:?} reaching {:?}",
+                    profile.owner
+                );
+            }
         }
     }
 }

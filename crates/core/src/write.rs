@@ -19,7 +19,7 @@ pub use signup::{normalize_account_number, IdentityProvider, SignUp};
 use crate::error::{Error, Result};
 use crate::ids::*;
 use crate::model::*;
-use crate::permission::Permission;
+use crate::permission::{BuiltInProfile, Permission};
 use crate::principal::{Principal, Tenant};
 use crate::traits::Connectors;
 use async_trait::async_trait;
@@ -475,13 +475,26 @@ impl Writes {
                 .payment_methods(std::slice::from_ref(&input.payment_method_id))
                 .await?
                 .pop()
-                .filter(|m| m.account_id == invoice.account_id)
-                .ok_or_else(|| {
+                .ok_or(Error::NotFound)?;
+            if method.account_id != invoice.account_id {
+                // Another account's method: out of reach is NOT_FOUND like an unknown id; one
+                // the caller may see is the wrong input.
+                let visible = self
+                    .c
+                    .directory
+                    .holders_by_billing_account(std::slice::from_ref(&method.account_id))
+                    .await?
+                    .pop()
+                    .is_some_and(|h| actor.principal.scope().permits_holder(&h));
+                return Err(if visible {
                     Error::bad_input(
                         "paymentMethodId",
-                        "no such payment method on the invoice's account",
+                        "the payment method is not on the invoice's account",
                     )
-                })?;
+                } else {
+                    Error::NotFound
+                });
+            }
             if invoice.balance.amount <= Decimal::ZERO {
                 return Err(Error::Conflict("the invoice is already paid".to_owned()));
             }
@@ -587,25 +600,17 @@ impl Writes {
                     )));
                 }
             }
-            let code = if input.admin {
-                "CUSTOMER_ADMIN"
+            let profile = if input.admin {
+                BuiltInProfile::CustomerAdmin
             } else {
-                "CUSTOMER_USER"
+                BuiltInProfile::CustomerUser
             };
-            let profile = self
-                .c
-                .directory
-                .all_profiles()
-                .await?
-                .into_iter()
-                .find(|p| p.code == code)
-                .ok_or_else(|| Error::internal(format!("the {code} profile is missing")))?;
             let user = User {
                 id,
                 email,
                 first_name: text("firstName", &input.first_name, MAX_TEXT)?,
                 last_name: text("lastName", &input.last_name, MAX_TEXT)?,
-                profile_id: profile.id,
+                profile_id: profile.id(),
                 status: UserStatus::Pending,
                 membership: Membership::Customer(customer.id.clone()),
                 created_at: j.op.created_at,
@@ -669,20 +674,23 @@ impl Writes {
             ) {
                 return Err(Error::Conflict("the subscription has ended".to_owned()));
             }
-            let offer_id = input
-                .offer_id
-                .clone()
-                .or_else(|| subscription.offer_id.clone())
-                .ok_or_else(|| Error::bad_input("offerId", "name the offer to change to"))?;
             let partner = self.partner_of(&holder).await?;
-            let offer = self
-                .c
-                .catalog
-                .offers(std::slice::from_ref(&offer_id))
-                .await?
-                .pop()
-                .filter(|o| o.is_eligible_for(&partner))
-                .ok_or_else(|| Error::bad_input("offerId", "no such offer for this partner"))?;
+            let offer = match (&input.offer_id, &subscription.offer_id) {
+                (Some(named), _) => self.eligible_offer(named, &partner).await?,
+                (None, Some(current)) => match self.eligible_offer(current, &partner).await {
+                    Err(Error::NotFound) => {
+                        return Err(Error::Conflict(
+                            "the subscription's offer is no longer sold to this partner; \
+                             name the offer to change to"
+                                .to_owned(),
+                        ))
+                    }
+                    found => found?,
+                },
+                (None, None) => {
+                    return Err(Error::bad_input("offerId", "name the offer to change to"))
+                }
+            };
             let quantity = input.quantity.unwrap_or(subscription.quantity);
             seats_within(&offer, quantity)?;
             subscription.quantity = quantity;
@@ -844,6 +852,19 @@ impl Writes {
             .filter(|h| actor.principal.scope().permits_holder(h))
             .ok_or(Error::NotFound)?;
         Ok((case, holder))
+    }
+
+    /// An offer `partner` may sell. Any other is `NOT_FOUND`, like an offer that does not
+    /// exist: the caller reaches the partner, so an offer the partner may not sell is one the
+    /// caller may not order for it (and, for partner and customer callers, may not see).
+    async fn eligible_offer(&self, id: &OfferId, partner: &Organization) -> Result<Offer> {
+        self.c
+            .catalog
+            .offers(std::slice::from_ref(id))
+            .await?
+            .pop()
+            .filter(|o| o.is_eligible_for(partner))
+            .ok_or(Error::NotFound)
     }
 
     /// The partner whose eligibility governs what the holder may order.
@@ -1074,14 +1095,7 @@ impl Writes {
             .pop()
             .ok_or(Error::NotFound)?;
         let offer = if with_subscription {
-            let offer = self
-                .c
-                .catalog
-                .offers(std::slice::from_ref(&order.offer_id))
-                .await?
-                .pop()
-                .filter(|o| o.is_eligible_for(&partner))
-                .ok_or(Error::NotFound)?;
+            let offer = self.eligible_offer(&order.offer_id, &partner).await?;
             seats_within(&offer, order.quantity)?;
             Some(offer)
         } else {

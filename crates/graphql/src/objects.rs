@@ -95,6 +95,14 @@ impl Req {
         Ok(customer.filter(|c| self.scope.permits_customer(c)))
     }
 
+    /// A profile, if the caller may see it (core's [`Principal::sees_profile`]).
+    ///
+    /// [`Principal::sees_profile`]: partnergraph_core::Principal::sees_profile
+    pub async fn profile(&self, id: &ProfileId) -> R<Option<model::Profile>> {
+        let profile = self.load(id.clone()).await?;
+        Ok(profile.filter(|p| self.principal.sees_profile(p)))
+    }
+
     /// Whether the caller may see this user: itself always, others by scope and `VIEW_USERS`.
     pub async fn user_visible(&self, user: &model::User) -> R<bool> {
         if user.id == self.principal.user_id {
@@ -154,12 +162,10 @@ impl Req {
                 Some(u) if self.user_visible(&u).await? => Some(Node::User(User(u))),
                 _ => None,
             },
-            NodeKind::Profile => match self.load(ProfileId::from(local)).await? {
-                Some(p) if self.scope != partnergraph_core::Scope::Nothing => {
-                    Some(Node::Profile(Profile(p)))
-                }
-                _ => None,
-            },
+            NodeKind::Profile => self
+                .profile(&ProfileId::from(local))
+                .await?
+                .map(|p| Node::Profile(Profile(p))),
             NodeKind::Offer => match self.load(OfferId::from(local)).await? {
                 Some(o) if self.offer_visible(&o).await? => Some(Node::Offer(Offer(o))),
                 _ => None,
@@ -1348,9 +1354,10 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// The user's permission profile.
+    /// The user's permission profile (null when it is a custom profile out of the caller's
+    /// reach: another organization's).
     async fn profile(&self, ctx: &Context<'_>) -> R<Option<Profile>> {
-        Ok(req(ctx).load(self.0.profile_id.clone()).await?.map(Profile))
+        Ok(req(ctx).profile(&self.0.profile_id).await?.map(Profile))
     }
     /// The organization an operator belongs to (null for others, or when not visible).
     async fn organization(&self, ctx: &Context<'_>) -> R<Option<Organization>> {
@@ -1390,9 +1397,19 @@ impl Profile {
     async fn permissions(&self) -> Vec<&'static str> {
         self.0.permissions.iter().map(|p| p.code()).collect()
     }
-    /// Whether this is one of the built-in profiles.
+    /// Whether this is one of the built-in profiles, which nobody edits.
     async fn built_in(&self) -> bool {
-        self.0.built_in
+        self.0.is_built_in()
+    }
+    /// The distributor or partner whose admins created this custom profile and alone may edit
+    /// and give it (with platform admins); null for built-in and platform profiles.
+    async fn organization(&self, ctx: &Context<'_>) -> R<Option<Organization>> {
+        match &self.0.owner {
+            model::ProfileOwner::Organization(id) => {
+                Ok(req(ctx).organization(id).await?.map(Organization))
+            }
+            _ => Ok(None),
+        }
     }
 }
 

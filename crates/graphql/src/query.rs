@@ -351,7 +351,9 @@ impl QueryRoot {
         Ok(connection(result, AuditEvent))
     }
 
-    /// Every permission profile (empty for callers who see nothing).
+    /// The permission profiles the caller reaches: the built-in ones, the custom profiles of
+    /// its own organization (all custom profiles for platform users), and the one it holds
+    /// (empty for callers who see nothing else).
     async fn profiles(&self, ctx: &Context<'_>) -> R<Vec<Profile>> {
         let r = req(ctx);
         if r.scope == Scope::Nothing {
@@ -363,6 +365,7 @@ impl QueryRoot {
             .all_profiles()
             .await
             .map_err(|e| r.fail(e))?;
+        profiles.retain(|p| r.principal.sees_profile(p));
         profiles.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(profiles.into_iter().map(Profile).collect())
     }

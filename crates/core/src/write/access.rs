@@ -42,7 +42,10 @@ impl Writes {
                     "only a pending user can be activated".to_owned(),
                 ));
             }
-            user.profile_id = self.grantable_profile(actor, &user, &profile_id).await?.id;
+            user.profile_id = self
+                .grantable_profile(actor, &user, holder.as_ref(), &profile_id)
+                .await?
+                .id;
             user.status = UserStatus::Active;
             self.c.directory.save_user(&user).await?;
             self.audit_user(actor, "user.activate", &user, holder).await;
@@ -62,7 +65,10 @@ impl Writes {
         let input = (&user_id, &profile_id);
         self.journaled(actor, "changeUserProfile", key, &input, async |_| {
             let (mut user, holder) = self.managed_user(actor, &user_id).await?;
-            user.profile_id = self.grantable_profile(actor, &user, &profile_id).await?.id;
+            user.profile_id = self
+                .grantable_profile(actor, &user, holder.as_ref(), &profile_id)
+                .await?
+                .id;
             self.c.directory.save_user(&user).await?;
             self.audit_user(actor, "user.profile", &user, holder).await;
             Ok(user.id)
@@ -103,8 +109,11 @@ impl Writes {
         .await
     }
 
-    /// Creates or edits a custom profile. Built-in profiles are fixed (the gateway restores
-    /// them at start); copy one under a new code instead.
+    /// Creates or edits a custom profile. A new profile belongs to the caller's organization
+    /// (the platform's, for platform users); only that owner's admins and platform admins may
+    /// edit it, and a profile out of the caller's reach answers `NOT_FOUND`, like one that
+    /// does not exist. Built-in profiles are fixed (the gateway restores them at start); copy
+    /// one under a new code instead. Customer users manage no profiles.
     pub async fn save_profile(
         &self,
         actor: Actor<'_>,
@@ -113,12 +122,21 @@ impl Writes {
     ) -> Result<ProfileId> {
         self.journaled(actor, "saveProfile", key, &input, async |j| {
             actor.principal.require(Permission::ManageProfiles)?;
+            let owner = match &actor.principal.tenant {
+                Tenant::Platform => ProfileOwner::Platform,
+                Tenant::Organization { id, .. } => ProfileOwner::Organization(id.clone()),
+                Tenant::Customer { .. } => {
+                    return Err(Error::Forbidden(
+                        "profiles are managed by operators".to_owned(),
+                    ))
+                }
+            };
             within_own_permissions(actor.principal, &input.permissions)?;
             let name = text("name", &input.name, MAX_TEXT)?;
             let profile = match &input.profile_id {
                 Some(id) => {
-                    let mut profile = self.profile(id).await?;
-                    if profile.built_in {
+                    let mut profile = self.profile_in_reach(actor, id).await?;
+                    if profile.is_built_in() {
                         return Err(Error::Conflict(
                             "built-in profiles are fixed; create a profile of your own".to_owned(),
                         ));
@@ -134,8 +152,13 @@ impl Writes {
                         .as_deref()
                         .ok_or_else(|| Error::bad_input("code", "a new profile needs a code"))?;
                     let code = profile_code(code)?;
+                    // Codes are unique per owner: another organization's codes are out of
+                    // reach, and a clash with them must not reveal that they exist.
                     let taken = self.c.directory.all_profiles().await?;
-                    if taken.iter().any(|p| p.code == code) {
+                    if taken
+                        .iter()
+                        .any(|p| p.code == code && (p.is_built_in() || p.owner == owner))
+                    {
                         return Err(Error::Conflict(format!("the code {code} is taken")));
                     }
                     Profile {
@@ -143,7 +166,7 @@ impl Writes {
                         code,
                         name,
                         permissions: input.permissions.clone(),
-                        built_in: false,
+                        owner,
                     }
                 }
             };
@@ -495,41 +518,43 @@ impl Writes {
         }
     }
 
-    /// The profile `user` may be given by the caller: one that fits where the user sits, and
-    /// grants nothing the caller does not hold.
+    /// The profile `user` (of `holder`) may be given by the caller: one within the caller's
+    /// reach (else `NOT_FOUND`, like a profile that does not exist), that grants nothing the
+    /// caller does not hold, and fits where the user sits. A custom profile fits only users of
+    /// its owner: an organization's profile its own operators and its customers' users, a
+    /// platform profile any organization or customer user.
     async fn grantable_profile(
         &self,
         actor: Actor<'_>,
         user: &User,
+        holder: Option<&AccountHolder>,
         profile_id: &ProfileId,
     ) -> Result<Profile> {
-        let profile = self
-            .profile(profile_id)
-            .await
-            .map_err(|_| Error::bad_input("profileId", "no such profile"))?;
+        let profile = self.profile_in_reach(actor, profile_id).await?;
         within_own_permissions(actor.principal, &profile.permissions)?;
-        let kind = match &user.membership {
-            Membership::Platform => None,
-            Membership::Organization(id) => self
-                .c
-                .directory
-                .organizations(std::slice::from_ref(id))
-                .await?
-                .pop()
-                .map(|o| o.kind),
-            Membership::Customer(_) => None,
+        let kind = match holder {
+            Some(AccountHolder::Organization(o)) => Some(o.kind),
+            _ => None,
         };
-        let fits = match BuiltInProfile::ALL
-            .iter()
-            .find(|b| b.code() == profile.code)
-        {
-            Some(BuiltInProfile::PlatformAdmin) => user.membership == Membership::Platform,
-            Some(BuiltInProfile::DistributorAdmin) => kind == Some(OrgKind::Distributor),
-            Some(BuiltInProfile::CustomerAdmin | BuiltInProfile::CustomerUser) => {
-                matches!(user.membership, Membership::Customer(_))
-            }
-            Some(_) => matches!(user.membership, Membership::Organization(_)),
-            None => !matches!(user.membership, Membership::Platform),
+        let fits = match &profile.owner {
+            ProfileOwner::BuiltIn => match BuiltInProfile::ALL
+                .iter()
+                .find(|b| b.code() == profile.code)
+            {
+                Some(BuiltInProfile::PlatformAdmin) => user.membership == Membership::Platform,
+                Some(BuiltInProfile::DistributorAdmin) => kind == Some(OrgKind::Distributor),
+                Some(BuiltInProfile::CustomerAdmin | BuiltInProfile::CustomerUser) => {
+                    matches!(user.membership, Membership::Customer(_))
+                }
+                Some(_) => matches!(user.membership, Membership::Organization(_)),
+                None => false,
+            },
+            ProfileOwner::Platform => !matches!(user.membership, Membership::Platform),
+            ProfileOwner::Organization(owner) => match holder {
+                Some(AccountHolder::Organization(o)) => &o.id == owner,
+                Some(AccountHolder::Customer(c)) => &c.partner_id == owner,
+                None => false,
+            },
         };
         if fits {
             Ok(profile)
@@ -541,12 +566,15 @@ impl Writes {
         }
     }
 
-    async fn profile(&self, id: &ProfileId) -> Result<Profile> {
+    /// A profile within the caller's reach ([`crate::Scope::permits_profile`]); one out of
+    /// reach is `NOT_FOUND`, exactly like one that does not exist.
+    async fn profile_in_reach(&self, actor: Actor<'_>, id: &ProfileId) -> Result<Profile> {
         self.c
             .directory
             .profiles(std::slice::from_ref(id))
             .await?
             .pop()
+            .filter(|p| actor.principal.scope().permits_profile(p))
             .ok_or(Error::NotFound)
     }
 
