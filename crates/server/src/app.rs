@@ -59,7 +59,9 @@ pub(crate) struct RequestId(pub(crate) String);
 /// takes a concurrency slot only once its body has arrived, and probes never wait for one.
 pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
     let limits = &config.limits;
-    let work_slots = Arc::new(Semaphore::new(limits.max_concurrent_requests));
+    let work_slots = Arc::new(Semaphore::new(
+        limits.max_concurrent_requests.min(Semaphore::MAX_PERMITS),
+    ));
     let work: Router<Arc<AppState>> = Router::new()
         .route("/graphql", get(graphql).post(graphql))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))

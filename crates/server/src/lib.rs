@@ -272,7 +272,11 @@ impl Gateway {
         use tower::ServiceExt;
         let limits = &self.config.limits;
         let router = self.router();
-        let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+        let connections = Arc::new(tokio::sync::Semaphore::new(
+            limits
+                .max_connections
+                .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        ));
         let mut http = hyper::server::conn::http1::Builder::new();
         http.timer(hyper_util::rt::TokioTimer::new())
             .header_read_timeout(std::time::Duration::from_secs(
