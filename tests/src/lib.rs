@@ -92,6 +92,23 @@ pub fn salesforce_private_key() -> std::path::PathBuf {
         .join("../examples/salesforce/sandbox-connected-app.key")
 }
 
+/// The Node.js package `tests/<name>` (a test's helper program), its npm packages installed
+/// from its lock file (`npm ci`) when a clean checkout does not have them yet.
+pub async fn node_package(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    // npm writes this file last, once every package is in place.
+    if !dir.join("node_modules/.package-lock.json").exists() {
+        let status = tokio::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .await
+            .expect("npm is installed (some tests run a Node.js program)");
+        assert!(status.success(), "npm ci in tests/{name}");
+    }
+    dir
+}
+
 /// Adjusts a test gateway's configuration.
 pub type Configure = Box<dyn Fn(&mut Config) + Send + Sync>;
 

@@ -224,6 +224,235 @@ async fn health_readiness_and_graphiql_are_served(s: &TestServer) {
     );
 }
 
+/// A POST body is read as JSON only when it says it is: without a Content-Type, or with
+/// another one, nothing runs.
+async fn a_post_that_is_not_declared_json_is_refused_with_415(s: &TestServer) {
+    let token = s.token(ADMIN).await;
+    let query = json!({ "query": "{ viewer { user { email } } }" }).to_string();
+    for content_type in [
+        None,
+        Some("text/plain;charset=UTF-8"),
+        Some("application/xml"),
+    ] {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/graphql", s.url))
+            .bearer_auth(&token)
+            .body(query.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert_eq!(response.status(), 415, "{content_type:?}");
+        let body: Value = response.json().await.expect("a JSON body");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_REQUEST",
+            "{body}"
+        );
+        assert!(body.get("data").is_none(), "{body}");
+    }
+    let declared = s
+        .post_raw(Some(&token), "Application/JSON; charset=utf-8", query)
+        .await;
+    assert_eq!(declared.status, 200, "{}", declared.body);
+}
+
+/// Documents that never execute answer without a `data` entry, whichever media type is asked
+/// for; one that does not parse says so with its own code.
+async fn request_errors_have_no_data_entry_and_parse_failures_their_own_code(s: &TestServer) {
+    let token = s.token(ADMIN).await;
+    for (accept, status) in [
+        ("application/graphql-response+json", 400),
+        ("application/json", 200),
+    ] {
+        for (query, code) in [
+            ("{ viewer { user { email }", "GRAPHQL_PARSE_FAILED"),
+            ("{ nosuchfield }", "GRAPHQL_VALIDATION_FAILED"),
+            (
+                "query($n: Int!) { viewer { user { email } } }",
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+        ] {
+            let response = reqwest::Client::new()
+                .post(format!("{}/graphql", s.url))
+                .bearer_auth(&token)
+                .header("accept", accept)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .expect("the server answers");
+            assert_eq!(response.status(), status, "{accept} {query}");
+            let body: Value = response.json().await.expect("a JSON body");
+            assert!(body.get("data").is_none(), "{accept} {query}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], code,
+                "{accept} {query}: {body}"
+            );
+            assert!(body["errors"][0]["extensions"]["requestId"].is_string());
+        }
+    }
+}
+
+/// Whatever the route and however the request is malformed, the refusal is a JSON body with
+/// `errors[].message`, `extensions.code` and `extensions.requestId`: axum's own answers
+/// (unknown route, wrong method, a query string, form or JSON body its extractors reject)
+/// included.
+async fn every_error_response_is_a_coded_json_body_whatever_the_route(s: &TestServer) {
+    use reqwest::Method;
+    let token = s.token(ADMIN).await;
+    let json = "application/json";
+    let form = "application/x-www-form-urlencoded";
+    let cases: Vec<(Method, &str, Option<&str>, &str, bool)> = vec![
+        (Method::GET, "/no/such/route", None, "", false),
+        (Method::POST, "/no/such/route", Some(json), "{}", false),
+        (Method::PUT, "/graphql", Some(json), "{}", true),
+        (Method::DELETE, "/healthz", None, "", false),
+        (Method::POST, "/metrics", None, "", false),
+        (
+            Method::POST,
+            "/graphql",
+            None,
+            "{\"query\":\"{ __typename }\"}",
+            true,
+        ),
+        (Method::POST, "/graphql", Some(json), "{\"query\": ", true),
+        (Method::POST, "/graphql", Some(json), "", true),
+        (
+            Method::POST,
+            "/graphql",
+            Some(json),
+            "{\"variables\": {}}",
+            true,
+        ),
+        (
+            Method::POST,
+            "/graphql",
+            Some(json),
+            "{\"query\": \"{\"}",
+            true,
+        ),
+        (Method::GET, "/graphql", None, "", true),
+        (Method::GET, "/graphql?query=%7B", None, "", true),
+        (
+            Method::GET,
+            "/graphql?query=%7Bnosuchfield%7D",
+            None,
+            "",
+            true,
+        ),
+        (
+            Method::POST,
+            "/graphql",
+            Some(json),
+            "{\"query\":\"{ viewer { user { email } } }\"}",
+            false,
+        ),
+        (
+            Method::POST,
+            "/auth/login",
+            Some(json),
+            "{\"email\": ",
+            false,
+        ),
+        (Method::POST, "/auth/login", Some(json), "{}", false),
+        (
+            Method::POST,
+            "/auth/login",
+            Some("text/plain"),
+            "hello",
+            false,
+        ),
+        (Method::POST, "/auth/login", None, "", false),
+        (Method::GET, "/auth/login", None, "", false),
+        (Method::GET, "/auth/activate", None, "", false),
+        (
+            Method::GET,
+            "/auth/activate?token=not-a-token",
+            None,
+            "",
+            false,
+        ),
+        (Method::GET, "/launch/salesforce", None, "", false),
+        (
+            Method::GET,
+            "/launch/salesforce?token=not-a-jwt",
+            None,
+            "",
+            false,
+        ),
+        (
+            Method::POST,
+            "/launch/salesforce/canvas",
+            Some(form),
+            "nothing=here",
+            false,
+        ),
+        (
+            Method::POST,
+            "/launch/salesforce/canvas",
+            Some(json),
+            "{}",
+            false,
+        ),
+        (
+            Method::POST,
+            "/launch/salesforce/canvas",
+            Some(form),
+            "signed_request=x.y",
+            false,
+        ),
+        (Method::GET, "/launch/salesforce/canvas", None, "", false),
+    ];
+    let client = reqwest::Client::new();
+    for (method, path, content_type, body, with_token) in cases {
+        let case = format!("{method} {path} {content_type:?} {body:?} token: {with_token}");
+        let mut request = client
+            .request(method, format!("{}{path}", s.url))
+            .header(
+                "accept",
+                "application/graphql-response+json, application/json",
+            )
+            .body(body.to_owned());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if with_token {
+            request = request.bearer_auth(&token);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let media_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.expect("a body");
+        assert!(!status.is_success(), "{case} was accepted: {text}");
+        assert!(
+            media_type.starts_with("application/json")
+                || media_type.starts_with("application/graphql-response+json"),
+            "{case}: {status} as {media_type:?}: {text}"
+        );
+        let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("{case}: {text}"));
+        let error = &body["errors"][0];
+        assert!(
+            error["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{case}: {body}"
+        );
+        assert!(
+            error["extensions"]["code"]
+                .as_str()
+                .is_some_and(|c| !c.is_empty()),
+            "{case}: {body}"
+        );
+        assert!(
+            error["extensions"]["requestId"].is_string(),
+            "{case}: {body}"
+        );
+    }
+    s.assert_still_serving().await;
+}
+
 on_both_backends!(
     requests_without_a_valid_token_get_401_with_a_reason,
     graphql_over_http_status_codes_and_media_types,
@@ -232,4 +461,49 @@ on_both_backends!(
     depth_alias_and_complexity_bombs_are_refused_before_execution,
     errors_carry_a_code_and_request_id_and_responses_echo_it,
     health_readiness_and_graphiql_are_served,
+    a_post_that_is_not_declared_json_is_refused_with_415,
+    request_errors_have_no_data_entry_and_parse_failures_their_own_code,
+    every_error_response_is_a_coded_json_body_whatever_the_route,
 );
+
+/// graphql-http's audit of the GraphQL-over-HTTP spec (`tests/graphql-http`), run against the
+/// gateway with a valid token: no requirement (MUST) and no recommendation (SHOULD) fails.
+#[tokio::test]
+async fn graphql_http_audit_finds_no_must_or_should_failure() {
+    let s = TestServer::shared(partnergraph_tests::Backend::Sqlite);
+    let token = s.token(ADMIN).await;
+    let dir = partnergraph_tests::node_package("graphql-http").await;
+    let output = tokio::process::Command::new("node")
+        .arg("audit.mjs")
+        .arg(format!("{}/graphql", s.url))
+        .arg(&token)
+        .current_dir(dir)
+        .output()
+        .await
+        .expect("node is installed");
+    assert!(
+        output.status.success(),
+        "the audit ran: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let results: Vec<Value> = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    assert!(results.len() > 30, "the whole audit ran: {results:?}");
+    let count = |status: &str| results.iter().filter(|r| r["status"] == status).count();
+    println!(
+        "graphql-http audit: {} ok, {} notices (MAY), {} warnings (SHOULD), {} errors (MUST)",
+        count("ok"),
+        count("notice"),
+        count("warn"),
+        count("error")
+    );
+    let failures: Vec<&Value> = results
+        .iter()
+        .filter(|r| r["status"] == "error" || r["status"] == "warn")
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} MUST or SHOULD audits failed: {}",
+        failures.len(),
+        serde_json::to_string_pretty(&failures).unwrap_or_default()
+    );
+}

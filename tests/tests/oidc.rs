@@ -31,24 +31,9 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-/// Installs the provider's npm packages when a clean checkout does not have them yet.
-async fn provider_dir() -> std::path::PathBuf {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("oidc");
-    if !dir.join("node_modules/oidc-provider").exists() {
-        let status = tokio::process::Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&dir)
-            .status()
-            .await
-            .expect("npm is installed (the OIDC test runs a Node.js provider)");
-        assert!(status.success(), "npm ci in tests/oidc");
-    }
-    dir
-}
-
 /// The provider, on `port`, until dropped.
 async fn start_provider(port: u16) -> tokio::process::Child {
-    let dir = provider_dir().await;
+    let dir = partnergraph_tests::node_package("oidc").await;
     let mut child = tokio::process::Command::new("node")
         .arg("provider.mjs")
         .arg(port.to_string())

@@ -2,7 +2,7 @@
 
 use crate::auth::{resolve_principal, AuthError, TokenIssuer};
 use crate::config::Config;
-use async_graphql::parser::types::OperationType;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::ParseRequestError;
 use async_graphql_axum::{rejection::GraphQLRejection, GraphQLRequest};
 use axum::extract::{Request, State};
@@ -18,10 +18,9 @@ use partnergraph_graphql::{execute, PartnerSchema, RequestContext, TokenRef};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use tower::limit::GlobalConcurrencyLimitLayer;
+use tokio::sync::Semaphore;
 use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -53,22 +52,35 @@ struct Anonymous;
 pub(crate) struct RequestId(pub(crate) String);
 
 /// The full router with its middleware stack.
+///
+/// Outermost first: request id, trace, CORS, then [`json_errors`] (every error gets the GraphQL
+/// error shape), [`read_body`] (the whole body, within its size and time limits), the request
+/// timeout, and on the routes that do work for a client, the concurrency limit. A request thus
+/// takes a concurrency slot only once its body has arrived, and probes never wait for one.
 pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
-    let graphql = Router::new()
+    let limits = &config.limits;
+    let work_slots = Arc::new(Semaphore::new(
+        limits.max_concurrent_requests.min(Semaphore::MAX_PERMITS),
+    ));
+    let work: Router<Arc<AppState>> = Router::new()
         .route("/graphql", get(graphql).post(graphql))
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
-    Router::new()
-        .merge(graphql)
-        .route("/graphiql", get(graphiql))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .route("/launch/salesforce", get(crate::launch::launch))
         .route("/launch/salesforce/canvas", post(crate::launch::canvas))
         .route("/auth/login", post(crate::identity::login))
         .route("/auth/activate", get(crate::identity::activate))
+        .route_layer(middleware::from_fn_with_state(work_slots, take_work_slot));
+    let body_limits = BodyLimits {
+        max_bytes: limits.max_body_bytes,
+        timeout: Duration::from_secs(limits.body_read_timeout_secs),
+    };
+    Router::new()
+        .merge(work)
+        .route("/graphiql", get(graphiql))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/readyz", get(readyz))
         .with_state(state)
-        .layer(middleware::from_fn(attach_request_id))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -102,18 +114,168 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
                     span
                 }))
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(RequestBodyLimitLayer::new(config.limits.max_body_bytes))
-                // CORS answers preflights itself, so it sits inside the body limit, whose
-                // response type it could not build.
                 .layer(cors(config))
+                .layer(middleware::from_fn(attach_request_id))
+                .layer(middleware::from_fn(json_errors))
+                .layer(middleware::from_fn_with_state(body_limits, read_body))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(config.limits.request_timeout_secs),
-                ))
-                .layer(GlobalConcurrencyLimitLayer::new(
-                    config.limits.max_concurrent_requests,
+                    Duration::from_secs(limits.request_timeout_secs),
                 )),
         )
+}
+
+/// Holds one of the `max_concurrent_requests` slots while a request to `/graphql`, `/auth/*` or
+/// `/launch/*` is handled; further requests wait for one (within the request timeout).
+async fn take_work_slot(State(slots): State<Arc<Semaphore>>, req: Request, next: Next) -> Response {
+    // Acquiring fails only on a closed semaphore, and this one is never closed.
+    let _slot = slots.acquire().await;
+    next.run(req).await
+}
+
+/// How much of a request body the gateway accepts, and how long it waits for it.
+#[derive(Clone, Copy)]
+struct BodyLimits {
+    max_bytes: usize,
+    timeout: Duration,
+}
+
+/// Why a request body was not read.
+#[derive(Debug, thiserror::Error)]
+enum BodyError {
+    /// It is longer than `max_body_bytes`.
+    #[error("request body too large")]
+    TooLarge,
+    /// The connection failed or the body was malformed (chunked encoding).
+    #[error("request body could not be read: {0}")]
+    Read(axum::Error),
+}
+
+/// Reads the whole request body before the request goes further: at most `max_body_bytes`
+/// (HTTP 413; a declared `Content-Length` over it is refused unread) within
+/// `body_read_timeout_secs` (HTTP 408). A client trickling its upload thus holds a connection
+/// and the bytes it sent, never a concurrency slot that others wait for.
+async fn read_body(
+    State(limits): State<BodyLimits>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_REQUEST",
+            "request body too large",
+            &request_id,
+        )
+    };
+    if declared.is_some_and(|len| len > limits.max_bytes as u64) {
+        return too_large();
+    }
+    let bytes = match tokio::time::timeout(limits.timeout, collect(body, limits.max_bytes)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(BodyError::TooLarge)) => return too_large(),
+        Ok(Err(err @ BodyError::Read(_))) => {
+            tracing::debug!(%err, "request refused");
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &err.to_string(),
+                &request_id,
+            );
+        }
+        Err(_) => {
+            tracing::info!(
+                timeout_secs = limits.timeout.as_secs(),
+                "request refused: its body did not arrive in time"
+            );
+            return error_response(
+                StatusCode::REQUEST_TIMEOUT,
+                "BAD_REQUEST",
+                &format!(
+                    "request body not received within {} s",
+                    limits.timeout.as_secs()
+                ),
+                &request_id,
+            );
+        }
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+/// The body's bytes, or why there are none.
+async fn collect(body: axum::body::Body, max_bytes: usize) -> Result<Vec<u8>, BodyError> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(BodyError::Read)?;
+        if bytes.len() + chunk.len() > max_bytes {
+            return Err(BodyError::TooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// Gives every error response the GraphQL error shape, whatever the route, so that clients
+/// parse one shape for every failure. The gateway's own handlers build it already
+/// ([`error_response`]); this catches what axum and tower answer themselves: an unknown
+/// route (404), a wrong method (405), an extractor's rejection of a query string, form or JSON
+/// body (plain text, kept as the message), the request timeout (an empty 408).
+async fn json_errors(
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with(GRAPHQL_RESPONSE));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // A client error's text describes the client's input; a server error's could describe
+    // ours, so it is not passed on.
+    let text = if status.is_client_error() {
+        axum::body::to_bytes(body, 1024)
+            .await
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+            .filter(|text| !text.trim().is_empty())
+    } else {
+        None
+    };
+    let message =
+        text.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase());
+    let code = match status {
+        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
+        StatusCode::FORBIDDEN => "FORBIDDEN",
+        StatusCode::NOT_FOUND => "NOT_FOUND",
+        StatusCode::TOO_MANY_REQUESTS => "RATE_LIMITED",
+        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            "UPSTREAM_UNAVAILABLE"
+        }
+        s if s.is_server_error() => "INTERNAL",
+        _ => "BAD_REQUEST",
+    };
+    let mut rewritten = error_response(status, code, &message, &request_id);
+    // Other headers stay: `Allow` on a 405, CORS, the request id.
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    rewritten.headers_mut().extend(parts.headers);
+    rewritten
 }
 
 fn cors(config: &Config) -> CorsLayer {
@@ -241,18 +403,33 @@ async fn graphql(
     token: Option<Extension<TokenRef>>,
     anonymous: Option<Extension<Anonymous>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
+    // `ConnectInfo` itself is no optional extractor; the extension it is read from is.
     peer: Option<Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     method: Method,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
-    let request = match request {
+    // async-graphql reads a body of any other media type (or none) as JSON; GraphQL over HTTP
+    // wants it refused, so that nothing runs on a guess.
+    if method == Method::POST && !is_json_body(&headers) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "a POST to /graphql must be sent as Content-Type: application/json",
+            &request_id,
+        );
+    }
+    let mut request = match request {
         Ok(request) => request.into_inner(),
         Err(GraphQLRejection(err)) => return rejection(err, &request_id),
     };
+    // Parsed once, here: execution reuses the document the request now holds.
+    let parsed = request
+        .parsed_query()
+        .map(|document| (is_sign_up_only(document), is_mutation(document)));
     let (principal, token) = match (principal, token, anonymous) {
         (Some(Extension(principal)), Some(Extension(token)), None) => (principal, token),
-        _ if is_sign_up_only(&request) => (Principal::anonymous(), TokenRef::none()),
+        _ if matches!(parsed, Ok((true, _))) => (Principal::anonymous(), TokenRef::none()),
         _ => {
             tracing::info!(reason = %AuthError::Missing, "request refused: not authenticated");
             return error_response(
@@ -263,7 +440,21 @@ async fn graphql(
             );
         }
     };
-    if method == Method::GET && is_mutation(&request) {
+    let mutation = match parsed {
+        Ok((_, mutation)) => mutation,
+        Err(mut error) => {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "GRAPHQL_PARSE_FAILED");
+            return graphql_response(
+                async_graphql::Response::from_errors(vec![error]),
+                &headers,
+                &request_id,
+            );
+        }
+    };
+    if method == Method::GET && mutation {
         return error_response(
             StatusCode::METHOD_NOT_ALLOWED,
             "BAD_REQUEST",
@@ -291,52 +482,49 @@ async fn graphql(
     graphql_response(response, &headers, &request_id)
 }
 
+/// Whether the request declares a JSON body (`application/json`, with any parameters).
+fn is_json_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media_type| media_type.trim().eq_ignore_ascii_case("application/json"))
+}
+
 fn rejection(err: ParseRequestError, request_id: &str) -> Response {
-    let text = err.to_string();
-    // The extractor turns body-stream errors into strings, so an over-long chunked body can only
-    // be recognised by its message; bodies with a Content-Length are refused earlier with 413.
-    if text.contains("length limit") {
-        return error_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_REQUEST",
-            "request body too large",
-            request_id,
-        );
-    }
     error_response(
         StatusCode::BAD_REQUEST,
         "BAD_REQUEST",
-        &format!("malformed GraphQL request: {text}"),
+        &format!("malformed GraphQL request: {err}"),
         request_id,
     )
 }
 
 /// Whether every operation of the document is a mutation selecting only `signUp`: the one
 /// thing a caller without a token may do.
-fn is_sign_up_only(request: &async_graphql::Request) -> bool {
+fn is_sign_up_only(document: &ExecutableDocument) -> bool {
     use async_graphql::parser::types::Selection;
-    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
-        doc.fragments.is_empty()
-            && doc.operations.iter().all(|(_, op)| {
-                op.node.ty == OperationType::Mutation
-                    && op.node.selection_set.node.items.iter().all(|item| {
-                        matches!(&item.node, Selection::Field(f) if f.node.name.node == "signUp")
-                    })
-            })
-    })
+    document.fragments.is_empty()
+        && document.operations.iter().all(|(_, op)| {
+            op.node.ty == OperationType::Mutation
+                && op.node.selection_set.node.items.iter().all(|item| {
+                    matches!(&item.node, Selection::Field(f) if f.node.name.node == "signUp")
+                })
+        })
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    async_graphql::parser::parse_query(&request.query).is_ok_and(|doc| {
-        doc.operations
-            .iter()
-            .any(|(_, op)| op.node.ty != OperationType::Query)
-    })
+fn is_mutation(document: &ExecutableDocument) -> bool {
+    document
+        .operations
+        .iter()
+        .any(|(_, op)| op.node.ty != OperationType::Query)
 }
 
 /// Serialises a GraphQL response per the GraphQL-over-HTTP spec: with the
 /// `application/graphql-response+json` media type, a request that failed before execution
-/// (parse, validation, limits) is a 400; with plain `application/json` it stays a 200.
+/// (parse, validation, limits) is a 400; with plain `application/json` it stays a 200. Either
+/// way such a response has no `data` entry, as the GraphQL spec asks of errors raised before
+/// execution begins.
 fn graphql_response(
     mut response: async_graphql::Response,
     headers: &HeaderMap,
@@ -373,7 +561,16 @@ fn graphql_response(
     } else {
         (StatusCode::OK, "application/json")
     };
-    match serde_json::to_vec(&response) {
+    let body = if request_error {
+        // async-graphql's response always writes `data`.
+        serde_json::to_vec(&RequestFailure {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_vec(&response)
+    };
+    match body {
         Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
         Err(err) => {
             tracing::error!(%err, "could not serialise a GraphQL response");
@@ -385,6 +582,14 @@ fn graphql_response(
             )
         }
     }
+}
+
+/// A GraphQL response to a request that failed before execution: errors, no `data` entry.
+#[derive(serde::Serialize)]
+struct RequestFailure<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
 }
 
 async fn graphiql(State(state): State<Arc<AppState>>) -> Html<String> {

@@ -307,10 +307,19 @@ pub struct LimitsConfig {
     pub max_aliases: usize,
     /// Largest request body in bytes.
     pub max_body_bytes: usize,
-    /// Seconds after which a request is abandoned.
+    /// Seconds after which a request is abandoned, once its body has arrived (HTTP 408).
     pub request_timeout_secs: u64,
-    /// Requests processed at once; further requests wait.
+    /// Requests to `/graphql`, `/auth/*` and `/launch/*` processed at once; further requests
+    /// wait. A request counts only once its body has arrived, and health, readiness and
+    /// metrics never wait behind it.
     pub max_concurrent_requests: usize,
+    /// Seconds a client has to send a request's headers before its connection is closed
+    /// (also how long an idle keep-alive connection stays open).
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client has to send a request's body before it is refused with HTTP 408.
+    pub body_read_timeout_secs: u64,
+    /// Client connections served at once; further connections wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl Default for LimitsConfig {
@@ -323,6 +332,9 @@ impl Default for LimitsConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             max_concurrent_requests: 512,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 10,
+            max_connections: 4096,
         }
     }
 }

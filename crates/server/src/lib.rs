@@ -254,21 +254,89 @@ impl Gateway {
         app::router(self.state.clone(), &self.config)
     }
 
-    /// Serves HTTP on `listener` until `shutdown` resolves, then drains in-flight requests.
+    /// Serves HTTP/1.1 on `listener` until `shutdown` resolves, then stops accepting and drains
+    /// the connections in flight.
+    ///
+    /// Built on hyper rather than `axum::serve` for two limits a slow or greedy client must not
+    /// get around: a connection's request headers must arrive within
+    /// `[limits] header_read_timeout_secs` (which also closes idle keep-alive connections), and
+    /// at most `[limits] max_connections` connections are served at once (beyond that the
+    /// listener is not read, so new connections wait in the kernel's backlog). Every request
+    /// carries its peer address as axum's `ConnectInfo`: the per-address limit on failed logins
+    /// and the throttling of token-less calls read it.
     pub async fn serve(
         self,
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ServerError> {
-        // Peer addresses feed the per-address limit on failed logins.
-        let app = self
-            .router()
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        use tower::ServiceExt;
+        let limits = &self.config.limits;
+        let router = self.router();
+        let connections = Arc::new(tokio::sync::Semaphore::new(
+            limits
+                .max_connections
+                .clamp(1, tokio::sync::Semaphore::MAX_PERMITS),
+        ));
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(std::time::Duration::from_secs(
+                limits.header_read_timeout_secs,
+            ));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                () = &mut shutdown => break,
+                permit = connections.clone().acquire_owned() => permit,
+            };
+            // Acquiring fails only on a closed semaphore, and this one is never closed.
+            let Ok(permit) = permit else { break };
+            let (stream, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        accept_failed(err).await;
+                        continue;
+                    }
+                },
+            };
+            let router = router.clone();
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<hyper::body::Incoming>| {
+                    request
+                        .extensions_mut()
+                        .insert(axum::extract::ConnectInfo(peer));
+                    router.clone().oneshot(request)
+                },
+            );
+            let connection = graceful
+                .watch(http.serve_connection(hyper_util::rt::TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(%err, %peer, "connection ended with an error");
+                }
+                drop(permit);
+            });
+        }
+        drop(listener);
+        graceful.shutdown().await;
         Ok(())
     }
+}
+
+/// Waits out a failed `accept`: at once when only that connection failed, a second when the
+/// process is out of something (file descriptors, memory) that other connections must return.
+async fn accept_failed(err: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset | ErrorKind::ConnectionRefused
+    ) {
+        return;
+    }
+    tracing::error!(%err, "could not accept a connection; retrying in a second");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }
 
 /// The connector configured for each capability: the only place that names them all.
