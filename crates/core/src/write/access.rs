@@ -37,15 +37,17 @@ impl Writes {
         let input = (&user_id, &profile_id);
         self.journaled(actor, "activateUser", key, &input, async |_| {
             let (mut user, holder) = self.managed_user(actor, &user_id).await?;
+            // Every record the input names is resolved before the user's state is judged, so
+            // that a profile out of reach answers NOT_FOUND whatever state the user is in.
+            let profile = self
+                .grantable_profile(actor, &user, holder.as_ref(), &profile_id)
+                .await?;
             if user.status != UserStatus::Pending {
                 return Err(Error::Conflict(
                     "only a pending user can be activated".to_owned(),
                 ));
             }
-            user.profile_id = self
-                .grantable_profile(actor, &user, holder.as_ref(), &profile_id)
-                .await?
-                .id;
+            user.profile_id = profile.id;
             user.status = UserStatus::Active;
             self.c.directory.save_user(&user).await?;
             self.audit_user(actor, "user.activate", &user, holder).await;
