@@ -311,6 +311,14 @@ pub struct LimitsConfig {
     pub request_timeout_secs: u64,
     /// Requests processed at once; further requests wait.
     pub max_concurrent_requests: usize,
+
+    // Fair use of the store, per request and per caller.
+    /// Most field selections one document may make (checked before validation).
+    pub max_fields: usize,
+    /// DataLoader batches one request runs at once.
+    pub max_loads_per_request: usize,
+    /// Requests one user may have executing at once; more are refused as RATE_LIMITED.
+    pub max_requests_per_principal: usize,
 }
 
 impl Default for LimitsConfig {
@@ -323,6 +331,9 @@ impl Default for LimitsConfig {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             max_concurrent_requests: 512,
+            max_fields: graphql.max_fields,
+            max_loads_per_request: graphql.max_loads_per_request,
+            max_requests_per_principal: graphql.max_requests_per_principal,
         }
     }
 }
@@ -497,6 +508,9 @@ impl Config {
             max_depth: self.limits.max_depth,
             max_complexity: self.limits.max_complexity,
             max_aliases: self.limits.max_aliases,
+            max_fields: self.limits.max_fields,
+            max_loads_per_request: self.limits.max_loads_per_request,
+            max_requests_per_principal: self.limits.max_requests_per_principal,
         }
     }
 }
