@@ -1191,6 +1191,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn authentication_reads_while_queries_fail_fast_on_a_pool_held_by_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("s.sqlite").display()
+        );
+        let store = LocalStore::connect(&url, 1024).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let mut held = Vec::new();
+        for _ in 0..SQLITE_CONNECTIONS {
+            held.push(store.db.begin().await.expect("a pooled connection"));
+        }
+        let started = std::time::Instant::now();
+        let query = store.all_profiles().await;
+        assert!(
+            matches!(
+                query,
+                Err(partnergraph_core::Error::Upstream(
+                    UpstreamError::Unavailable(_)
+                ))
+            ),
+            "{query:?}"
+        );
+        assert!(started.elapsed() < ACQUIRE_TIMEOUT + Duration::from_secs(1));
+        let revoked = reserved_for_authentication(store.is_token_revoked("jti")).await;
+        assert_eq!(revoked.ok(), Some(false));
+        drop(held);
+    }
+
+    #[tokio::test]
     async fn a_tiny_page_cache_budget_still_caches_the_upper_levels() {
         assert_eq!(
             cache_size_with_budget(0).await,
