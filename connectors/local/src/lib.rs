@@ -62,7 +62,11 @@ impl From<LocalError> for partnergraph_core::Error {
                 UpstreamError::Unavailable("the store".to_owned()).into()
             }
             LocalError::Db(sea_orm::DbErr::ConnectionAcquire(_)) => {
-                UpstreamError::Unavailable("the store".to_owned()).into()
+                UpstreamError::Unavailable(format!(
+                    "the store: every connection stayed busy for {} s",
+                    ACQUIRE_TIMEOUT.as_secs()
+                ))
+                .into()
             }
             _ => partnergraph_core::Error::Internal("the store failed".to_owned()),
         }
@@ -72,16 +76,41 @@ impl From<LocalError> for partnergraph_core::Error {
 type Result<T, E = LocalError> = std::result::Result<T, E>;
 type CoreResult<T> = partnergraph_core::Result<T>;
 
-/// The local store; cheap to clone (the connection pool is shared).
+/// The local store; cheap to clone (the connection pools are shared).
 #[derive(Clone)]
 pub struct LocalStore {
     db: DatabaseConnection,
+    /// A small pool of its own for [`reserved_for_authentication`]'s reads.
+    reserved: DatabaseConnection,
     statements: Arc<AtomicU64>,
 }
 
 /// Connections of a SQLite store's pool: readers run side by side under WAL; more than a few
 /// per core only add page caches.
 const SQLITE_CONNECTIONS: u32 = 8;
+
+/// Connections of a PostgreSQL store's pool.
+const POSTGRES_CONNECTIONS: u32 = 16;
+
+/// Connections kept for authentication, beside the pool: its three or four reads a request
+/// run two at a time.
+const RESERVED_CONNECTIONS: u32 = 2;
+
+/// How long a statement waits for a pooled connection before the store is reported
+/// unavailable: a saturated pool answers UPSTREAM_UNAVAILABLE in seconds, not after the
+/// request's own timeout.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+tokio::task_local! {
+    static AUTHENTICATING: ();
+}
+
+/// Runs `work` (authenticating a request) with its store reads on connections of their own,
+/// so that authentication never waits behind the queries of other requests, however many
+/// they are: a heavy caller cannot make everyone else's requests fail with 503.
+pub async fn reserved_for_authentication<F: std::future::Future>(work: F) -> F::Output {
+    AUTHENTICATING.scope((), work).await
+}
 
 /// A page cache no smaller than this per SQLite connection, in KiB (16 pages of 4 KiB): the
 /// schema and the B-trees' upper levels stay cached whatever the budget.
@@ -92,17 +121,45 @@ impl LocalStore {
     /// share `sqlite_page_cache_kib` of page cache between them; the file's pages stay in the
     /// operating system's cache whatever SQLite keeps, so a larger budget saves little but a
     /// copy, and costs resident memory on every connection.
+    ///
+    /// Authentication reads on a second, small pool (see [`reserved_for_authentication`]).
     pub async fn connect(url: &str, sqlite_page_cache_kib: u64) -> Result<Self> {
         let sqlite = url.starts_with("sqlite:");
+        let connections = if sqlite {
+            SQLITE_CONNECTIONS
+        } else {
+            POSTGRES_CONNECTIONS
+        };
+        let statements = Arc::new(AtomicU64::new(0));
+        let db = Self::pool(url, connections, sqlite_page_cache_kib, &statements).await?;
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            // Readers do not block the writer; the setting persists in the file.
+            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+        }
+        let reserved = Self::pool(url, RESERVED_CONNECTIONS, 0, &statements).await?;
+        Ok(Self {
+            db,
+            reserved,
+            statements,
+        })
+    }
+
+    /// A pool of `connections` to `url`, its statements counted in `statements`.
+    async fn pool(
+        url: &str,
+        connections: u32,
+        sqlite_page_cache_kib: u64,
+        statements: &Arc<AtomicU64>,
+    ) -> Result<DatabaseConnection> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(if sqlite { SQLITE_CONNECTIONS } else { 16 })
+            .max_connections(connections)
             .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .sqlx_logging(false);
-        if sqlite {
+        if url.starts_with("sqlite:") {
             let per_connection =
-                (sqlite_page_cache_kib / u64::from(SQLITE_CONNECTIONS)).max(MIN_PAGE_CACHE_KIB);
+                (sqlite_page_cache_kib / u64::from(connections)).max(MIN_PAGE_CACHE_KIB);
             // A negative `cache_size` is a size in KiB rather than a number of pages.
             options.map_sqlx_sqlite_opts(move |sqlite| {
                 sqlite.pragma("cache_size", format!("-{per_connection}"))
@@ -111,16 +168,11 @@ impl LocalStore {
         let mut db = Database::connect(options)
             .await
             .map_err(LocalError::Connect)?;
-        let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
         db.set_metric_callback(move |_| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-            // Readers do not block the writer; the setting persists in the file.
-            db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-        }
-        Ok(Self { db, statements })
+        Ok(db)
     }
 
     /// Runs pending migrations, then makes the built-in profiles match the code.
@@ -242,7 +294,11 @@ impl LocalStore {
 
     /// Records of `R` matching `condition`, in one statement.
     async fn fetch<R: Record>(&self, condition: Cond) -> Result<Vec<R>> {
-        fetch_in(&self.db, condition).await
+        let pool = match AUTHENTICATING.try_with(|()| ()) {
+            Ok(()) => &self.reserved,
+            Err(_) => &self.db,
+        };
+        fetch_in(pool, condition).await
     }
 
     /// Inserts `record` unless a row with its key exists, and returns the stored row: creates
@@ -1132,6 +1188,36 @@ mod tests {
     #[tokio::test]
     async fn sqlite_connections_share_the_page_cache_budget() {
         assert_eq!(cache_size_with_budget(4096).await, -512);
+    }
+
+    #[tokio::test]
+    async fn authentication_reads_while_queries_fail_fast_on_a_pool_held_by_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("s.sqlite").display()
+        );
+        let store = LocalStore::connect(&url, 1024).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let mut held = Vec::new();
+        for _ in 0..SQLITE_CONNECTIONS {
+            held.push(store.db.begin().await.expect("a pooled connection"));
+        }
+        let started = std::time::Instant::now();
+        let query = store.all_profiles().await;
+        assert!(
+            matches!(
+                query,
+                Err(partnergraph_core::Error::Upstream(
+                    UpstreamError::Unavailable(_)
+                ))
+            ),
+            "{query:?}"
+        );
+        assert!(started.elapsed() < ACQUIRE_TIMEOUT + Duration::from_secs(1));
+        let revoked = reserved_for_authentication(store.is_token_revoked("jti")).await;
+        assert_eq!(revoked.ok(), Some(false));
+        drop(held);
     }
 
     #[tokio::test]

@@ -28,7 +28,7 @@ use partnergraph_core::traits::Connectors;
 use partnergraph_core::write::{Sessions, Writes};
 use partnergraph_core::{Principal, Scope};
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use tracing::Instrument;
@@ -43,6 +43,7 @@ pub struct PartnerSchema {
     schema: Schema<QueryRoot, MutationRoot, EmptySubscription>,
     limits: Limits,
     operations: Arc<telemetry::OperationLabels>,
+    in_flight: Arc<limits::InFlight>,
 }
 
 /// Who is asking, for one request.
@@ -127,6 +128,7 @@ pub fn build_schema(
             .finish(),
         limits,
         operations: Arc::default(),
+        in_flight: Arc::default(),
     }
 }
 
@@ -172,6 +174,10 @@ pub enum Batching {
 /// response's `extensions.stale` (upstream, entity, age in seconds), so that a portal can say
 /// "as of …" instead of presenting old balances as current.
 ///
+/// A user may have [`Limits::max_requests_per_principal`] requests executing at once; more are
+/// refused as RATE_LIMITED with `extensions.retryAfter` in seconds, so that one caller's burst
+/// of heavy pages cannot take the store from everyone else.
+///
 /// Every request is counted and timed by the operation its document selects (see
 /// [`telemetry::record_request`]), under a ceiling of distinct operation names per schema.
 pub async fn execute(
@@ -183,8 +189,20 @@ pub async fn execute(
 ) -> async_graphql::Response {
     let started = std::time::Instant::now();
     let authenticated = !ctx.principal.is_anonymous();
-    let (response, operation) = match schema.limits.admit(&mut request) {
-        Ok(operation) => {
+    let admitted = schema.limits.admit(&mut request).and_then(|operation| {
+        // Anonymous calls (`signUp`) are throttled per address by the mutation itself.
+        let slot = authenticated
+            .then(|| {
+                schema.in_flight.admit(
+                    &ctx.principal.user_id,
+                    schema.limits.max_requests_per_principal,
+                )
+            })
+            .transpose()?;
+        Ok((operation, slot))
+    });
+    let (response, operation) = match admitted {
+        Ok((operation, _slot)) => {
             let response = observed(schema, request, connectors, ctx, batching).await;
             (response, operation)
         }
@@ -245,20 +263,49 @@ async fn run(
     // returns, which would make a busy request look idle. Query limits bound the work instead.
     let mut response = std::pin::pin!(tokio::task::unconstrained(schema.schema.execute(request)));
     let mut batches = FuturesUnordered::new();
+    let mut waiting = std::collections::VecDeque::new();
+    let max_loads = schema.limits.max_loads_per_request.max(1);
+    let mut last = Arc::new(YieldFlag::new(futures::task::noop_waker()));
+    let mut seen = 0;
     let mut repolls = 0;
     std::future::poll_fn(move |cx| loop {
-        // Finish the wave in flight before the request may register anything new, so that
-        // follow-up keys find the wave's results in the loader's cache.
-        while let Poll::Ready(Some(())) = batches.poll_next_unpin(cx) {}
-        if !batches.is_empty() {
+        // Wake-ups of the request's waker outside this poll of the batches are its own: I/O
+        // of its own (a root list) or a yield. Those during it are the batches' results.
+        let before = last.wakes();
+        let mut delivered = false;
+        loop {
+            while batches.len() < max_loads {
+                match waiting.pop_front() {
+                    Some(batch) => batches.push(batch),
+                    None => break,
+                }
+            }
+            match batches.poll_next_unpin(cx) {
+                Poll::Ready(Some(())) => delivered = true,
+                _ => break,
+            }
+        }
+        let after = last.wakes();
+        let woke_itself = before > seen || (after > before && !delivered);
+        seen = after;
+        let wave_in_flight = !batches.is_empty();
+        if wave_in_flight && !woke_itself {
+            // Finish the wave in flight before the request may register anything new, so
+            // that follow-up keys find the wave's results in the loader's cache.
             return Poll::Pending;
         }
+        // But a request that woke itself is polled even while a wave is in flight: its own
+        // reads hold pooled connections until they are polled to completion, and a wave
+        // waiting for a connection that an unpolled read holds would wait for the pool's
+        // timeout (one request with ten aliased root lists did, for ten seconds).
         let yielded = Arc::new(YieldFlag::new(cx.waker().clone()));
+        last = yielded.clone();
+        seen = 0;
         let waker = futures::task::waker(yielded.clone());
         if let Poll::Ready(response) = response.as_mut().poll(&mut Context::from_waker(&waker)) {
             return Poll::Ready(response);
         }
-        if yielded.is_set() {
+        if yielded.wakes() > 0 {
             // The request has more work it can do now; its keys are not all in yet. Going
             // back through the scheduler for each of these (every few dozen resolvers) would
             // cost a page hundreds of wake-ups, so poll again at once, and only every
@@ -269,8 +316,14 @@ async fn run(
             }
             continue;
         }
-        batches.extend(queue.take());
-        if batches.is_empty() {
+        if wave_in_flight {
+            // Keys registered meanwhile wait for the wave.
+            return Poll::Pending;
+        }
+        // A wave starts: at most `max_loads_per_request` of its batches at a time, so that
+        // one request cannot hold every pooled connection.
+        waiting.extend(queue.take());
+        if waiting.is_empty() {
             // Waiting on I/O of its own (a root list), which wakes the task.
             return Poll::Pending;
         }
@@ -278,29 +331,29 @@ async fn run(
     .await
 }
 
-/// A waker that remembers whether it was woken, so that [`execute`] can tell a request that
-/// yielded to be fair from one that waits on I/O.
+/// A waker that counts its wake-ups, so that [`execute`] can tell a request that yielded to be
+/// fair from one that waits on I/O, and its own I/O from its batches' results.
 struct YieldFlag {
-    woken: AtomicBool,
+    wakes: AtomicU64,
     task: Waker,
 }
 
 impl YieldFlag {
     fn new(task: Waker) -> Self {
         Self {
-            woken: AtomicBool::new(false),
+            wakes: AtomicU64::new(0),
             task,
         }
     }
 
-    fn is_set(&self) -> bool {
-        self.woken.load(Ordering::Acquire)
+    fn wakes(&self) -> u64 {
+        self.wakes.load(Ordering::Acquire)
     }
 }
 
 impl ArcWake for YieldFlag {
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.woken.store(true, Ordering::Release);
+        arc_self.wakes.fetch_add(1, Ordering::AcqRel);
         arc_self.task.wake_by_ref();
     }
 }

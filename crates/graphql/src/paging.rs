@@ -114,10 +114,22 @@ pub(crate) fn connection<T, N: OutputType>(page: Page<T>, to_node: impl Fn(T) ->
     }
 }
 
-/// Complexity of a connection field: its page size times what is selected per node.
+/// Complexity of a connection field whose items come in one batch for every parent on the
+/// page (a DataLoader's): its page size times what is selected per node.
 pub(crate) fn cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     let size = first
         .or(last)
         .map_or(DEFAULT_PAGE_SIZE as usize, |n| n.clamp(0, 100) as usize);
     1 + size.max(1) * child
+}
+
+/// What a root list costs beyond its page: statements of its own, not shared with any other
+/// field (the caller's scope, then the scoped rows, all of them for `totalCount`, or an
+/// upstream query), worth the rendering of a thousand fields. Twenty such lists fill the
+/// default complexity; a dashboard has one.
+const ROOT_LIST_COST: usize = 1_000;
+
+/// Complexity of a root connection field: [`ROOT_LIST_COST`] plus [`cost`].
+pub(crate) fn root_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+    ROOT_LIST_COST + cost(first, last, child)
 }

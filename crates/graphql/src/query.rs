@@ -2,7 +2,7 @@
 
 use crate::inputs::*;
 use crate::objects::*;
-use crate::paging::{connection, cost, page_request, Conn};
+use crate::paging::{connection, cost, page_request, root_cost, Conn};
 use async_graphql::{Context, Description, Object, SimpleObject, ID};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -78,7 +78,7 @@ impl QueryRoot {
     }
 
     /// Distributors and partners the caller may see.
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -119,7 +119,7 @@ impl QueryRoot {
     }
 
     /// End customers the caller may see; filters combine.
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn customers(
         &self,
         ctx: &Context<'_>,
@@ -177,7 +177,7 @@ impl QueryRoot {
     }
 
     /// Subscriptions of every account the caller may see (needs VIEW_BILLING).
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn subscriptions(
         &self,
         ctx: &Context<'_>,
@@ -212,7 +212,7 @@ impl QueryRoot {
     }
 
     /// Invoices of every account the caller may see (needs VIEW_BILLING).
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn invoices(
         &self,
         ctx: &Context<'_>,
@@ -247,7 +247,7 @@ impl QueryRoot {
     }
 
     /// Support cases of every account the caller may see (needs VIEW_CASES).
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn cases(
         &self,
         ctx: &Context<'_>,
@@ -295,7 +295,7 @@ impl QueryRoot {
 
     /// Operators (platform, distributor and partner users) the caller may see (needs
     /// VIEW_USERS); a customer's own users are under `Customer.users`.
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,
@@ -327,7 +327,7 @@ impl QueryRoot {
     }
 
     /// Audited actions the caller may see, newest first (needs VIEW_AUDIT_LOG).
-    #[graphql(complexity = "cost(first, last, child_complexity)")]
+    #[graphql(complexity = "root_cost(first, last, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -256,7 +256,17 @@ pub async fn resolve_external(
 /// Resolves verified claims to a [`Principal`] from the directory's current records. A
 /// withdrawn token is refused; a login-as token yields the impersonated user with the actor
 /// attached and only the permissions both hold, so a login-as never grants more than either.
+///
+/// The local store reads these on connections reserved for authentication, so that a request
+/// is authenticated however busy the store is with other requests' queries.
 pub async fn resolve_principal(
+    directory: &dyn Directory,
+    claims: &Claims,
+) -> Result<Principal, AuthError> {
+    partnergraph_local::reserved_for_authentication(principal_of_claims(directory, claims)).await
+}
+
+async fn principal_of_claims(
     directory: &dyn Directory,
     claims: &Claims,
 ) -> Result<Principal, AuthError> {

@@ -320,6 +320,14 @@ pub struct LimitsConfig {
     pub body_read_timeout_secs: u64,
     /// Client connections served at once; further connections wait to be accepted.
     pub max_connections: usize,
+
+    // Fair use of the store, per request and per caller.
+    /// Most field selections one document may make (checked before validation).
+    pub max_fields: usize,
+    /// DataLoader batches one request runs at once.
+    pub max_loads_per_request: usize,
+    /// Requests one user may have executing at once; more are refused as RATE_LIMITED.
+    pub max_requests_per_principal: usize,
 }
 
 impl Default for LimitsConfig {
@@ -335,6 +343,9 @@ impl Default for LimitsConfig {
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 10,
             max_connections: 4096,
+            max_fields: graphql.max_fields,
+            max_loads_per_request: graphql.max_loads_per_request,
+            max_requests_per_principal: graphql.max_requests_per_principal,
         }
     }
 }
@@ -509,6 +520,9 @@ impl Config {
             max_depth: self.limits.max_depth,
             max_complexity: self.limits.max_complexity,
             max_aliases: self.limits.max_aliases,
+            max_fields: self.limits.max_fields,
+            max_loads_per_request: self.limits.max_loads_per_request,
+            max_requests_per_principal: self.limits.max_requests_per_principal,
         }
     }
 }
