@@ -133,6 +133,8 @@ pub struct Response {
     pub status: u16,
     /// The `Content-Type` header.
     pub content_type: String,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
     /// The body as JSON (`Null` when it is not JSON).
     pub body: Value,
 }
@@ -520,16 +522,20 @@ impl TestServer {
 
     async fn read(response: reqwest::Response) -> Response {
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(ToOwned::to_owned)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let retry_after = header("retry-after");
         let text = response.text().await.expect("a body");
         Response {
             status,
             content_type,
+            retry_after,
             body: serde_json::from_str(&text).unwrap_or(Value::String(text)),
         }
     }

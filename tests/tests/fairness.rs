@@ -43,9 +43,13 @@ fn aliased_invoice_counts(s: &TestServer, n: usize, first: u32) -> String {
     format!("{{ {} }}", lists.join(" "))
 }
 
-/// Whether a response is a refusal of the per-user limit, with its retry hint.
+/// Whether a response is a refusal of the per-user limit, with its retry hint in the body and
+/// in HTTP's own terms (429 and `Retry-After`).
 fn is_rate_limited(r: &Response) -> bool {
-    r.error_codes() == ["RATE_LIMITED"] && r.body["errors"][0]["extensions"]["retryAfter"] == 1
+    r.error_codes() == ["RATE_LIMITED"]
+        && r.body["errors"][0]["extensions"]["retryAfter"] == 1
+        && r.status == 429
+        && r.retry_after.as_deref() == Some("1")
 }
 
 /// Paula's requests while she floods: each answers with data or is turned away as

@@ -371,6 +371,21 @@ async fn every_error_response_is_a_coded_json_body_whatever_the_route(s: &TestSe
             "",
             false,
         ),
+        (
+            Method::POST,
+            "/auth/activate",
+            Some(form),
+            "nothing=here",
+            false,
+        ),
+        (
+            Method::POST,
+            "/auth/activate",
+            Some(form),
+            "token=not-a-token&password=x",
+            false,
+        ),
+        (Method::POST, "/auth/activate", Some(json), "{}", false),
         (Method::GET, "/launch/salesforce", None, "", false),
         (
             Method::GET,

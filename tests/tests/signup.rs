@@ -142,8 +142,8 @@ async fn token(s: &TestServer, email: &str) -> String {
     body["token"].as_str().expect("a token").to_owned()
 }
 
-/// Follows the activation link last mailed to `email`.
-async fn follow_link(s: &TestServer, email: &str) -> (u16, Value) {
+/// The activation token last mailed to `email`.
+fn mailed_token(s: &TestServer, email: &str) -> String {
     let mail = s
         .outbox()
         .into_iter()
@@ -155,10 +155,25 @@ async fn follow_link(s: &TestServer, email: &str) -> (u16, Value) {
         .split_whitespace()
         .find(|w| w.contains("/auth/activate?token="))
         .expect("a link in the email");
-    let token = link.split("token=").nth(1).unwrap_or_default();
+    link.split("token=").nth(1).unwrap_or_default().to_owned()
+}
+
+/// Opens the activation link mailed to `email` as a browser (or a mail scanner) would.
+async fn open_link(s: &TestServer, token: &str) -> (u16, String) {
     let r = reqwest::Client::new()
         .get(format!("{}/auth/activate", s.url))
         .query(&[("token", token)])
+        .send()
+        .await
+        .expect("activation request");
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+/// Submits the activation page's form.
+async fn submit_password(s: &TestServer, token: &str, password: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}/auth/activate", s.url))
+        .form(&[("token", token), ("password", password)])
         .send()
         .await
         .expect("activation request");
@@ -166,6 +181,20 @@ async fn follow_link(s: &TestServer, email: &str) -> (u16, Value) {
         r.status().as_u16(),
         r.json::<Value>().await.unwrap_or_default(),
     )
+}
+
+/// Follows the activation link last mailed to `email` as the person who signed up: the link
+/// alone only asks for the password (so a mail scanner fetching it activates nothing); the
+/// password chosen at sign-up completes it.
+async fn follow_link(s: &TestServer, email: &str) -> (u16, Value) {
+    let token = mailed_token(s, email);
+    let (status, page) = open_link(s, &token).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("name=\"password\""),
+        "a password form: {page}"
+    );
+    submit_password(s, &token, PASSWORD).await
 }
 
 async fn a_stranger_with_a_customers_account_number_gets_nothing(backend: Backend) {
@@ -370,6 +399,11 @@ fn assert_rate_limited(r: &partnergraph_tests::Response, case: &str) {
         .as_u64()
         .unwrap_or(0);
     assert!((1..=600).contains(&wait), "{case}: retryAfter {wait}");
+    assert_eq!(
+        r.retry_after,
+        Some(wait.to_string()),
+        "{case}: the Retry-After header says the same"
+    );
 }
 
 async fn the_eleventh_sign_up_from_one_address_is_rate_limited(backend: Backend) {
@@ -496,7 +530,54 @@ async fn a_sign_up_failing_after_the_identity_was_created_leaves_nothing(backend
     }
 }
 
+/// A stranger who guesses a customer's contact address can start a sign-up with a password of
+/// their own, and the link goes to the real mailbox. Neither the mailbox's owner opening it, nor
+/// a mail scanner fetching it, nor a wrong password activates that sign-up; the link keeps
+/// working for whoever knows the password chosen at sign-up.
+async fn the_activation_link_alone_activates_nothing(backend: Backend) {
+    let s = TestServer::dedicated(backend);
+    let customer = &fresh_customers(&s)[0];
+    let address = customer.email.clone();
+    let r = sign_up(&s, &address, &customer.account_number).await;
+    assert_eq!(r.data()["signUp"]["user"]["status"], "PENDING");
+    let link = mailed_token(&s, &address);
+
+    for _ in 0..3 {
+        let (status, page) = open_link(&s, &link).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("name=\"password\""), "{page}");
+    }
+    let (status, body) = submit_password(&s, &link, "not the password at all").await;
+    assert_eq!(
+        (status, body["errors"][0]["extensions"]["code"].clone()),
+        (400, json!("BAD_USER_INPUT")),
+        "{body}"
+    );
+    let pending = token(&s, &address).await;
+    let viewer = s
+        .post_json(
+            Some(&pending),
+            &json!({ "query": "{ viewer { user { status } customer { name } } }" }),
+        )
+        .await;
+    assert_eq!(
+        viewer.body["data"]["viewer"],
+        json!({ "user": { "status": "PENDING" }, "customer": null }),
+        "still pending after the link was opened and a wrong password sent"
+    );
+
+    let (status, body) = submit_password(&s, &link, PASSWORD).await;
+    assert_eq!(
+        (status, body["activated"].clone()),
+        (200, json!(true)),
+        "{body}"
+    );
+    let (status, body) = submit_password(&s, &link, PASSWORD).await;
+    assert_eq!(status, 400, "a used link is spent: {body}");
+}
+
 on_each_backend!(
+    the_activation_link_alone_activates_nothing,
     a_stranger_with_a_customers_account_number_gets_nothing,
     a_contact_signs_up_pending_and_reads_their_customer_only_after_the_link,
     every_refused_sign_up_answers_the_same,

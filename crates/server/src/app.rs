@@ -68,7 +68,10 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/launch/salesforce", get(crate::launch::launch))
         .route("/launch/salesforce/canvas", post(crate::launch::canvas))
         .route("/auth/login", post(crate::identity::login))
-        .route("/auth/activate", get(crate::identity::activate))
+        .route(
+            "/auth/activate",
+            get(crate::identity::activate).post(crate::identity::complete_activation),
+        )
         .route_layer(middleware::from_fn_with_state(work_slots, take_work_slot));
     let body_limits = BodyLimits {
         max_bytes: limits.max_body_bytes,
@@ -551,13 +554,35 @@ fn graphql_response(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
+    // A throttled caller is told when to come back in HTTP's own words too: clients and proxies
+    // that never read the body honour `Retry-After`.
+    let retry_after = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("retryAfter"))
+        .filter_map(|v| match v {
+            async_graphql::Value::Number(n) => n.as_u64(),
+            _ => None,
+        })
+        .max();
+    let throttled = request_error
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|ext| ext.get("code"))
+                .is_some_and(|code| *code == async_graphql::Value::from("RATE_LIMITED"))
+        });
     let (status, content_type) = if wants_graphql_response {
-        let status = if request_error {
+        let status = if throttled {
+            StatusCode::TOO_MANY_REQUESTS
+        } else if request_error {
             StatusCode::BAD_REQUEST
         } else {
             StatusCode::OK
         };
         (status, GRAPHQL_RESPONSE)
+    } else if throttled {
+        (StatusCode::TOO_MANY_REQUESTS, "application/json")
     } else {
         (StatusCode::OK, "application/json")
     };
@@ -571,7 +596,16 @@ fn graphql_response(
         serde_json::to_vec(&response)
     };
     match body {
-        Ok(body) => (status, [(header::CONTENT_TYPE, content_type)], body).into_response(),
+        Ok(body) => {
+            let mut response =
+                (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+            if let Some(secs) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            response
+        }
         Err(err) => {
             tracing::error!(%err, "could not serialise a GraphQL response");
             error_response(

@@ -96,6 +96,10 @@ impl IdentityProvider for EmbeddedIdentities {
         self.directory.delete_identity(&key(email)).await
     }
 
+    async fn has_password(&self, email: &str) -> Result<bool> {
+        Ok(self.directory.identity(&key(email)).await?.is_some())
+    }
+
     async fn authenticate(&self, email: &str, password: &str) -> Result<Option<UserId>> {
         let identity = self.directory.identity(&key(email)).await?;
         let phc = match &identity {
@@ -153,29 +157,57 @@ impl partnergraph_core::traits::Mailer for OutboxMailer {
     }
 }
 
-/// The query of `GET /auth/activate`.
+/// The query of `GET /auth/activate`, and the form `POST /auth/activate` receives.
 #[derive(Deserialize)]
 pub(crate) struct Activate {
     token: String,
+    /// The password chosen at sign-up: needed to activate a signed-up user.
+    password: Option<String>,
 }
 
-/// `GET /auth/activate?token=…`: the link in an activation email.
+/// `GET /auth/activate?token=`: the link in an activation email. An operator's link activates
+/// at once; a signed-up user's answers a page asking for the sign-up password, which posts to
+/// [`complete_activation`], so that neither a mail scanner fetching the link nor a mailbox owner
+/// who never signed up can activate someone else's sign-up.
 pub(crate) async fn activate(
     State(state): State<Arc<AppState>>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     axum::extract::Query(query): axum::extract::Query<Activate>,
 ) -> Response {
+    redeem(&state, &query.token, None, &request_id).await
+}
+
+/// `POST /auth/activate` (a form: `token`, `password`): completes a signed-up user's
+/// activation with the password chosen at sign-up.
+pub(crate) async fn complete_activation(
+    State(state): State<Arc<AppState>>,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    axum::extract::Form(form): axum::extract::Form<Activate>,
+) -> Response {
+    let password = form.password.as_deref().unwrap_or_default();
+    redeem(&state, &form.token, Some(password), &request_id).await
+}
+
+async fn redeem(
+    state: &AppState,
+    token: &str,
+    password: Option<&str>,
+    request_id: &str,
+) -> Response {
     match state
         .writes
-        .redeem_activation(&query.token, &request_id)
+        .redeem_activation(token, password, request_id)
         .await
     {
         Ok(user) => Json(json!({ "activated": true, "email": user.email })).into_response(),
+        Err(Error::BadInput {
+            field: Some(field), ..
+        }) if field == "password" && password.is_none() => password_page(token),
         Err(Error::BadInput { message, .. }) => error_response(
             StatusCode::BAD_REQUEST,
             "BAD_USER_INPUT",
             &message,
-            &request_id,
+            request_id,
         ),
         Err(e) => {
             tracing::error!(error = %e, "activation failed on our side");
@@ -183,10 +215,44 @@ pub(crate) async fn activate(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "UPSTREAM_UNAVAILABLE",
                 "activation is temporarily unavailable",
-                &request_id,
+                request_id,
             )
         }
     }
+}
+
+/// The page that asks a signed-up user for their password. Self-contained (no script, no
+/// style sheet, nothing fetched) and locked down by its Content-Security-Policy; the token is
+/// one the store just recognised, and escaped all the same.
+fn password_page(token: &str) -> Response {
+    let token: String = token
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Activate your portal account</title></head><body>\
+<h1>Activate your portal account</h1>\
+<p>Enter the password you chose when you signed up. If you did not sign up, ignore this page: \
+nothing happens without the password.</p>\
+<form method=\"post\" action=\"/auth/activate\">\
+<input type=\"hidden\" name=\"token\" value=\"{token}\">\
+<label>Password <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label> \
+<button type=\"submit\">Activate</button></form></body></html>"
+    );
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; form-action 'self'; frame-ancestors 'none'",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        page,
+    )
+        .into_response()
 }
 
 /// Counts failed logins per account and per address; entries expire after [`LOCKOUT`].

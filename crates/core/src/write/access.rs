@@ -380,7 +380,18 @@ impl Writes {
     }
 
     /// Activates the PENDING user an activation link was sent to; the link then stops working.
-    pub async fn redeem_activation(&self, token: &str, request_id: &str) -> Result<User> {
+    ///
+    /// A user with a password of its own (a sign-up) is activated only with that password too.
+    /// The link proves the mailbox, the password proves that whoever holds the mailbox is whoever
+    /// signed up: without it, a stranger who signed up with a customer's contact address would
+    /// be let in by the owner's click, or by a mail scanner fetching the link. Without the
+    /// password the link stays valid, so the person who signed up can still use it.
+    pub async fn redeem_activation(
+        &self,
+        token: &str,
+        password: Option<&str>,
+        request_id: &str,
+    ) -> Result<User> {
         let invalid =
             || Error::bad_input("token", "the activation link is invalid, used or expired");
         let link = self
@@ -398,6 +409,22 @@ impl Writes {
             .pop()
             .filter(|u| u.status == UserStatus::Pending)
             .ok_or_else(invalid)?;
+        if self.identities.has_password(&user.email).await? {
+            let proven = match password {
+                Some(password) => {
+                    self.identities.authenticate(&user.email, password).await?
+                        == Some(user.id.clone())
+                }
+                None => false,
+            };
+            if !proven {
+                self.c.directory.save_activation(&link).await?;
+                return Err(Error::bad_input(
+                    "password",
+                    "enter the password chosen at sign-up to activate the account",
+                ));
+            }
+        }
         user.status = UserStatus::Active;
         self.c.directory.save_user(&user).await?;
         self.audit_as(&user, request_id, "user.activate_link", None)

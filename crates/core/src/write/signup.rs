@@ -29,6 +29,9 @@ pub trait IdentityProvider: Send + Sync {
     async fn unregister(&self, email: &str) -> Result<()>;
     /// The user `email` and `password` sign in as, if they match.
     async fn authenticate(&self, email: &str, password: &str) -> Result<Option<UserId>>;
+    /// Whether `email` signs in with a password held here (a signed-up user does; an operator
+    /// who signs in at an external issuer does not).
+    async fn has_password(&self, email: &str) -> Result<bool>;
 }
 
 /// What a person signing up gives.
