@@ -132,6 +132,17 @@ pub fn build_schema(
     }
 }
 
+impl PartnerSchema {
+    /// Refuses a request whose document is longer than the limits allow, before anything
+    /// parses it (the HTTP layer parses first, to learn whether a token-less call is a sign-up).
+    pub fn check_document_length(
+        &self,
+        request: &async_graphql::Request,
+    ) -> Result<(), async_graphql::ServerError> {
+        self.limits.check_length(&request.query)
+    }
+}
+
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
     Schema::build(QueryRoot, MutationRoot, EmptySubscription)

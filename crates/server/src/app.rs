@@ -426,6 +426,13 @@ async fn graphql(
         Ok(request) => request.into_inner(),
         Err(GraphQLRejection(err)) => return rejection(err, &request_id),
     };
+    if let Err(error) = state.schema.check_document_length(&request) {
+        return graphql_response(
+            async_graphql::Response::from_errors(vec![error]),
+            &headers,
+            &request_id,
+        );
+    }
     // Parsed once, here: execution reuses the document the request now holds.
     let parsed = request
         .parsed_query()

@@ -322,6 +322,8 @@ pub struct LimitsConfig {
     pub max_connections: usize,
 
     // Fair use of the store, per request and per caller.
+    /// Longest GraphQL document, in bytes (checked before parsing).
+    pub max_document_bytes: usize,
     /// Most field selections one document may make (checked before validation).
     pub max_fields: usize,
     /// DataLoader batches one request runs at once.
@@ -343,6 +345,7 @@ impl Default for LimitsConfig {
             header_read_timeout_secs: 10,
             body_read_timeout_secs: 10,
             max_connections: 4096,
+            max_document_bytes: graphql.max_document_bytes,
             max_fields: graphql.max_fields,
             max_loads_per_request: graphql.max_loads_per_request,
             max_requests_per_principal: graphql.max_requests_per_principal,
@@ -520,6 +523,7 @@ impl Config {
             max_depth: self.limits.max_depth,
             max_complexity: self.limits.max_complexity,
             max_aliases: self.limits.max_aliases,
+            max_document_bytes: self.limits.max_document_bytes,
             max_fields: self.limits.max_fields,
             max_loads_per_request: self.limits.max_loads_per_request,
             max_requests_per_principal: self.limits.max_requests_per_principal,
