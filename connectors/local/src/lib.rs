@@ -98,8 +98,9 @@ const RESERVED_CONNECTIONS: u32 = 2;
 
 /// How long a statement waits for a pooled connection before the store is reported
 /// unavailable: a saturated pool answers UPSTREAM_UNAVAILABLE in seconds, not after the
-/// request's own timeout.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// request's own timeout. The wait includes opening a new connection, which on a machine whose
+/// cores are busy hashing passwords took PostgreSQL more than 2 s, so 5.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 tokio::task_local! {
     static AUTHENTICATING: ();
