@@ -569,7 +569,12 @@ impl PgDatabase {
         use sea_orm::ConnectionTrait;
         let admin_url = std::env::var("PARTNERGRAPH_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        let name = format!("pg_e2e_{}", uuid::Uuid::new_v4().simple());
+        // Named by process, so that a run removes only what dead runs left behind.
+        let name = format!(
+            "pg_e2e_{}_{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
         let admin = sea_orm::Database::connect(&admin_url)
             .await
             .expect("PostgreSQL is reachable (start it, or set PARTNERGRAPH_TEST_POSTGRES_URL)");
@@ -592,8 +597,9 @@ impl PgDatabase {
 
 impl PgDatabase {
     /// Shared servers live in statics, which are never dropped: their databases are removed by
-    /// the next run instead. A plain `DROP DATABASE` refuses databases still in use, so a
-    /// concurrent run keeps its own.
+    /// the next run instead. Only databases of processes that have ended are removed: a
+    /// database of this process or of a concurrent run may have just been created and not yet
+    /// be connected to, and dropping it then failed a test's gateway as it started.
     async fn drop_leftovers(admin: &sea_orm::DatabaseConnection) {
         use sea_orm::{ConnectionTrait, Statement};
         let rows = admin
@@ -604,7 +610,17 @@ impl PgDatabase {
             .await
             .unwrap_or_default();
         for row in rows {
-            if let Ok(name) = row.try_get::<String>("", "datname") {
+            let Ok(name) = row.try_get::<String>("", "datname") else {
+                continue;
+            };
+            let owner = name
+                .strip_prefix("pg_e2e_")
+                .and_then(|rest| rest.split_once('_'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok());
+            let alive = owner.is_some_and(|pid| {
+                pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
+            });
+            if !alive {
                 let _ = admin
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
                     .await;
