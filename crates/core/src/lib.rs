@@ -13,6 +13,7 @@ pub mod ids;
 pub mod model;
 pub mod paging;
 pub mod permission;
+pub mod policy;
 pub mod principal;
 pub mod retry;
 pub mod throttle;

@@ -1,0 +1,1 @@
+//! Read policy: which records a caller may see.

@@ -1,0 +1,1 @@
+//! Write policy: which writes a caller may make to which records.
