@@ -89,11 +89,8 @@ fn metadata() -> Value {
         .arg(root().join("Cargo.toml"))
         .output()
         .expect("cargo metadata runs");
-    assert!(
-        output.status.success(),
-        "cargo metadata failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "cargo metadata failed: {stderr}");
     serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON")
 }
 
