@@ -105,7 +105,7 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
             Some(c) => format!("/object-query/accounts?pageSize=50&cursor={}", urlencode(c)),
             None => "/object-query/accounts?pageSize=50".to_owned(),
         };
-        let (_, page, _) = api.get(&q).await;
+        let page = api.body(&q).await;
         for a in page["data"].as_array().into_iter().flatten() {
             assert_eq!(a["id"].as_str().map(str::len), Some(32), "32-hex ids");
             assert!(seen.insert(a["id"].clone()), "an account twice");
@@ -117,13 +117,13 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
     }
     assert!(seen.len() > 120);
 
-    let (_, children, _) = api
-        .get("/object-query/accounts?pageSize=5&filter[]=parentid.NE:null")
+    let children = api
+        .body("/object-query/accounts?pageSize=5&filter[]=parentid.NE:null")
         .await;
     let child = &children["data"][0];
     let parent_id = child["parentId"].as_str().expect("a parent");
-    let (_, by_parent, _) = api
-        .get(&format!(
+    let by_parent = api
+        .body(&format!(
             "/object-query/accounts?pageSize=50&filter[]=parentid.EQ:{parent_id}"
         ))
         .await;
@@ -132,8 +132,8 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
         .is_some_and(|a| a.iter().all(|x| x["parentId"] == parent_id)));
 
     let ids = [child["id"].as_str().unwrap_or_default(), parent_id].join(",");
-    let (_, two, _) = api
-        .get(&format!(
+    let two = api
+        .body(&format!(
             "/object-query/accounts?pageSize=50&filter[]=id.IN:%5B{ids}%5D"
         ))
         .await;
@@ -153,16 +153,16 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
         (404, json!(50000040))
     );
     assert!(bare.get("parentId").is_some() && !bare["parentId"].is_null());
-    let (_, top, _) = api
-        .get("/object-query/accounts?pageSize=1&filter[]=parentid.EQ:null")
+    let top = api
+        .body("/object-query/accounts?pageSize=1&filter[]=parentid.EQ:null")
         .await;
     assert!(
         top["data"][0].get("parentId").is_none(),
         "null fields are omitted"
     );
 
-    let (_, invoices, _) = api
-        .get("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&sort[]=duedate.DESC")
+    let invoices = api
+        .body("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&sort[]=duedate.DESC")
         .await;
     let dates: Vec<&str> = invoices["data"]
         .as_array()
@@ -211,9 +211,7 @@ async fn every_request_is_recorded_and_faults_are_injected_on_demand() {
         "a 200 that is a failure"
     );
 
-    let log: Vec<Recorded> = http
-        .get(format!("{}/_sandbox/requests", api.base))
-        .send()
+    let log: Vec<Recorded> = reqwest::get(format!("{}/_sandbox/requests", api.base))
         .await
         .expect("log")
         .json()
@@ -271,6 +269,11 @@ impl Api {
         get(&self.base, &self.token, path_and_query).await
     }
 
+    /// A read's body, its status and headers aside.
+    async fn body(&self, path_and_query: &str) -> Value {
+        self.get(path_and_query).await.1
+    }
+
     async fn post(&self, path: &str, key: Option<&str>, body: &Value) -> (u16, Value) {
         post(&self.base, &self.token, path, key, body).await
     }
@@ -279,14 +282,14 @@ impl Api {
 #[tokio::test]
 async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
     let api = Api::start().await;
-    let (_, parents, _) = api
-        .get("/object-query/accounts?pageSize=1&filter[]=parentid.NE:null")
+    let parents = api
+        .body("/object-query/accounts?pageSize=1&filter[]=parentid.NE:null")
         .await;
     let parent = parents["data"][0]["parentId"]
         .as_str()
         .expect("a parent")
         .to_owned();
-    let (_, p, _) = api.get(&format!("/object-query/accounts/{parent}")).await;
+    let p = api.body(&format!("/object-query/accounts/{parent}")).await;
     let currency = p["currency"].as_str().expect("currency").to_owned();
     let body = json!({
         "name": "Hooli XYZ", "currency": currency, "billCycleDay": 1, "parentId": parent,
@@ -299,7 +302,7 @@ async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
         "{created}"
     );
     let number = created["accountNumber"].as_str().expect("a number");
-    let (_, stored, _) = api.get(&format!("/object-query/accounts/{number}")).await;
+    let stored = api.body(&format!("/object-query/accounts/{number}")).await;
     assert_eq!(stored["parentId"], parent);
     assert_eq!(stored["crmId"], "001000000000042AAA");
 
@@ -309,8 +312,8 @@ async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
         (409, created.clone()),
         "a replay answers the first result"
     );
-    let (_, same_name, _) = api
-        .get("/object-query/accounts?pageSize=50&filter[]=name.EQ:Hooli%20XYZ")
+    let same_name = api
+        .body("/object-query/accounts?pageSize=50&filter[]=name.EQ:Hooli%20XYZ")
         .await;
     assert_eq!(
         same_name["data"].as_array().map(Vec::len),
@@ -344,21 +347,21 @@ async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
 #[tokio::test]
 async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
     let api = Api::start().await;
-    let (_, open, _) = api
-        .get("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0")
+    let open = api
+        .body("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0")
         .await;
     let invoice = open["data"][0].clone();
     let account = invoice["accountId"]
         .as_str()
         .expect("an account")
         .to_owned();
-    let (_, methods, _) = api
-        .get(&format!(
+    let methods = api
+        .body(&format!(
             "/object-query/payment-methods?filter[]=accountid.EQ:{account}"
         ))
         .await;
     let method = methods["data"][0]["id"].clone();
-    let (_, acct, _) = api.get(&format!("/object-query/accounts/{account}")).await;
+    let acct = api.body(&format!("/object-query/accounts/{account}")).await;
     let balance = invoice["balance"].as_f64().expect("a balance");
     let pay = |amount: f64| {
         json!({ "accountId": account, "amount": amount, "currency": acct["currency"], "type": "Electronic",
@@ -376,8 +379,8 @@ async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
         409,
         "not twice"
     );
-    let (_, after, _) = api
-        .get(&format!(
+    let after = api
+        .body(&format!(
             "/object-query/invoices/{}",
             invoice["id"].as_str().unwrap_or_default()
         ))
@@ -391,8 +394,8 @@ async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
         (over["success"].clone(), over["reasons"][0]["code"].clone()),
         (json!(false), json!(50000030))
     );
-    let (_, payments, _) = api
-        .get(&format!(
+    let payments = api
+        .body(&format!(
             "/object-query/payments?pageSize=50&filter[]=accountid.EQ:{account}"
         ))
         .await;
@@ -408,8 +411,8 @@ async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
 #[tokio::test]
 async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
     let api = Api::start().await;
-    let (_, children, _) = api
-        .get("/object-query/accounts?pageSize=50&filter[]=parentid.NE:null")
+    let children = api
+        .body("/object-query/accounts?pageSize=50&filter[]=parentid.NE:null")
         .await;
     let child = children["data"]
         .as_array()
@@ -418,8 +421,8 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
         .find(|a| a["accountNumber"].as_str().is_some())
         .cloned()
         .expect("a child account");
-    let (_, parent, _) = api
-        .get(&format!(
+    let parent = api
+        .body(&format!(
             "/object-query/accounts/{}",
             child["parentId"].as_str().unwrap_or_default()
         ))
@@ -468,7 +471,7 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
     let expanded = |number: String| {
         let api = api.clone();
         async move {
-            let (_, found, _) = api.get(&format!("/object-query/subscriptions?filter[]=name.EQ:{number}&expand[]=rateplans.rateplancharges")).await;
+            let found = api.body(&format!("/object-query/subscriptions?filter[]=name.EQ:{number}&expand[]=rateplans.rateplancharges")).await;
             found["data"][0].clone()
         }
     };
@@ -476,8 +479,8 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
     assert_eq!(sub["accountId"], child["id"]);
     assert_eq!(sub["invoiceOwnerId"], parent["id"]);
     assert_eq!(sub["ratePlans"][0]["ratePlanCharges"][0]["quantity"], 7);
-    let (_, plain, _) = api
-        .get(&format!(
+    let plain = api
+        .body(&format!(
             "/object-query/subscriptions?filter[]=name.EQ:{number}"
         ))
         .await;

@@ -42,49 +42,40 @@ pub(super) fn seed(org: &mut Org, demo: &DemoData, user_id: &str, username: &str
         json!({ "Username": username, "Email": username, "Name": "Integration User", "IsActive": true }),
     );
     user.remove("OwnerId");
+    let account = |a: &CrmAccount| {
+        let kind = if a.parent_id.is_some() {
+            "Customer"
+        } else {
+            "Partner"
+        };
+        let parent = a.parent_id.as_ref().map(|p| p.as_str());
+        let fields = json!({ "Name": a.name, "ParentId": parent, "Type": kind });
+        record("Account", a.id.as_str(), fields)
+    };
+    let contact = |c: &Contact| {
+        let key = format!("{}:{}", c.account_id.as_str(), c.email.to_lowercase());
+        let fields = json!({
+            "AccountId": c.account_id.as_str(), "FirstName": c.first_name,
+            "LastName": c.last_name, "Email": c.email, "Phone": c.phone,
+            "Partnergraph_Key__c": key,
+        });
+        record("Contact", &crm_id("003", &format!("contact-{key}")), fields)
+    };
+    let case = |c: &Case| {
+        let fields = json!({
+            "CaseNumber": c.number, "AccountId": c.account_id.as_str(), "Subject": c.subject,
+            "Description": c.description, "Status": format!("{:?}", c.status),
+            "Priority": format!("{:?}", c.priority), "Origin": "Web",
+            "CreatedDate": stamp(c.created_at),
+        });
+        record("Case", c.id.as_str(), fields)
+    };
     org.records.insert("User", vec![user]);
-    let accounts = demo
-        .crm_accounts
-        .iter()
-        .map(|a: &CrmAccount| {
-            let kind = if a.parent_id.is_some() {
-                "Customer"
-            } else {
-                "Partner"
-            };
-            let parent = a.parent_id.as_ref().map(|p| p.as_str());
-            let fields = json!({ "Name": a.name, "ParentId": parent, "Type": kind });
-            record("Account", a.id.as_str(), fields)
-        })
-        .collect();
-    org.records.insert("Account", accounts);
-    let contacts = demo
-        .contacts
-        .iter()
-        .map(|c: &Contact| {
-            let key = format!("{}:{}", c.account_id.as_str(), c.email.to_lowercase());
-            let fields = json!({
-                "AccountId": c.account_id.as_str(), "FirstName": c.first_name,
-                "LastName": c.last_name, "Email": c.email, "Phone": c.phone,
-                "Partnergraph_Key__c": key,
-            });
-            record("Contact", &crm_id("003", &format!("contact-{key}")), fields)
-        })
-        .collect();
-    org.records.insert("Contact", contacts);
-    let cases = demo
-        .cases
-        .iter()
-        .map(|c: &Case| {
-            let fields = json!({
-                "CaseNumber": c.number, "AccountId": c.account_id.as_str(), "Subject": c.subject,
-                "Description": c.description, "Status": format!("{:?}", c.status),
-                "Priority": format!("{:?}", c.priority), "Origin": "Web",
-                "CreatedDate": stamp(c.created_at),
-            });
-            record("Case", c.id.as_str(), fields)
-        })
-        .collect();
-    org.records.insert("Case", cases);
+    org.records
+        .insert("Account", demo.crm_accounts.iter().map(account).collect());
+    org.records
+        .insert("Contact", demo.contacts.iter().map(contact).collect());
+    org.records
+        .insert("Case", demo.cases.iter().map(case).collect());
     org.records.insert("CaseComment", Vec::new());
 }

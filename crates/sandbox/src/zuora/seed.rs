@@ -81,18 +81,11 @@ pub(super) fn seed(demo: &DemoData) -> Rows<Value> {
         .iter()
         .map(|a| {
             json!({
-                "id": id(a.id.as_str()),
-                "accountNumber": a.account_number,
-                "name": a.name,
-                "balance": number(a.balance.amount),
-                "currency": a.balance.currency,
-                "status": "Active",
-                "billCycleDay": 1,
-                "autoPay": false,
+                "id": id(a.id.as_str()), "accountNumber": a.account_number, "name": a.name,
+                "balance": number(a.balance.amount), "currency": a.balance.currency,
+                "status": "Active", "billCycleDay": 1, "autoPay": false,
                 "parentId": a.parent_id.as_ref().map(|p| id(p.as_str())),
-                "crmId": crm_of.get(a.id.as_str()),
-                "createdDate": created,
-                "updatedDate": created,
+                "crmId": crm_of.get(a.id.as_str()), "createdDate": created, "updatedDate": created,
             })
         })
         .collect();
@@ -110,29 +103,14 @@ pub(super) fn seed(demo: &DemoData) -> Rows<Value> {
                 InvoiceOwner::Customer => None,
             }
             .unwrap_or(s.account_id.as_str());
+            let offer = s.offer_id.as_ref().map_or("", |o| o.as_str());
             json!({
-                "id": id(s.id.as_str()),
-                "name": s.number,
-                "accountId": id(s.account_id.as_str()),
-                "invoiceOwnerId": id(owner),
-                "status": match s.status {
-                    SubscriptionStatus::Pending => "Pending Activation",
-                    SubscriptionStatus::Active => "Active",
-                    SubscriptionStatus::Suspended => "Suspended",
-                    SubscriptionStatus::Cancelled => "Cancelled",
-                    SubscriptionStatus::Expired => "Expired",
-                },
-                "termType": "TERMED",
-                "termStartDate": s.start_date.to_string(),
-                "termEndDate": s.term_end_date.map(|d| d.to_string()),
-                "autoRenew": s.auto_renew,
-                "createdDate": created,
-                "updatedDate": created,
-                RATE_PLANS: rate_plans(
-                    s.id.as_str(),
-                    s.offer_id.as_ref().map_or("", |o| o.as_str()),
-                    s.quantity,
-                ),
+                "id": id(s.id.as_str()), "name": s.number, "accountId": id(s.account_id.as_str()),
+                "invoiceOwnerId": id(owner), "status": subscription_status(s.status),
+                "termType": "TERMED", "termStartDate": s.start_date.to_string(),
+                "termEndDate": s.term_end_date.map(|d| d.to_string()), "autoRenew": s.auto_renew,
+                "createdDate": created, "updatedDate": created,
+                RATE_PLANS: rate_plans(s.id.as_str(), offer, s.quantity),
             })
         })
         .collect();
@@ -141,21 +119,11 @@ pub(super) fn seed(demo: &DemoData) -> Rows<Value> {
         .iter()
         .map(|i| {
             json!({
-                "id": id(i.id.as_str()),
-                "invoiceNumber": i.number,
-                "accountId": id(i.account_id.as_str()),
-                "invoiceDate": i.invoice_date.to_string(),
-                "dueDate": i.due_date.to_string(),
-                "amount": number(i.amount.amount),
-                "balance": number(i.balance.amount),
-                "currency": i.amount.currency,
-                "status": match i.status {
-                    InvoiceStatus::Draft => "Draft",
-                    InvoiceStatus::Open | InvoiceStatus::Paid => "Posted",
-                    InvoiceStatus::Canceled => "Canceled",
-                },
-                "createdDate": created,
-                "updatedDate": created,
+                "id": id(i.id.as_str()), "invoiceNumber": i.number,
+                "accountId": id(i.account_id.as_str()), "invoiceDate": i.invoice_date.to_string(),
+                "dueDate": i.due_date.to_string(), "amount": number(i.amount.amount),
+                "balance": number(i.balance.amount), "currency": i.amount.currency,
+                "status": invoice_status(i.status), "createdDate": created, "updatedDate": created,
             })
         })
         .collect();
@@ -163,22 +131,16 @@ pub(super) fn seed(demo: &DemoData) -> Rows<Value> {
         .payments
         .iter()
         .map(|p| {
+            let refunded = p.status == PaymentStatus::Refunded;
             json!({
-                "id": id(p.id.as_str()),
-                "paymentNumber": p.number,
-                "accountId": id(p.account_id.as_str()),
-                "amount": number(p.amount.amount),
-                "currency": p.amount.currency,
-                "effectiveDate": p.effective_date.to_string(),
-                "status": match p.status {
-                    PaymentStatus::Error => "Error",
-                    PaymentStatus::Processed | PaymentStatus::Refunded => "Processed",
-                },
-                "refundAmount": if p.status == PaymentStatus::Refunded { number(p.amount.amount) } else { Value::from(0) },
+                "id": id(p.id.as_str()), "paymentNumber": p.number,
+                "accountId": id(p.account_id.as_str()), "amount": number(p.amount.amount),
+                "currency": p.amount.currency, "effectiveDate": p.effective_date.to_string(),
+                "status": payment_status(p.status),
+                "refundAmount": if refunded { number(p.amount.amount) } else { Value::from(0) },
                 "type": "Electronic",
                 "paymentMethodId": p.payment_method_id.as_ref().map(|m| id(m.as_str())),
-                "createdDate": created,
-                "updatedDate": created,
+                "createdDate": created, "updatedDate": created,
             })
         })
         .collect();
@@ -255,4 +217,33 @@ pub(super) fn seed(demo: &DemoData) -> Rows<Value> {
         ("payments", payments),
         ("payment-methods", methods),
     ])
+}
+
+/// A subscription's status as Zuora names it.
+fn subscription_status(status: SubscriptionStatus) -> &'static str {
+    match status {
+        SubscriptionStatus::Pending => "Pending Activation",
+        SubscriptionStatus::Active => "Active",
+        SubscriptionStatus::Suspended => "Suspended",
+        SubscriptionStatus::Cancelled => "Cancelled",
+        SubscriptionStatus::Expired => "Expired",
+    }
+}
+
+/// An invoice's status as Zuora names it: a paid invoice is still `Posted`, with no balance.
+fn invoice_status(status: InvoiceStatus) -> &'static str {
+    match status {
+        InvoiceStatus::Draft => "Draft",
+        InvoiceStatus::Open | InvoiceStatus::Paid => "Posted",
+        InvoiceStatus::Canceled => "Canceled",
+    }
+}
+
+/// A payment's status as Zuora names it: a refunded payment stays `Processed`, with a
+/// `refundAmount`.
+fn payment_status(status: PaymentStatus) -> &'static str {
+    match status {
+        PaymentStatus::Error => "Error",
+        PaymentStatus::Processed | PaymentStatus::Refunded => "Processed",
+    }
 }
