@@ -1,7 +1,7 @@
 //! What every sandbox shares: the request log, injected faults (latency, failures, an error
 //! rate), the access tokens it issued, and the `/_sandbox/` control API tests and benchmarks
 //! drive them through. Each upstream's own wire dialect (its fault bodies, its response headers)
-//! is a [`Dialect`].
+//! is a `Dialect`.
 
 use axum::extract::{Request, State};
 use axum::http::header::AsHeaderName;

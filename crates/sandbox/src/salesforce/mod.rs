@@ -13,16 +13,16 @@
 //! created them, if any.
 //!
 //! This file holds the org's shared state and its routes; the rooms beside it:
-//! - [`auth`]: `/services/oauth2/token` (JWT bearer and client credentials grants);
-//! - [`api`]: `/services/data/vNN.N/…`: session, daily limit, and the table of resources;
-//! - [`query`]: `query` and `queryMore` (SOQL run over the records, `nextRecordsUrl` paging);
-//! - [`soql`]: the SOQL subset's parser and evaluator;
-//! - [`sobjects`]: sObject reads, writes, upserts, deletes and Collections retrieve;
-//! - [`composite`]: `/composite` with `allOrNone` and `@{reference}` resolution;
-//! - [`schema`]: the sObject types the org knows and the fields it computes;
-//! - [`records`]: finding stored records by id or external id;
-//! - [`wire`]: the `Reply`, the error array, faults and headers in Salesforce's dialect;
-//! - [`seed`]: the demo world's CRM side as records.
+//! - `auth`: `/services/oauth2/token` (JWT bearer and client credentials grants);
+//! - `api`: `/services/data/vNN.N/…`: session, daily limit, and the table of resources;
+//! - `query`: `query` and `queryMore` (SOQL run over the records, `nextRecordsUrl` paging);
+//! - `soql`: the SOQL subset's parser and evaluator;
+//! - `sobjects`: sObject reads, writes, upserts, deletes and Collections retrieve;
+//! - `composite`: `/composite` with `allOrNone` and `@{reference}` resolution;
+//! - `schema`: the sObject types the org knows and the fields it computes;
+//! - `records`: finding stored records by id or external id;
+//! - `wire`: the `Reply`, the error array, faults and headers in Salesforce's dialect;
+//! - `seed`: the demo world's CRM side as records.
 
 use crate::control::{lock, serve, Control, Recorded};
 use crate::indexed::Indexed;

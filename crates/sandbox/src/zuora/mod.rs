@@ -19,19 +19,19 @@
 //! seats, change plan, renewal terms, cancel), all with `Idempotency-Key` replay;
 //! `DELETE /v1/accounts/{key}` and `PUT /v1/subscriptions/{key}/delete`. Subscriptions carry
 //! rate plans and charges (`expand[]=rateplans.rateplancharges`). ZOQL (`/v1/action/query`,
-//! `queryMore`) for the subset in [`zoql`], including `InvoicePayment`, which links payments
+//! `queryMore`) for the subset in `zoql`, including `InvoicePayment`, which links payments
 //! to the invoices they paid.
 //!
 //! This file holds the tenant's shared state and its routes; the rooms beside it:
-//! - [`auth`]: `POST /oauth/token` (client credentials);
-//! - [`object_query`]: `/object-query/{object}[/{key}]`, the reads of every object;
-//! - [`zoql`]: `/v1/action/query` and `queryMore`, and the ZOQL subset they run;
-//! - [`accounts`]: creating and deleting accounts;
-//! - [`payments`]: creating payments applied to invoices;
-//! - [`subscriptions`]: rate plans as stored and shown, and deleting subscriptions;
-//! - [`orders`]: `POST /v1/orders`, the subscription actions;
-//! - [`wire`]: the error envelope, the token check, idempotency, headers and faults;
-//! - [`seed`]: the demo world's billing side and catalog as Zuora objects.
+//! - `auth`: `POST /oauth/token` (client credentials);
+//! - `object_query`: `/object-query/{object}[/{key}]`, the reads of every object;
+//! - `zoql`: `/v1/action/query` and `queryMore`, and the ZOQL subset they run;
+//! - `accounts`: creating and deleting accounts;
+//! - `payments`: creating payments applied to invoices;
+//! - `subscriptions`: rate plans as stored and shown, and deleting subscriptions;
+//! - `orders`: `POST /v1/orders`, the subscription actions;
+//! - `wire`: the error envelope, the token check, idempotency, headers and faults;
+//! - `seed`: the demo world's billing side and catalog as Zuora objects.
 
 use crate::indexed::Indexed;
 use axum::routing::{delete, get, post, put};
