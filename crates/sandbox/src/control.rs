@@ -1,9 +1,10 @@
 //! What every sandbox shares: the request log, injected faults (latency, failures, an error
 //! rate), the access tokens it issued, and the `/_sandbox/` control API tests and benchmarks
 //! drive them through. Each upstream's own wire dialect (its fault bodies, its response headers)
-//! is a [`Dialect`].
+//! is a `Dialect`.
 
 use axum::extract::{Request, State};
+use axum::http::header::AsHeaderName;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -102,6 +103,13 @@ impl Drop for Open<'_> {
     }
 }
 
+/// A request header's value, if it is there and is text.
+pub(crate) fn header_str(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The value behind `m`, even if a thread panicked holding it: the sandboxes' state stays
+/// usable, and a test sees the panic itself.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -183,11 +191,7 @@ async fn intercept(State(s): State<Intercept>, req: Request, next: Next) -> Resp
     }
     let query = req.uri().query().unwrap_or_default().to_owned();
     let track_id = s.dialect.track_id(req.headers());
-    let idempotency_key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let idempotency_key = header_str(req.headers(), "idempotency-key").map(str::to_owned);
     let _open = Open::new(&s.control);
     let faults = lock(&s.control.faults).clone();
     if faults.latency_ms > 0 {

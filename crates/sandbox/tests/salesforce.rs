@@ -17,12 +17,7 @@ fn key_file() -> std::path::PathBuf {
 async fn start(settings: Settings) -> String {
     let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
     let org = Salesforce::new(&demo, settings).expect("the certificate loads");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, org.router()).await });
-    url
+    common::serve(org.router()).await
 }
 
 /// A JWT bearer assertion with these claims, signed with `key_pem`.
@@ -227,34 +222,21 @@ async fn simple_salesforce_runs_its_flows_against_the_sandbox() {
         ..Settings::default()
     })
     .await;
-    let python = tokio::task::spawn_blocking(|| {
-        common::python_with(
-            "SIMPLE_SALESFORCE_PYTHON",
-            "salesforce-venv",
-            "simple_salesforce",
-            "simple-salesforce==1.12.10",
-        )
-    })
-    .await
-    .expect("venv");
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fidelity/simple_salesforce_flows.py");
-    let output = tokio::process::Command::new(python)
-        .arg(script)
-        .arg(&base)
-        .args([
-            DEFAULT_CONSUMER_KEY,
-            DEFAULT_CONSUMER_SECRET,
-            DEFAULT_USERNAME,
-        ])
-        .arg(key_file())
-        .output()
-        .await
-        .expect("run simple-salesforce");
-    assert!(
-        output.status.success(),
-        "simple-salesforce rejected the sandbox:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::run_flows(
+        common::Client {
+            env_var: "SIMPLE_SALESFORCE_PYTHON",
+            venv: "salesforce-venv",
+            module: "simple_salesforce",
+            requirement: "simple-salesforce==1.12.10",
+        },
+        "simple_salesforce_flows.py",
+        vec![
+            base.into(),
+            DEFAULT_CONSUMER_KEY.into(),
+            DEFAULT_CONSUMER_SECRET.into(),
+            DEFAULT_USERNAME.into(),
+            key_file().into(),
+        ],
+    )
+    .await;
 }

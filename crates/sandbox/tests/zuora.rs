@@ -10,13 +10,7 @@ use std::time::Duration;
 
 async fn start(token_ttl: Duration) -> String {
     let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
-    let zuora = Zuora::new(&demo, token_ttl);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(async move { axum::serve(listener, zuora.router()).await });
-    url
+    common::serve(Zuora::new(&demo, token_ttl).router()).await
 }
 
 /// The first demo offer: its id is its product rate plan's.
@@ -94,9 +88,8 @@ async fn tokens_are_issued_to_known_clients_and_expire() {
 
 #[tokio::test]
 async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
-    let base = start(Duration::from_secs(3600)).await;
-    let t = bearer(&base).await;
-    let (status, body, headers) = get(&base, &t, "/object-query/accounts?pageSize=51").await;
+    let api = Api::start().await;
+    let (status, body, headers) = api.get("/object-query/accounts?pageSize=51").await;
     assert_eq!(
         (status, body["reasons"][0]["code"].clone()),
         (400, json!(50000027))
@@ -112,7 +105,7 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
             Some(c) => format!("/object-query/accounts?pageSize=50&cursor={}", urlencode(c)),
             None => "/object-query/accounts?pageSize=50".to_owned(),
         };
-        let (_, page, _) = get(&base, &t, &q).await;
+        let page = api.body(&q).await;
         for a in page["data"].as_array().into_iter().flatten() {
             assert_eq!(a["id"].as_str().map(str::len), Some(32), "32-hex ids");
             assert!(seen.insert(a["id"].clone()), "an account twice");
@@ -124,64 +117,53 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
     }
     assert!(seen.len() > 120);
 
-    let (_, children, _) = get(
-        &base,
-        &t,
-        "/object-query/accounts?pageSize=5&filter[]=parentid.NE:null",
-    )
-    .await;
+    let children = api
+        .body("/object-query/accounts?pageSize=5&filter[]=parentid.NE:null")
+        .await;
     let child = &children["data"][0];
     let parent_id = child["parentId"].as_str().expect("a parent");
-    let (_, by_parent, _) = get(
-        &base,
-        &t,
-        &format!("/object-query/accounts?pageSize=50&filter[]=parentid.EQ:{parent_id}"),
-    )
-    .await;
+    let by_parent = api
+        .body(&format!(
+            "/object-query/accounts?pageSize=50&filter[]=parentid.EQ:{parent_id}"
+        ))
+        .await;
     assert!(by_parent["data"]
         .as_array()
         .is_some_and(|a| a.iter().all(|x| x["parentId"] == parent_id)));
 
     let ids = [child["id"].as_str().unwrap_or_default(), parent_id].join(",");
-    let (_, two, _) = get(
-        &base,
-        &t,
-        &format!("/object-query/accounts?pageSize=50&filter[]=id.IN:%5B{ids}%5D"),
-    )
-    .await;
+    let two = api
+        .body(&format!(
+            "/object-query/accounts?pageSize=50&filter[]=id.IN:%5B{ids}%5D"
+        ))
+        .await;
     assert_eq!(two["data"].as_array().map(Vec::len), Some(2));
 
     let number = child["accountNumber"].as_str().expect("a number");
-    let (status, bare, _) = get(&base, &t, &format!("/object-query/accounts/{number}")).await;
+    let (status, bare, _) = api.get(&format!("/object-query/accounts/{number}")).await;
     assert_eq!(status, 200);
     assert_eq!(
         bare["id"], child["id"],
         "retrieve-by-key answers the bare object"
     );
     assert!(bare.get("data").is_none());
-    let (status, missing, _) = get(&base, &t, "/object-query/accounts/A99999999").await;
+    let (status, missing, _) = api.get("/object-query/accounts/A99999999").await;
     assert_eq!(
         (status, missing["reasons"][0]["code"].clone()),
         (404, json!(50000040))
     );
     assert!(bare.get("parentId").is_some() && !bare["parentId"].is_null());
-    let (_, top, _) = get(
-        &base,
-        &t,
-        "/object-query/accounts?pageSize=1&filter[]=parentid.EQ:null",
-    )
-    .await;
+    let top = api
+        .body("/object-query/accounts?pageSize=1&filter[]=parentid.EQ:null")
+        .await;
     assert!(
         top["data"][0].get("parentId").is_none(),
         "null fields are omitted"
     );
 
-    let (_, invoices, _) = get(
-        &base,
-        &t,
-        "/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&sort[]=duedate.DESC",
-    )
-    .await;
+    let invoices = api
+        .body("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&sort[]=duedate.DESC")
+        .await;
     let dates: Vec<&str> = invoices["data"]
         .as_array()
         .into_iter()
@@ -205,34 +187,31 @@ fn urlencode(s: &str) -> String {
 
 #[tokio::test]
 async fn every_request_is_recorded_and_faults_are_injected_on_demand() {
-    let base = start(Duration::from_secs(3600)).await;
-    let t = bearer(&base).await;
+    let api = Api::start().await;
     let http = reqwest::Client::new();
-    http.post(format!("{base}/_sandbox/faults"))
+    http.post(format!("{}/_sandbox/faults", api.base))
         .json(&json!({ "failNext": 2, "status": 429, "retryAfterSecs": 3 }))
         .send()
         .await
         .expect("faults");
-    let (first, _, headers) = get(&base, &t, "/object-query/invoices").await;
+    let (first, _, headers) = api.get("/object-query/invoices").await;
     assert_eq!(first, 429);
     assert_eq!(headers["retry-after"], "3");
-    assert_eq!(get(&base, &t, "/object-query/invoices").await.0, 429);
-    assert_eq!(get(&base, &t, "/object-query/invoices").await.0, 200);
-    http.post(format!("{base}/_sandbox/faults"))
+    assert_eq!(api.get("/object-query/invoices").await.0, 429);
+    assert_eq!(api.get("/object-query/invoices").await.0, 200);
+    http.post(format!("{}/_sandbox/faults", api.base))
         .json(&json!({ "failNext": 1, "status": 200 }))
         .send()
         .await
         .expect("faults");
-    let (status, body, _) = get(&base, &t, "/object-query/invoices").await;
+    let (status, body, _) = api.get("/object-query/invoices").await;
     assert_eq!(
         (status, body["success"].clone()),
         (200, json!(false)),
         "a 200 that is a failure"
     );
 
-    let log: Vec<Recorded> = http
-        .get(format!("{base}/_sandbox/requests"))
-        .send()
+    let log: Vec<Recorded> = reqwest::get(format!("{}/_sandbox/requests", api.base))
         .await
         .expect("log")
         .json()
@@ -271,115 +250,124 @@ async fn post(
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
+/// A sandbox and a token for it: how most tests call the API.
+#[derive(Clone)]
+struct Api {
+    base: String,
+    token: String,
+}
+
+impl Api {
+    /// A sandbox whose tokens outlive the test, and a token.
+    async fn start() -> Self {
+        let base = start(Duration::from_secs(3600)).await;
+        let token = bearer(&base).await;
+        Self { base, token }
+    }
+
+    async fn get(&self, path_and_query: &str) -> (u16, Value, reqwest::header::HeaderMap) {
+        get(&self.base, &self.token, path_and_query).await
+    }
+
+    /// A read's body, its status and headers aside.
+    async fn body(&self, path_and_query: &str) -> Value {
+        self.get(path_and_query).await.1
+    }
+
+    async fn post(&self, path: &str, key: Option<&str>, body: &Value) -> (u16, Value) {
+        post(&self.base, &self.token, path, key, body).await
+    }
+}
+
 #[tokio::test]
 async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
-    let base = start(Duration::from_secs(3600)).await;
-    let t = bearer(&base).await;
-    let (_, parents, _) = get(
-        &base,
-        &t,
-        "/object-query/accounts?pageSize=1&filter[]=parentid.NE:null",
-    )
-    .await;
+    let api = Api::start().await;
+    let parents = api
+        .body("/object-query/accounts?pageSize=1&filter[]=parentid.NE:null")
+        .await;
     let parent = parents["data"][0]["parentId"]
         .as_str()
         .expect("a parent")
         .to_owned();
-    let (_, p, _) = get(&base, &t, &format!("/object-query/accounts/{parent}")).await;
+    let p = api.body(&format!("/object-query/accounts/{parent}")).await;
     let currency = p["currency"].as_str().expect("currency").to_owned();
     let body = json!({
         "name": "Hooli XYZ", "currency": currency, "billCycleDay": 1, "parentId": parent,
         "crmId": "001000000000042AAA", "billToContact": { "firstName": "Gavin", "lastName": "Belson" },
     });
-    let (status, created) = post(&base, &t, "/v1/accounts", Some("key-1"), &body).await;
+    let (status, created) = api.post("/v1/accounts", Some("key-1"), &body).await;
     assert_eq!(
         (status, created["success"].clone()),
         (200, json!(true)),
         "{created}"
     );
     let number = created["accountNumber"].as_str().expect("a number");
-    let (_, stored, _) = get(&base, &t, &format!("/object-query/accounts/{number}")).await;
+    let stored = api.body(&format!("/object-query/accounts/{number}")).await;
     assert_eq!(stored["parentId"], parent);
     assert_eq!(stored["crmId"], "001000000000042AAA");
 
-    let (status, replay) = post(&base, &t, "/v1/accounts", Some("key-1"), &body).await;
+    let (status, replay) = api.post("/v1/accounts", Some("key-1"), &body).await;
     assert_eq!(
         (status, replay),
         (409, created.clone()),
         "a replay answers the first result"
     );
-    let (_, same_name, _) = get(
-        &base,
-        &t,
-        "/object-query/accounts?pageSize=50&filter[]=name.EQ:Hooli%20XYZ",
-    )
-    .await;
+    let same_name = api
+        .body("/object-query/accounts?pageSize=50&filter[]=name.EQ:Hooli%20XYZ")
+        .await;
     assert_eq!(
         same_name["data"].as_array().map(Vec::len),
         Some(1),
         "created once"
     );
     let other = json!({ "name": "Other" });
-    assert_eq!(
-        post(&base, &t, "/v1/accounts", Some("key-1"), &other)
-            .await
-            .0,
-        422
-    );
+    assert_eq!(api.post("/v1/accounts", Some("key-1"), &other).await.0, 422);
 
     let mut wrong_currency = body.clone();
     wrong_currency["currency"] = json!(if currency == "EUR" { "USD" } else { "EUR" });
-    let (status, refused) = post(&base, &t, "/v1/accounts", None, &wrong_currency).await;
+    let (status, refused) = api.post("/v1/accounts", None, &wrong_currency).await;
     assert_eq!(
         (status, refused["success"].clone()),
         (200, json!(false)),
         "business errors are 200s"
     );
     assert_eq!(refused["reasons"][0]["code"], 50000030);
-    let (_, missing) = post(
-        &base,
-        &t,
-        "/v1/accounts",
-        None,
-        &json!({ "currency": "USD" }),
-    )
-    .await;
+    let (_, missing) = api
+        .post("/v1/accounts", None, &json!({ "currency": "USD" }))
+        .await;
     assert_eq!(missing["reasons"][0]["code"], 50000022);
     assert_eq!(
-        post(&base, "forged", "/v1/accounts", None, &body).await.0,
+        post(&api.base, "forged", "/v1/accounts", None, &body)
+            .await
+            .0,
         401
     );
 }
 
 #[tokio::test]
 async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
-    let base = start(Duration::from_secs(3600)).await;
-    let t = bearer(&base).await;
-    let (_, open, _) = get(
-        &base,
-        &t,
-        "/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0",
-    )
-    .await;
+    let api = Api::start().await;
+    let open = api
+        .body("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0")
+        .await;
     let invoice = open["data"][0].clone();
     let account = invoice["accountId"]
         .as_str()
         .expect("an account")
         .to_owned();
-    let (_, methods, _) = get(
-        &base,
-        &t,
-        &format!("/object-query/payment-methods?filter[]=accountid.EQ:{account}"),
-    )
-    .await;
+    let methods = api
+        .body(&format!(
+            "/object-query/payment-methods?filter[]=accountid.EQ:{account}"
+        ))
+        .await;
     let method = methods["data"][0]["id"].clone();
-    let (_, acct, _) = get(&base, &t, &format!("/object-query/accounts/{account}")).await;
+    let acct = api.body(&format!("/object-query/accounts/{account}")).await;
     let balance = invoice["balance"].as_f64().expect("a balance");
     let pay = |amount: f64| {
         json!({ "accountId": account, "amount": amount, "currency": acct["currency"], "type": "Electronic",
                 "paymentMethodId": method, "invoices": [{ "invoiceId": invoice["id"], "amount": amount }] })
     };
-    let (status, paid) = post(&base, &t, "/v1/payments", Some("pay-1"), &pay(1.0)).await;
+    let (status, paid) = api.post("/v1/payments", Some("pay-1"), &pay(1.0)).await;
     assert_eq!(
         (status, paid["success"].clone(), paid["status"].clone()),
         (200, json!(true), json!("Processed")),
@@ -387,36 +375,30 @@ async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
     );
     assert!(paid["number"].is_string());
     assert_eq!(
-        post(&base, &t, "/v1/payments", Some("pay-1"), &pay(1.0))
-            .await
-            .0,
+        api.post("/v1/payments", Some("pay-1"), &pay(1.0)).await.0,
         409,
         "not twice"
     );
-    let (_, after, _) = get(
-        &base,
-        &t,
-        &format!(
+    let after = api
+        .body(&format!(
             "/object-query/invoices/{}",
             invoice["id"].as_str().unwrap_or_default()
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(
         after["balance"].as_f64(),
         Some(((balance - 1.0) * 100.0).round() / 100.0)
     );
-    let (_, over) = post(&base, &t, "/v1/payments", None, &pay(balance + 100.0)).await;
+    let (_, over) = api.post("/v1/payments", None, &pay(balance + 100.0)).await;
     assert_eq!(
         (over["success"].clone(), over["reasons"][0]["code"].clone()),
         (json!(false), json!(50000030))
     );
-    let (_, payments, _) = get(
-        &base,
-        &t,
-        &format!("/object-query/payments?pageSize=50&filter[]=accountid.EQ:{account}"),
-    )
-    .await;
+    let payments = api
+        .body(&format!(
+            "/object-query/payments?pageSize=50&filter[]=accountid.EQ:{account}"
+        ))
+        .await;
     let numbers: Vec<&Value> = payments["data"]
         .as_array()
         .into_iter()
@@ -428,14 +410,10 @@ async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
 
 #[tokio::test]
 async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
-    let base = start(Duration::from_secs(3600)).await;
-    let t = bearer(&base).await;
-    let (_, children, _) = get(
-        &base,
-        &t,
-        "/object-query/accounts?pageSize=50&filter[]=parentid.NE:null",
-    )
-    .await;
+    let api = Api::start().await;
+    let children = api
+        .body("/object-query/accounts?pageSize=50&filter[]=parentid.NE:null")
+        .await;
     let child = children["data"]
         .as_array()
         .into_iter()
@@ -443,15 +421,12 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
         .find(|a| a["accountNumber"].as_str().is_some())
         .cloned()
         .expect("a child account");
-    let (_, parent, _) = get(
-        &base,
-        &t,
-        &format!(
+    let parent = api
+        .body(&format!(
             "/object-query/accounts/{}",
             child["parentId"].as_str().unwrap_or_default()
-        ),
-    )
-    .await;
+        ))
+        .await;
     let plan = first_offer();
     let charge = Zuora::product_rate_plan_charge_id(&plan);
     // Consolidated billing: the partner (parent) places the order and owns the invoices.
@@ -465,14 +440,9 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
                 "productRatePlanChargeId": charge, "pricing": { "recurringPerUnit": { "quantity": 7 } } }] }],
         } }] }],
     });
-    let (status, created) = post(
-        &base,
-        &t,
-        "/v1/orders?returnIds=true",
-        Some("order-1"),
-        &order,
-    )
-    .await;
+    let (status, created) = api
+        .post("/v1/orders?returnIds=true", Some("order-1"), &order)
+        .await;
     assert_eq!(
         (
             status,
@@ -491,23 +461,17 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
         child["accountNumber"]
     );
     assert_eq!(
-        post(
-            &base,
-            &t,
-            "/v1/orders?returnIds=true",
-            Some("order-1"),
-            &order
-        )
-        .await
-        .0,
+        api.post("/v1/orders?returnIds=true", Some("order-1"), &order)
+            .await
+            .0,
         409,
         "not twice"
     );
 
     let expanded = |number: String| {
-        let (base, t) = (base.clone(), t.clone());
+        let api = api.clone();
         async move {
-            let (_, found, _) = get(&base, &t, &format!("/object-query/subscriptions?filter[]=name.EQ:{number}&expand[]=rateplans.rateplancharges")).await;
+            let found = api.body(&format!("/object-query/subscriptions?filter[]=name.EQ:{number}&expand[]=rateplans.rateplancharges")).await;
             found["data"][0].clone()
         }
     };
@@ -515,12 +479,11 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
     assert_eq!(sub["accountId"], child["id"]);
     assert_eq!(sub["invoiceOwnerId"], parent["id"]);
     assert_eq!(sub["ratePlans"][0]["ratePlanCharges"][0]["quantity"], 7);
-    let (_, plain, _) = get(
-        &base,
-        &t,
-        &format!("/object-query/subscriptions?filter[]=name.EQ:{number}"),
-    )
-    .await;
+    let plain = api
+        .body(&format!(
+            "/object-query/subscriptions?filter[]=name.EQ:{number}"
+        ))
+        .await;
     assert!(
         plain["data"][0].get("ratePlans").is_none(),
         "rate plans only when expanded"
@@ -531,7 +494,7 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
         "subscriptions": [{ "subscriptionNumber": number, "orderActions": [{ "type": "UpdateProduct",
             "updateProduct": { "chargeUpdates": [{ "pricing": { "recurringPerUnit": { "quantity": 9 } } }] } }] }] });
     assert_eq!(
-        post(&base, &t, "/v1/orders", None, &seats).await.1["success"],
+        api.post("/v1/orders", None, &seats).await.1["success"],
         true
     );
     assert_eq!(
@@ -546,7 +509,7 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
               "updateProduct": { "chargeUpdates": [{ "pricing": { "recurringPerUnit": { "quantity": 1 } } }] } }] },
             { "subscriptionNumber": "A-S99999999", "orderActions": [{ "type": "CancelSubscription",
               "cancelSubscription": { "cancellationPolicy": "EndOfCurrentTerm" } }] } ] });
-    let (_, refused) = post(&base, &t, "/v1/orders", None, &mixed).await;
+    let (_, refused) = api.post("/v1/orders", None, &mixed).await;
     assert_eq!(
         (
             refused["success"].clone(),
@@ -564,7 +527,7 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
         "subscriptions": [{ "subscriptionNumber": number, "orderActions": [{ "type": "CancelSubscription",
             "cancelSubscription": { "cancellationPolicy": "SpecificDate", "cancellationEffectiveDate": today } }] }] });
     assert_eq!(
-        post(&base, &t, "/v1/orders", None, &cancel).await.1["subscriptions"][0]["status"],
+        api.post("/v1/orders", None, &cancel).await.1["subscriptions"][0]["status"],
         "Cancelled"
     );
     assert_eq!(expanded(number).await["status"], "Cancelled");
@@ -573,32 +536,21 @@ async fn orders_create_change_and_cancel_subscriptions_all_or_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn zuoras_own_sdk_runs_its_flows_against_the_sandbox() {
     let base = start(Duration::from_secs(3600)).await;
-    let python = tokio::task::spawn_blocking(|| {
-        common::python_with(
-            "ZUORA_SDK_PYTHON",
-            "zuora-sdk-venv",
-            "zuora_sdk",
-            "zuora-sdk==3.21.0",
-        )
-    })
-    .await
-    .expect("venv");
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fidelity/zuora_sdk_flows.py");
-    let output = tokio::process::Command::new(python)
-        .arg(script)
-        .args([base.as_str(), DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET])
-        .args([
-            first_offer(),
-            Zuora::product_rate_plan_charge_id(&first_offer()),
-        ])
-        .output()
-        .await
-        .expect("run the SDK");
-    assert!(
-        output.status.success(),
-        "the SDK rejected the sandbox:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::run_flows(
+        common::Client {
+            env_var: "ZUORA_SDK_PYTHON",
+            venv: "zuora-sdk-venv",
+            module: "zuora_sdk",
+            requirement: "zuora-sdk==3.21.0",
+        },
+        "zuora_sdk_flows.py",
+        vec![
+            base.into(),
+            DEFAULT_CLIENT_ID.into(),
+            DEFAULT_CLIENT_SECRET.into(),
+            first_offer().into(),
+            Zuora::product_rate_plan_charge_id(&first_offer()).into(),
+        ],
+    )
+    .await;
 }

@@ -4,9 +4,72 @@
 //! no `IN`, no parentheses, no `order by`, at most 200 conditions, `and` binding tighter than
 //! `or`, single-quoted strings with `\'` escapes, PascalCase field names (matched
 //! case-insensitively), null fields left out of records.
+//!
+//! `POST /v1/action/query` runs a query and answers its first batch (`conf.batchSize`, at
+//! most 2,000); `POST /v1/action/queryMore` answers the next one for its `queryLocator`.
 
+use super::wire::{error, Write};
+use super::Zuora;
+use crate::control::lock;
 use crate::indexed::Indexed;
-use serde_json::{Map, Value};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+/// Records per ZOQL batch unless the query asks for fewer (Zuora's default and maximum).
+const ZOQL_BATCH: usize = 2000;
+
+/// The rows from `offset` on, at most `batch`, as a ZOQL answer; the rest is kept under a
+/// `queryLocator`.
+fn batch_of(z: &Zuora, rows: Vec<Value>, offset: usize, batch: usize) -> Response {
+    let size = rows.len();
+    let end = (offset + batch).min(size);
+    let mut body = json!({ "records": rows[offset..end], "size": size, "done": end == size });
+    if end < size {
+        let locator = format!("{}-{end}", uuid::Uuid::new_v4().simple());
+        body["queryLocator"] = json!(locator);
+        lock(&z.locators).insert(locator, (rows, end));
+    }
+    Json(body).into_response()
+}
+
+/// `POST /v1/action/query`: a ZOQL query, answered in batches of `conf.batchSize`.
+pub(super) async fn query(State(z): State<Arc<Zuora>>, Write { body, .. }: Write) -> Response {
+    let batch = body["conf"]["batchSize"]
+        .as_u64()
+        .map_or(ZOQL_BATCH, |b| b as usize);
+    if !(1..=ZOQL_BATCH).contains(&batch) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            50000020,
+            "batchSize must be between 1 and 2000",
+        );
+    }
+    let Some(query) = body["queryString"].as_str() else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            50000022,
+            "Missing required field: queryString",
+        );
+    };
+    let rows = run(&lock(&z.objects), query);
+    match rows {
+        Ok(rows) => batch_of(&z, rows, 0, batch),
+        Err(message) => error(StatusCode::BAD_REQUEST, 50000020, &message),
+    }
+}
+
+/// `POST /v1/action/queryMore`: the next batch of a ZOQL query.
+pub(super) async fn query_more(State(z): State<Arc<Zuora>>, Write { body, .. }: Write) -> Response {
+    let locator = body["queryLocator"].as_str().unwrap_or_default();
+    let Some((rows, offset)) = lock(&z.locators).remove(locator) else {
+        return error(StatusCode::BAD_REQUEST, 50000020, "invalid queryLocator");
+    };
+    batch_of(&z, rows, offset, ZOQL_BATCH)
+}
 
 /// Conditions one `where` clause may have.
 const MAX_CONDITIONS: usize = 200;
@@ -73,7 +136,12 @@ pub(super) fn run(objects: &Indexed<Value>, query: &str) -> Result<Vec<Value>, S
             let mut positions: Vec<usize> = required
                 .iter()
                 .flat_map(|(field, value)| {
-                    super::with_text(objects, name, field, std::iter::once((*value).to_owned()))
+                    super::object_query::with_text(
+                        objects,
+                        name,
+                        field,
+                        std::iter::once((*value).to_owned()),
+                    )
                 })
                 .collect();
             positions.sort_unstable();
@@ -95,11 +163,11 @@ pub(super) fn run(objects: &Indexed<Value>, query: &str) -> Result<Vec<Value>, S
 
 impl Condition {
     fn matches(&self, row: &Value) -> bool {
-        let actual = super::field_of(row, &self.field);
+        let actual = super::object_query::field_of(row, &self.field);
         let equal = match (&self.value, actual) {
             (None, v) => v.is_null(),
             (Some(_), Value::Null) => false,
-            (Some(want), v) => super::text(v).eq_ignore_ascii_case(want),
+            (Some(want), v) => super::object_query::text(v).eq_ignore_ascii_case(want),
         };
         equal == self.equal
     }
@@ -204,7 +272,7 @@ fn tokenize(clause: &str) -> Result<Vec<String>, String> {
 fn project(row: &Value, fields: &[&str]) -> Value {
     let mut record = Map::new();
     for field in fields {
-        let value = super::field_of(row, field);
+        let value = super::object_query::field_of(row, field);
         if !value.is_null() {
             record.insert((*field).to_owned(), value.clone());
         }

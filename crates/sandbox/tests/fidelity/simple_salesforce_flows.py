@@ -106,28 +106,29 @@ rows = sf.restful("composite/sobjects/Account",
 assert len(rows) == 2 and rows[0]["Name"] == "Fidelity Co 2" and rows[1] is None, rows
 
 # Composite with allOrNone and a reference; a failing subrequest rolls back the others.
-composite = sf.restful("composite", method="POST", json={
-    "allOrNone": True,
-    "compositeRequest": [
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Account",
-         "referenceId": "acct", "body": {"Name": "Composite Co"}},
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Contact",
-         "referenceId": "person", "body": {"AccountId": "@{acct.id}", "LastName": "Composed"}},
-    ],
-})
-answers = composite["compositeResponse"]
+def composite(*creates):
+    """A Composite request, allOrNone, of (referenceId, sObject, body) creates: its answers."""
+    return sf.restful("composite", method="POST", json={
+        "allOrNone": True,
+        "compositeRequest": [
+            {"method": "POST", "url": f"/services/data/v62.0/sobjects/{sobject}",
+             "referenceId": reference, "body": body}
+            for reference, sobject, body in creates
+        ],
+    })["compositeResponse"]
+
+
+answers = composite(
+    ("acct", "Account", {"Name": "Composite Co"}),
+    ("person", "Contact", {"AccountId": "@{acct.id}", "LastName": "Composed"}),
+)
 assert [a["httpStatusCode"] for a in answers] == [201, 201], answers
 person = sf.Contact.get(answers[1]["body"]["id"])
 assert person["AccountId"] == answers[0]["body"]["id"], person
-rolled_back = sf.restful("composite", method="POST", json={
-    "allOrNone": True,
-    "compositeRequest": [
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Account",
-         "referenceId": "ok", "body": {"Name": "Never Co"}},
-        {"method": "POST", "url": "/services/data/v62.0/sobjects/Contact",
-         "referenceId": "bad", "body": {"FirstName": "NoLastName"}},
-    ],
-})["compositeResponse"]
+rolled_back = composite(
+    ("ok", "Account", {"Name": "Never Co"}),
+    ("bad", "Contact", {"FirstName": "NoLastName"}),
+)
 assert [a["httpStatusCode"] for a in rolled_back] == [400, 400], rolled_back
 assert rolled_back[0]["body"][0]["errorCode"] == "PROCESSING_HALTED", rolled_back
 assert sf.query("SELECT Id FROM Account WHERE Name = 'Never Co'")["totalSize"] == 0
