@@ -5,9 +5,8 @@
 //! created; a payment is applied in one transaction with the invoice and account it lowers.
 
 use crate::rows::Table;
-use crate::statements::{by_key_in, eq, local_impl};
+use crate::statements::{by_key_in, eq, insert, local_impl, upsert};
 use crate::{CoreResult, LocalError, LocalStore};
-use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
 use partnergraph_core::traits::Billing;
@@ -30,16 +29,8 @@ local_impl! {
                 by "account_id";
         }
         account_lists {
-            list_subscriptions(
-                &AccountSet<BillingAccountId>,
-                &SubscriptionFilter,
-                Order<SubscriptionOrderField>
-            ) -> Page<Subscription>;
-            list_invoices(
-                &AccountSet<BillingAccountId>,
-                &InvoiceFilter,
-                Order<InvoiceOrderField>
-            ) -> Page<Invoice>;
+            list_subscriptions(BillingAccountId) -> Page<Subscription>;
+            list_invoices(BillingAccountId) -> Page<Invoice>;
         }
 
         async fn account_by_number(&self, number: &str) -> CoreResult<Option<BillingAccount>> {
@@ -54,9 +45,9 @@ local_impl! {
             key: &str,
             account: &NewBillingAccount,
         ) -> CoreResult<BillingAccount> {
-            let id = derived_id("ba", key);
+            let (id, account_number) = numbered("ba", key, 'A');
             let account = BillingAccount {
-                account_number: format!("A{}", number_from(&id)),
+                account_number,
                 id: BillingAccountId::from(id),
                 name: account.name.clone(),
                 balance: Money::new(rust_decimal::Decimal::ZERO, account.currency.clone()),
@@ -86,9 +77,9 @@ local_impl! {
             key: &str,
             new: &NewSubscription,
         ) -> CoreResult<Subscription> {
-            let id = derived_id("sub", key);
+            let (id, number) = numbered("sub", key, 'S');
             let subscription = Subscription {
-                number: format!("S{}", number_from(&id)),
+                number,
                 id: SubscriptionId::from(id),
                 account_id: new.account_id.clone(),
                 offer_id: Some(new.offer.id.clone()),
@@ -120,7 +111,8 @@ local_impl! {
         }
 
         async fn apply_payment(&self, key: &str, new: &NewPayment) -> CoreResult<Payment> {
-            let id = PaymentId::from(derived_id("pay", key));
+            let (id, number) = numbered("pay", key, 'P');
+            let id = PaymentId::from(id);
             let txn = self.db.begin().await.map_err(LocalError::from)?;
             if let Some(payment) = by_key_in::<Payment>(&txn, id.as_str()).await? {
                 return Ok(payment);
@@ -141,7 +133,7 @@ local_impl! {
                 invoice.status = InvoiceStatus::Paid;
             }
             let payment = Payment {
-                number: format!("P{}", number_from(id.as_str())),
+                number,
                 id,
                 account_id: invoice.account_id.clone(),
                 amount: new.amount.clone(),
@@ -150,13 +142,13 @@ local_impl! {
                 payment_method_id: Some(new.payment_method_id.clone()),
                 invoice_id: Some(invoice.id.clone()),
             };
-            self.insert(&txn, std::slice::from_ref(&payment)).await?;
-            self.upsert(&txn, std::slice::from_ref(&invoice)).await?;
+            insert(&txn, std::slice::from_ref(&payment)).await?;
+            upsert(&txn, std::slice::from_ref(&invoice)).await?;
             let account: Option<BillingAccount> =
                 by_key_in(&txn, invoice.account_id.as_str()).await?;
             if let Some(mut account) = account {
                 account.balance.amount -= new.amount.amount;
-                self.upsert(&txn, std::slice::from_ref(&account)).await?;
+                upsert(&txn, std::slice::from_ref(&account)).await?;
             }
             txn.commit().await.map_err(LocalError::from)?;
             Ok(payment)
@@ -164,11 +156,13 @@ local_impl! {
     }
 }
 
-/// An eight-digit record number derived from a record id, like the numbers billing systems
-/// and CRMs hand out.
-pub(crate) fn number_from(id: &str) -> String {
+/// The id a create keyed by `key` derives (`prefix` and a hash), and the record number derived
+/// from that id (`letter` and eight digits), like the numbers billing systems and CRMs hand out.
+pub(crate) fn numbered(prefix: &str, key: &str, letter: char) -> (String, String) {
+    let id = derived_id(prefix, key);
     let digits: u64 = id.bytes().fold(0u64, |acc, b| {
         acc.wrapping_mul(31).wrapping_add(u64::from(b))
     });
-    format!("{:08}", digits % 100_000_000)
+    let number = format!("{letter}{:08}", digits % 100_000_000);
+    (id, number)
 }

@@ -1,11 +1,10 @@
 //! [`Crm`] on the local store: CRM accounts, their contacts and support cases, as the embedded
 //! stand-in for a CRM (`serve --demo`).
 
-use crate::billing::number_from;
+use crate::billing::numbered;
 use crate::rows::Table;
-use crate::statements::local_impl;
+use crate::statements::{local_impl, upsert};
 use crate::{CoreResult, LocalError};
-use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
 use partnergraph_core::traits::Crm;
@@ -20,11 +19,7 @@ local_impl! {
             cases_for_accounts(&[CrmAccountId]) -> Vec<Case> by "account_id";
         }
         account_lists {
-            list_cases(
-                &AccountSet<CrmAccountId>,
-                &CaseFilter,
-                Order<CaseOrderField>
-            ) -> Page<Case>;
+            list_cases(CrmAccountId) -> Page<Case>;
         }
 
         async fn create_crm_account(
@@ -42,7 +37,7 @@ local_impl! {
             // completes it.
             let account = self.insert_if_absent(&account).await?;
             if let Some(contact) = &new.contact {
-                self.upsert(&self.db, &[contact.at(&account.id)]).await?;
+                upsert(&self.db, &[contact.at(&account.id)]).await?;
             }
             Ok(account)
         }
@@ -70,9 +65,9 @@ local_impl! {
         }
 
         async fn create_case(&self, key: &str, new: &NewCase) -> CoreResult<Case> {
-            let id = derived_id("case", key);
+            let (id, number) = numbered("case", key, 'C');
             let case = Case {
-                number: format!("C{}", number_from(&id)),
+                number,
                 id: CaseId::from(id),
                 account_id: new.account_id.clone(),
                 subject: new.subject.clone(),

@@ -8,7 +8,9 @@
 
 use crate::rows::{self, Table};
 use crate::scope;
-use crate::statements::{by_key_in, empty_page, eq, fetch_in, is_in, local_impl, strs, MAX_KEYS};
+use crate::statements::{
+    by_key_in, empty_page, eq, fetch_in, insert, is_in, local_impl, strs, MAX_KEYS,
+};
 use crate::{CoreResult, LocalError, LocalStore, Result};
 use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
@@ -168,7 +170,7 @@ local_impl! {
         }
 
         async fn record_audit(&self, event: &AuditEvent) -> CoreResult<()> {
-            Ok(self.insert(&self.db, std::slice::from_ref(event)).await?)
+            Ok(insert(&self.db, std::slice::from_ref(event)).await?)
         }
 
         async fn save_profile(&self, profile: &Profile) -> CoreResult<()> {
@@ -193,7 +195,7 @@ local_impl! {
         }
 
         async fn save_activation(&self, token: &ActivationToken) -> CoreResult<()> {
-            Ok(self.insert(&self.db, std::slice::from_ref(token)).await?)
+            Ok(insert(&self.db, std::slice::from_ref(token)).await?)
         }
 
         async fn take_activation(&self, token_hash: &str) -> CoreResult<Option<ActivationToken>> {

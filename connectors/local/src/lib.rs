@@ -30,7 +30,7 @@ use partnergraph_migrations::{Migrator, MigratorTrait};
 use rows::Table;
 use sea_orm::sea_query::{Alias, Cond, Expr, Query};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
-use statements::eq;
+use statements::{eq, insert, upsert};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -181,7 +181,7 @@ impl LocalStore {
     pub async fn migrate(&self) -> Result<()> {
         Migrator::up(&self.db, None).await?;
         let profiles: Vec<Profile> = BuiltInProfile::ALL.iter().map(|p| p.profile()).collect();
-        self.upsert(&self.db, &profiles).await
+        upsert(&self.db, &profiles).await
     }
 
     /// Seeds `data` into an empty store in one transaction. Returns `false`, changing nothing,
@@ -201,20 +201,20 @@ impl LocalStore {
             txn.rollback().await?;
             return Ok(false);
         }
-        self.upsert(&txn, &data.profiles).await?;
-        self.insert(&txn, &data.organizations).await?;
-        self.insert(&txn, &data.customers).await?;
-        self.insert(&txn, &data.users).await?;
-        self.insert(&txn, &data.offers).await?;
-        self.insert(&txn, &data.billing_accounts).await?;
-        self.insert(&txn, &data.subscriptions).await?;
-        self.insert(&txn, &data.invoices).await?;
-        self.insert(&txn, &data.payments).await?;
-        self.insert(&txn, &data.payment_methods).await?;
-        self.insert(&txn, &data.crm_accounts).await?;
-        self.insert(&txn, &data.contacts).await?;
-        self.insert(&txn, &data.cases).await?;
-        self.insert(&txn, &data.audit_events).await?;
+        upsert(&txn, &data.profiles).await?;
+        insert(&txn, &data.organizations).await?;
+        insert(&txn, &data.customers).await?;
+        insert(&txn, &data.users).await?;
+        insert(&txn, &data.offers).await?;
+        insert(&txn, &data.billing_accounts).await?;
+        insert(&txn, &data.subscriptions).await?;
+        insert(&txn, &data.invoices).await?;
+        insert(&txn, &data.payments).await?;
+        insert(&txn, &data.payment_methods).await?;
+        insert(&txn, &data.crm_accounts).await?;
+        insert(&txn, &data.contacts).await?;
+        insert(&txn, &data.cases).await?;
+        insert(&txn, &data.audit_events).await?;
         txn.commit().await?;
         Ok(true)
     }

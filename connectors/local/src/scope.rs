@@ -102,20 +102,15 @@ pub(crate) fn audit_events(scope: &Scope) -> Option<Cond> {
 /// The condition selecting the users holding any of `memberships` (none for none).
 pub(crate) fn memberships(memberships: &[Membership]) -> Cond {
     let mut condition = Cond::any();
-    let orgs: Vec<&str> = memberships
-        .iter()
-        .filter_map(|m| match m {
-            Membership::Organization(o) => Some(o.as_str()),
-            _ => None,
-        })
-        .collect();
-    let customers: Vec<&str> = memberships
-        .iter()
-        .filter_map(|m| match m {
-            Membership::Customer(c) => Some(c.as_str()),
-            _ => None,
-        })
-        .collect();
+    let mut orgs = Vec::new();
+    let mut customers = Vec::new();
+    for membership in memberships {
+        match membership {
+            Membership::Platform => {}
+            Membership::Organization(o) => orgs.push(o.as_str()),
+            Membership::Customer(c) => customers.push(c.as_str()),
+        }
+    }
     if memberships.contains(&Membership::Platform) {
         condition = condition.add(eq("membership_kind", rows::PLATFORM));
     }

@@ -20,9 +20,9 @@ const INSERT_CHUNK: usize = 100;
 
 /// Implements a core trait for [`LocalStore`]: first the reads of records by a key column
 /// (`reads { method(&[Id]) -> Vec<Record> by "column"; … }`), then the lists of records
-/// owned by upstream accounts (`account_lists { method(&AccountSet<AccountId>,
-/// &Filter, Order<OrderField>) -> Page<Record>; … }`), then the trait's other methods, written
-/// out. Every such read and list is the same statement on another table, so it is written
+/// owned by upstream accounts (`account_lists { method(AccountId) -> Page<Record>; … }`, whose
+/// filter and order are the record's [`Listable`] ones), then the trait's other methods,
+/// written out. Every such read and list is the same statement on another table, so it is written
 /// once here rather than once per record kind.
 macro_rules! local_impl {
     (
@@ -30,13 +30,7 @@ macro_rules! local_impl {
             reads {
                 $($read:ident(&[$id:ty]) -> Vec<$record:ty> by $column:literal;)*
             }
-            account_lists {
-                $($list:ident(
-                    &AccountSet<$account:ty>,
-                    &$filter:ty,
-                    Order<$field:ty>
-                ) -> Page<$listed:ty>;)*
-            }
+            account_lists { $($list:ident($account:ident) -> Page<$listed:ident>;)* }
             $($method:tt)*
         }
     ) => {
@@ -51,8 +45,10 @@ macro_rules! local_impl {
                 async fn $list(
                     &self,
                     accounts: &partnergraph_core::traits::AccountSet<$account>,
-                    filter: &$filter,
-                    order: partnergraph_core::paging::Order<$field>,
+                    filter: &<$listed as partnergraph_core::paging::Listable>::Filter,
+                    order: partnergraph_core::paging::Order<
+                        <$listed as partnergraph_core::paging::Listable>::Field,
+                    >,
                     page: &partnergraph_core::paging::PageRequest,
                 ) -> $crate::CoreResult<partnergraph_core::paging::Page<$listed>> {
                     let condition = $crate::statements::account_condition(accounts);
@@ -66,58 +62,9 @@ macro_rules! local_impl {
 pub(crate) use local_impl;
 
 impl LocalStore {
-    /// Inserts `records`; a row whose key exists fails the statement.
-    pub(crate) async fn insert<R: Record>(
-        &self,
-        conn: &impl ConnectionTrait,
-        records: &[R],
-    ) -> Result<()> {
-        self.write(conn, records, false).await
-    }
-
-    /// Inserts `records`, replacing the rows whose keys exist.
-    pub(crate) async fn upsert<R: Record>(
-        &self,
-        conn: &impl ConnectionTrait,
-        records: &[R],
-    ) -> Result<()> {
-        self.write(conn, records, true).await
-    }
-
-    /// [`Self::upsert`] of one record on the pool.
+    /// [`upsert`] of one record on the pool.
     pub(crate) async fn save<R: Record>(&self, record: &R) -> CoreResult<()> {
-        Ok(self.upsert(&self.db, std::slice::from_ref(record)).await?)
-    }
-
-    async fn write<R: Record>(
-        &self,
-        conn: &impl ConnectionTrait,
-        records: &[R],
-        upsert: bool,
-    ) -> Result<()> {
-        let columns = R::TABLE.columns();
-        for chunk in records.chunks(INSERT_CHUNK) {
-            let mut insert = Query::insert();
-            insert
-                .into_table(R::TABLE.alias())
-                .columns(columns.iter().map(|c| Alias::new(*c)));
-            for record in chunk {
-                let values: Vec<SimpleExpr> = record.row()?.into_iter().map(Into::into).collect();
-                insert
-                    .values(values)
-                    .map_err(|e| LocalError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
-            }
-            if upsert {
-                insert.on_conflict(
-                    OnConflict::column(Alias::new("id"))
-                        .update_columns(columns.iter().skip(1).map(|c| Alias::new(*c)))
-                        .to_owned(),
-                );
-            }
-            conn.execute(conn.get_database_backend().build(&insert))
-                .await?;
-        }
-        Ok(())
+        Ok(upsert(&self.db, std::slice::from_ref(record)).await?)
     }
 
     /// Records of `R` matching `condition`, in one statement.
@@ -212,6 +159,42 @@ impl LocalStore {
         let rows = self.fetch(condition).await?;
         Ok(select(rows, filter, order, page, today()))
     }
+}
+
+/// Inserts `records`; a row whose key exists fails the statement.
+pub(crate) async fn insert<R: Record>(conn: &impl ConnectionTrait, records: &[R]) -> Result<()> {
+    write(conn, records, false).await
+}
+
+/// Inserts `records`, replacing the rows whose keys exist.
+pub(crate) async fn upsert<R: Record>(conn: &impl ConnectionTrait, records: &[R]) -> Result<()> {
+    write(conn, records, true).await
+}
+
+async fn write<R: Record>(conn: &impl ConnectionTrait, records: &[R], upsert: bool) -> Result<()> {
+    let columns = R::TABLE.columns();
+    for chunk in records.chunks(INSERT_CHUNK) {
+        let mut insert = Query::insert();
+        insert
+            .into_table(R::TABLE.alias())
+            .columns(columns.iter().map(|c| Alias::new(*c)));
+        for record in chunk {
+            let values: Vec<SimpleExpr> = record.row()?.into_iter().map(Into::into).collect();
+            insert
+                .values(values)
+                .map_err(|e| LocalError::Db(sea_orm::DbErr::Custom(e.to_string())))?;
+        }
+        if upsert {
+            insert.on_conflict(
+                OnConflict::column(Alias::new("id"))
+                    .update_columns(columns.iter().skip(1).map(|c| Alias::new(*c)))
+                    .to_owned(),
+            );
+        }
+        conn.execute(conn.get_database_backend().build(&insert))
+            .await?;
+    }
+    Ok(())
 }
 
 /// Records of `R` matching `condition` over `conn` (the pool or a transaction).
