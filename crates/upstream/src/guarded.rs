@@ -5,10 +5,9 @@ use crate::cache::{self, Kind};
 use crate::{Fetch, Upstream};
 use async_trait::async_trait;
 use futures::future::{BoxFuture, FutureExt};
-use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
-use partnergraph_core::paging::{Order, Page, PageRequest};
+use partnergraph_core::paging::{Listable, Order, Page, PageRequest};
 use partnergraph_core::traits::{AccountSet, Billing, Catalog, Crm, Lists};
 use partnergraph_core::Result;
 use serde::Serialize;
@@ -207,7 +206,8 @@ impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
 /// (`method(&[Id]) -> Record as Kind`), `by_owner` per owning account, one shared list each
 /// (`by_account_method / for_accounts_method(&[AccountId]) -> Record as Kind`, the latter
 /// flattening the former), and `lists` pass through the breaker uncached (a page depends on
-/// its filter). The writes follow, written out, since each invalidates what it touched.
+/// its filter; `method(AccountId) -> Page<Record>`, with the record's [`Listable`] filter and
+/// order). The writes follow, written out, since each invalidates what it touched.
 macro_rules! guarded_impl {
     (
         impl $trait:ident {
@@ -216,13 +216,7 @@ macro_rules! guarded_impl {
                 $($by_owner:ident / $for_owners:ident(&[$owner:ident]) -> $owned:ty
                     as $owned_kind:ident;)*
             }
-            lists {
-                $($list:ident(
-                    &AccountSet<$account:ty>,
-                    &$filter:ty,
-                    Order<$field:ty>
-                ) -> Page<$listed:ty>;)*
-            }
+            lists { $($list:ident($account:ident) -> Page<$listed:ident>;)* }
             $($method:tt)*
         }
     ) => {
@@ -252,8 +246,8 @@ macro_rules! guarded_impl {
                 async fn $list(
                     &self,
                     accounts: &AccountSet<$account>,
-                    filter: &$filter,
-                    order: Order<$field>,
+                    filter: &<$listed as Listable>::Filter,
+                    order: Order<<$listed as Listable>::Field>,
                     page: &PageRequest,
                 ) -> Result<Page<$listed>> {
                     self.upstream
@@ -286,16 +280,8 @@ guarded_impl! {
                 -> PaymentMethod as PaymentMethodsOf;
         }
         lists {
-            list_subscriptions(
-                &AccountSet<BillingAccountId>,
-                &SubscriptionFilter,
-                Order<SubscriptionOrderField>
-            ) -> Page<Subscription>;
-            list_invoices(
-                &AccountSet<BillingAccountId>,
-                &InvoiceFilter,
-                Order<InvoiceOrderField>
-            ) -> Page<Invoice>;
+            list_subscriptions(BillingAccountId) -> Page<Subscription>;
+            list_invoices(BillingAccountId) -> Page<Invoice>;
         }
 
         async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>> {
@@ -381,11 +367,7 @@ guarded_impl! {
             cases_by_account / cases_for_accounts(&[CrmAccountId]) -> Case as CasesOf;
         }
         lists {
-            list_cases(
-                &AccountSet<CrmAccountId>,
-                &CaseFilter,
-                Order<CaseOrderField>
-            ) -> Page<Case>;
+            list_cases(CrmAccountId) -> Page<Case>;
         }
 
         async fn create_crm_account(
