@@ -80,21 +80,30 @@ impl ZuoraBilling {
     /// Invoices matched by `by` (`None`: all of them).
     pub(crate) async fn read_invoices(&self, by: Option<(&str, &[&str])>) -> Result<Vec<Invoice>> {
         let rows: Vec<wire::Invoice> = self.rows("invoices", by, &[]).await?;
-        let missing: Vec<&str> = rows
-            .iter()
-            .filter(|i| i.currency.is_none())
-            .map(|i| i.account_id.as_str())
-            .collect();
-        let currencies = self.currencies(&missing).await?;
+        let currencies = self.currencies_of(&rows).await?;
         Ok(rows
             .into_iter()
-            .map(|i| {
-                let currency = i
-                    .currency
-                    .clone()
-                    .or_else(|| currencies.get(&i.account_id).cloned())
-                    .unwrap_or_default();
-                i.into_core(currency)
+            .zip(currencies)
+            .map(|(i, currency)| i.into_core(currency))
+            .collect())
+    }
+
+    /// The currency of each of `rows`: its own, else its account's, read in one query for all
+    /// rows without one.
+    async fn currencies_of<T: Priced>(&self, rows: &[T]) -> Result<Vec<String>> {
+        let missing: Vec<&str> = rows
+            .iter()
+            .filter(|row| row.currency().is_none())
+            .map(Priced::account)
+            .collect();
+        let of_accounts = self.currencies(&missing).await?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                row.currency()
+                    .map(str::to_owned)
+                    .or_else(|| of_accounts.get(row.account()).cloned())
+                    .unwrap_or_default()
             })
             .collect())
     }
@@ -117,21 +126,12 @@ impl ZuoraBilling {
         let rows: Vec<wire::Payment> = self.rows("payments", Some((field, ids)), &[]).await?;
         let payment_ids: Vec<&str> = rows.iter().map(|p| p.id.as_str()).collect();
         let applied = self.invoices_paid_by(&payment_ids).await?;
-        let missing: Vec<&str> = rows
-            .iter()
-            .filter(|p| p.currency.is_none())
-            .map(|p| p.account_id.as_str())
-            .collect();
-        let currencies = self.currencies(&missing).await?;
+        let currencies = self.currencies_of(&rows).await?;
         Ok(rows
             .into_iter()
-            .map(|p| {
+            .zip(currencies)
+            .map(|(p, currency)| {
                 let invoice = applied.get(&p.id).cloned();
-                let currency = p
-                    .currency
-                    .clone()
-                    .or_else(|| currencies.get(&p.account_id).cloned())
-                    .unwrap_or_default();
                 p.into_core(invoice, currency)
             })
             .collect())
@@ -190,3 +190,28 @@ impl ZuoraBilling {
 fn zoql_escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('\'', "\\'")
 }
+
+/// A record Object Query may return without its currency (some tenants leave it out), which is
+/// then its account's.
+trait Priced {
+    /// Its own currency, if Zuora returned one.
+    fn currency(&self) -> Option<&str>;
+    /// Its account's id.
+    fn account(&self) -> &str;
+}
+
+/// Both priced records carry `currency` and `account_id` alike.
+macro_rules! priced {
+    ($($record:ty),*) => {$(
+        impl Priced for $record {
+            fn currency(&self) -> Option<&str> {
+                self.currency.as_deref()
+            }
+            fn account(&self) -> &str {
+                &self.account_id
+            }
+        }
+    )*};
+}
+
+priced!(wire::Invoice, wire::Payment);
