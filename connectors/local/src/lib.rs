@@ -10,9 +10,9 @@
 //! filter is defined once, in core.
 //!
 //! This file holds the store itself: its pools, migration, seeding and the counters tests read.
-//! The capabilities live one module per core trait ([`directory`], [`billing`], [`crm`],
-//! [`catalog`]), built from the generic statements of [`statements`]; which rows a scope sees
-//! is [`scope`]'s, and how each record is laid out in its table is [`rows`]'.
+//! The capabilities live one module per core trait (`directory`, `billing`, `crm`,
+//! `catalog`), built from the generic statements of `statements`; which rows a scope sees is
+//! `scope`'s, and how each record is laid out in its table is `rows`'.
 
 mod billing;
 mod catalog;
