@@ -13,8 +13,8 @@ use partnergraph_core::traits::Directory;
 use partnergraph_core::Scope;
 use partnergraph_local::LocalStore;
 use partnergraph_migrations::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Alias, Query};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::sea_query::{Alias, Query, SimpleExpr};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// The migrations before customers had term columns.
 const BEFORE_TERM_COLUMNS: u32 = 3;
@@ -23,42 +23,57 @@ const BEFORE_PROFILE_OWNERS: u32 = 4;
 
 /// Writes `customers` as the store laid them out before the term columns existed.
 async fn store_with_old_customer_rows(url: &str, customers: &[Customer]) {
+    let db = store_before(url, BEFORE_TERM_COLUMNS).await;
+    let columns = [
+        "id",
+        "doc",
+        "partner_id",
+        "distributor_id",
+        "billing_id",
+        "crm_id",
+    ];
+    for customer in customers {
+        let values = [
+            customer.id.as_str().into(),
+            serde_json::to_string(customer).expect("encode").into(),
+            customer.partner_id.as_str().into(),
+            customer.distributor_id.as_ref().map(|d| d.0.clone()).into(),
+            customer
+                .external
+                .billing
+                .as_ref()
+                .map(|b| b.0.clone())
+                .into(),
+            customer.external.crm.as_ref().map(|c| c.0.clone()).into(),
+        ];
+        insert_old_row(&db, "customers", &columns, values).await;
+    }
+}
+
+/// A database with the first `migrations` migrations: a store of that age.
+async fn store_before(url: &str, migrations: u32) -> DatabaseConnection {
     let db = Database::connect(url).await.expect("connect");
-    Migrator::up(&db, Some(BEFORE_TERM_COLUMNS))
+    Migrator::up(&db, Some(migrations))
         .await
         .expect("the earlier migrations");
-    for customer in customers {
-        let insert = Query::insert()
-            .into_table(Alias::new("customers"))
-            .columns(
-                [
-                    "id",
-                    "doc",
-                    "partner_id",
-                    "distributor_id",
-                    "billing_id",
-                    "crm_id",
-                ]
-                .map(Alias::new),
-            )
-            .values_panic([
-                customer.id.as_str().into(),
-                serde_json::to_string(customer).expect("encode").into(),
-                customer.partner_id.as_str().into(),
-                customer.distributor_id.as_ref().map(|d| d.0.clone()).into(),
-                customer
-                    .external
-                    .billing
-                    .as_ref()
-                    .map(|b| b.0.clone())
-                    .into(),
-                customer.external.crm.as_ref().map(|c| c.0.clone()).into(),
-            ])
-            .to_owned();
-        db.execute(db.get_database_backend().build(&insert))
-            .await
-            .expect("insert an old row");
-    }
+    db
+}
+
+/// Inserts `values` into `columns` of `table`, as a store of that age wrote its rows.
+async fn insert_old_row<const N: usize>(
+    db: &DatabaseConnection,
+    table: &str,
+    columns: &[&str; N],
+    values: [SimpleExpr; N],
+) {
+    let insert = Query::insert()
+        .into_table(Alias::new(table))
+        .columns(columns.map(Alias::new))
+        .values_panic(values)
+        .to_owned();
+    db.execute(db.get_database_backend().build(&insert))
+        .await
+        .expect("insert an old row");
 }
 
 async fn customers_stored_before_the_term_columns_are_found_by_term_end_and_status(url: &str) {
@@ -111,23 +126,14 @@ async fn sqlite_customers_stored_before_the_term_columns_are_found_by_term_end_a
 /// Writes `profiles` as the store laid them out before profiles had owners: no owner column,
 /// and a `built_in` flag in the record instead of its owner.
 async fn store_with_old_profile_rows(url: &str, profiles: &[Profile]) {
-    let db = Database::connect(url).await.expect("connect");
-    Migrator::up(&db, Some(BEFORE_PROFILE_OWNERS))
-        .await
-        .expect("the earlier migrations");
+    let db = store_before(url, BEFORE_PROFILE_OWNERS).await;
     for profile in profiles {
         let mut doc = serde_json::to_value(profile).expect("encode");
         let old = doc.as_object_mut().expect("a record is an object");
         old.remove("owner");
         old.insert("built_in".to_owned(), profile.is_built_in().into());
-        let insert = Query::insert()
-            .into_table(Alias::new("profiles"))
-            .columns(["id", "doc"].map(Alias::new))
-            .values_panic([profile.id.as_str().into(), doc.to_string().into()])
-            .to_owned();
-        db.execute(db.get_database_backend().build(&insert))
-            .await
-            .expect("insert an old row");
+        let values = [profile.id.as_str().into(), doc.to_string().into()];
+        insert_old_row(&db, "profiles", &["id", "doc"], values).await;
     }
 }
 

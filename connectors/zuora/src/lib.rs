@@ -14,8 +14,14 @@
 //!
 //! Writes carry an `Idempotency-Key` derived from the journal's step key, so a resumed or
 //! retried step gets Zuora's first answer instead of a second account, subscription or payment.
+//!
+//! This file holds the connector and its [`Billing`] implementation (the writes as orders);
+//! the batch reads it builds on are in `reads`, the catalog in `catalog`, the HTTP client in
+//! `client` and Zuora's record shapes in `wire`.
 
+mod catalog;
 mod client;
+mod reads;
 mod wire;
 
 pub use client::{ZuoraClient, ZuoraConfig, ZuoraError};
@@ -26,33 +32,23 @@ use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
 use partnergraph_core::paging::{select, Order, Page, PageRequest};
-use partnergraph_core::traits::{AccountSet, Billing, Catalog};
+use partnergraph_core::traits::{AccountSet, Billing};
 use partnergraph_core::Result;
+use reads::SUBSCRIPTION_EXPAND;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a read of the product catalog is kept.
 pub const CATALOG_TTL: Duration = Duration::from_secs(300);
-/// Conditions per ZOQL `where` clause (Zuora allows 200).
-const ZOQL_CONDITIONS: usize = 200;
-const SUBSCRIPTION_EXPAND: &[&str] = &["rateplans", "rateplans.rateplancharges"];
 /// The Object Query field of a record's account.
-const ACCOUNT_ID: &str = "accountid";
+pub(crate) const ACCOUNT_ID: &str = "accountid";
 
 /// Zuora as partnergraph's billing system and, optionally, its catalog.
 pub struct ZuoraBilling {
     client: ZuoraClient,
-    catalog: moka::future::Cache<(), Arc<CatalogSnapshot>>,
-}
-
-/// The product catalog as offers, with the ids an order needs.
-struct CatalogSnapshot {
-    offers: Vec<Offer>,
-    /// Product rate plan id → its per-seat product rate plan charge id.
-    seat_charge: HashMap<String, String>,
+    catalog: moka::future::Cache<(), Arc<catalog::CatalogSnapshot>>,
 }
 
 impl ZuoraBilling {
@@ -65,208 +61,6 @@ impl ZuoraBilling {
                 .time_to_live(CATALOG_TTL)
                 .build(),
         }
-    }
-
-    /// The catalog, read once per [`CATALOG_TTL`] (concurrent callers share one read).
-    async fn snapshot(&self) -> Result<Arc<CatalogSnapshot>> {
-        self.catalog
-            .try_get_with((), self.read_catalog())
-            .await
-            .map_err(|e| (*e).clone())
-    }
-
-    async fn read_catalog(&self) -> Result<Arc<CatalogSnapshot>> {
-        let (products, plans, charges, tiers) = futures::try_join!(
-            self.client
-                .object_query::<wire::Product>("products", &[], &[], &[]),
-            self.client
-                .object_query::<wire::ProductRatePlan>("product-rate-plans", &[], &[], &[]),
-            self.client.object_query::<wire::ProductRatePlanCharge>(
-                "product-rate-plan-charges",
-                &[],
-                &[],
-                &[]
-            ),
-            self.client.object_query::<wire::ChargeTier>(
-                "product-rate-plan-charge-tiers",
-                &[],
-                &[],
-                &[]
-            ),
-        )?;
-        let sku: HashMap<String, String> = products.into_iter().map(|p| (p.id, p.sku)).collect();
-        let mut seat_charge = HashMap::new();
-        let offers = plans
-            .into_iter()
-            .filter(|p| p.state.as_deref().is_none_or(|s| s == "Active"))
-            .map(|plan| {
-                let charge = charges.iter().find(|c| c.product_rate_plan_id == plan.id);
-                let tier = charge
-                    .and_then(|c| tiers.iter().find(|t| t.product_rate_plan_charge_id == c.id));
-                if let Some(c) = charge {
-                    seat_charge.insert(plan.id.clone(), c.id.clone());
-                }
-                let sku = sku.get(&plan.product_id).cloned().unwrap_or_default();
-                plan.into_offer(sku, charge, tier)
-            })
-            .collect();
-        Ok(Arc::new(CatalogSnapshot {
-            offers,
-            seat_charge,
-        }))
-    }
-
-    async fn read_accounts(&self, ids: &[&str]) -> Result<Vec<wire::Account>> {
-        Ok(self
-            .client
-            .object_query_in("accounts", "id", ids, &[])
-            .await?)
-    }
-
-    async fn account(&self, id: &str) -> Result<wire::Account> {
-        self.read_accounts(&[id])
-            .await?
-            .pop()
-            .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
-    }
-
-    /// The records of `object` whose field is one of the ids of `by` (`None`: all of them);
-    /// by account, as the accounts' expansion.
-    async fn rows<T: serde::de::DeserializeOwned>(
-        &self,
-        object: &str,
-        by: Option<(&str, &[&str])>,
-        expand: &[&str],
-    ) -> Result<Vec<T>> {
-        Ok(match by {
-            Some((ACCOUNT_ID, ids)) => {
-                self.client
-                    .children_of_accounts(object, ids, expand)
-                    .await?
-            }
-            Some((field, ids)) => {
-                self.client
-                    .object_query_in(object, field, ids, expand)
-                    .await?
-            }
-            None => self.client.object_query(object, &[], &[], expand).await?,
-        })
-    }
-
-    /// Subscriptions matched by `by` (`None`: all of them).
-    async fn read_subscriptions(&self, by: Option<(&str, &[&str])>) -> Result<Vec<Subscription>> {
-        let rows: Vec<wire::Subscription> =
-            self.rows("subscriptions", by, SUBSCRIPTION_EXPAND).await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
-        let catalog = self.snapshot().await?;
-        let sku_of = |plan: &str| {
-            catalog
-                .offers
-                .iter()
-                .find(|o| o.id.as_str() == plan)
-                .map(|o| o.sku.clone())
-        };
-        Ok(rows
-            .into_iter()
-            .filter(wire::Subscription::is_current)
-            .map(|s| s.into_core(sku_of))
-            .collect())
-    }
-
-    /// Invoices matched by `by` (`None`: all of them).
-    async fn read_invoices(&self, by: Option<(&str, &[&str])>) -> Result<Vec<Invoice>> {
-        let rows: Vec<wire::Invoice> = self.rows("invoices", by, &[]).await?;
-        let missing: Vec<&str> = rows
-            .iter()
-            .filter(|i| i.currency.is_none())
-            .map(|i| i.account_id.as_str())
-            .collect();
-        let currencies = self.currencies(&missing).await?;
-        Ok(rows
-            .into_iter()
-            .map(|i| {
-                let currency = i
-                    .currency
-                    .clone()
-                    .or_else(|| currencies.get(&i.account_id).cloned())
-                    .unwrap_or_default();
-                i.into_core(currency)
-            })
-            .collect())
-    }
-
-    /// The currencies of these accounts (one query; none for no accounts).
-    async fn currencies(&self, accounts: &[&str]) -> Result<HashMap<String, String>> {
-        if accounts.is_empty() {
-            return Ok(HashMap::new());
-        }
-        Ok(self
-            .read_accounts(accounts)
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a.currency))
-            .collect())
-    }
-
-    async fn read_payments(&self, field: &str, ids: &[&str]) -> Result<Vec<Payment>> {
-        let rows: Vec<wire::Payment> = self.rows("payments", Some((field, ids)), &[]).await?;
-        let payment_ids: Vec<&str> = rows.iter().map(|p| p.id.as_str()).collect();
-        let applied = self.invoices_paid_by(&payment_ids).await?;
-        let missing: Vec<&str> = rows
-            .iter()
-            .filter(|p| p.currency.is_none())
-            .map(|p| p.account_id.as_str())
-            .collect();
-        let currencies = self.currencies(&missing).await?;
-        Ok(rows
-            .into_iter()
-            .map(|p| {
-                let invoice = applied.get(&p.id).cloned();
-                let currency = p
-                    .currency
-                    .clone()
-                    .or_else(|| currencies.get(&p.account_id).cloned())
-                    .unwrap_or_default();
-                p.into_core(invoice, currency)
-            })
-            .collect())
-    }
-
-    /// The invoice each payment paid the most of, from ZOQL's `InvoicePayment` (Object Query
-    /// has no such link): one query per 200 payments.
-    async fn invoices_paid_by(&self, payments: &[&str]) -> Result<HashMap<String, String>> {
-        let mut best: HashMap<String, (String, rust_decimal::Decimal)> = HashMap::new();
-        for chunk in payments.chunks(ZOQL_CONDITIONS) {
-            let conditions: Vec<String> = chunk
-                .iter()
-                .map(|id| format!("PaymentId = '{}'", zoql_escape(id)))
-                .collect();
-            let query = format!(
-                "select InvoiceId, PaymentId, Amount from InvoicePayment where {}",
-                conditions.join(" or ")
-            );
-            for row in self.client.zoql::<wire::InvoicePayment>(&query).await? {
-                let entry = best
-                    .entry(row.payment_id)
-                    .or_insert_with(|| (row.invoice_id.clone(), row.amount));
-                if row.amount > entry.1 {
-                    *entry = (row.invoice_id, row.amount);
-                }
-            }
-        }
-        Ok(best.into_iter().map(|(p, (i, _))| (p, i)).collect())
-    }
-
-    async fn read_payment_methods(&self, field: &str, ids: &[&str]) -> Result<Vec<PaymentMethod>> {
-        let rows: Vec<wire::PaymentMethod> = self
-            .rows("payment-methods", Some((field, ids)), &[])
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(wire::PaymentMethod::into_core)
-            .collect())
     }
 
     /// Places an order; returns the ids of the subscriptions it touched.
@@ -282,13 +76,6 @@ impl ZuoraBilling {
             .await?;
         Ok(created.subscription_ids)
     }
-
-    async fn subscription(&self, id: &str) -> Result<Subscription> {
-        self.read_subscriptions(Some(("id", &[id])))
-            .await?
-            .pop()
-            .ok_or(partnergraph_core::Error::from(ZuoraError::NotFound))
-    }
 }
 
 /// A journal step key as an `Idempotency-Key` (at most 255 characters): itself when it fits,
@@ -299,11 +86,6 @@ fn idempotency_key(key: &str) -> String {
     } else {
         partnergraph_core::write::derived_id("pg", key)
     }
-}
-
-/// A value inside a single-quoted ZOQL string.
-fn zoql_escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('\'', "\\'")
 }
 
 fn strs<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
@@ -717,21 +499,4 @@ fn trigger_dates(on: &str) -> Value {
         { "name": "ServiceActivation", "triggerDate": on },
         { "name": "CustomerAcceptance", "triggerDate": on },
     ])
-}
-
-#[async_trait]
-impl Catalog for ZuoraBilling {
-    async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>> {
-        let catalog = self.snapshot().await?;
-        Ok(catalog
-            .offers
-            .iter()
-            .filter(|o| ids.contains(&o.id))
-            .cloned()
-            .collect())
-    }
-
-    async fn all_offers(&self) -> Result<Vec<Offer>> {
-        Ok(self.snapshot().await?.offers.clone())
-    }
 }

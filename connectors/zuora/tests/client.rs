@@ -240,31 +240,27 @@ async fn an_expired_token_is_renewed_once_and_the_read_goes_through() {
 #[tokio::test]
 async fn reads_ride_out_throttling_and_outages_within_bounds() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
-    s.faults(json!({ "failNext": 2, "status": 429, "retryAfterSecs": 0 }))
-        .await;
-    assert!(
-        s.client
-            .get::<Value>("/object-query/accounts?pageSize=1")
-            .await
-            .is_ok(),
-        "after two 429s"
-    );
-    s.faults(json!({ "failNext": 1, "status": 500 })).await;
-    assert!(
-        s.client
-            .get::<Value>("/object-query/accounts?pageSize=1")
-            .await
-            .is_ok(),
-        "after a 500"
-    );
-    s.faults(json!({ "failNext": 1, "status": 200 })).await;
-    assert!(
-        s.client
-            .get::<Value>("/object-query/accounts?pageSize=1")
-            .await
-            .is_ok(),
-        "after a retryable success:false"
-    );
+    let ridden_out = [
+        (
+            json!({ "failNext": 2, "status": 429, "retryAfterSecs": 0 }),
+            "after two 429s",
+        ),
+        (json!({ "failNext": 1, "status": 500 }), "after a 500"),
+        (
+            json!({ "failNext": 1, "status": 200 }),
+            "after a retryable success:false",
+        ),
+    ];
+    for (fault, after) in ridden_out {
+        s.faults(fault).await;
+        assert!(
+            s.client
+                .get::<Value>("/object-query/accounts?pageSize=1")
+                .await
+                .is_ok(),
+            "{after}"
+        );
+    }
     s.faults(json!({ "failNext": 10, "status": 503 })).await;
     let err = s
         .client

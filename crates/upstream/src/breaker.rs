@@ -218,6 +218,16 @@ mod tests {
         )
     }
 
+    /// A breaker its failures have just opened.
+    fn opened() -> Breaker {
+        let b = breaker();
+        for _ in 0..4 {
+            call(&b, down());
+        }
+        assert_eq!(b.state(), CircuitState::Open);
+        b
+    }
+
     fn call(b: &Breaker, outcome: Result<(), Error>) {
         let permit = b.admit().expect("admitted");
         b.record(permit, &outcome);
@@ -264,10 +274,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_open_circuit_lets_one_probe_through_after_its_pause_and_closes_when_it_succeeds() {
-        let b = breaker();
-        for _ in 0..4 {
-            call(&b, down());
-        }
+        let b = opened();
         tokio::time::advance(Duration::from_secs(4)).await;
         assert!(b.admit().is_err(), "still open");
         tokio::time::advance(Duration::from_secs(1)).await;
@@ -282,10 +289,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_failed_probe_opens_the_circuit_again_and_a_lost_probe_is_replaced() {
-        let b = breaker();
-        for _ in 0..4 {
-            call(&b, down());
-        }
+        let b = opened();
         tokio::time::advance(Duration::from_secs(5)).await;
         let probe = b.admit().expect("a probe");
         b.record(probe, &down());

@@ -5,14 +5,14 @@ use crate::cache::{self, Kind};
 use crate::{Fetch, Upstream};
 use async_trait::async_trait;
 use futures::future::{BoxFuture, FutureExt};
-use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
-use partnergraph_core::paging::{Order, Page, PageRequest};
+use partnergraph_core::paging::{Listable, Order, Page, PageRequest};
 use partnergraph_core::traits::{AccountSet, Billing, Catalog, Crm, Lists};
 use partnergraph_core::Result;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 /// A connector behind its upstream's guard.
@@ -191,313 +191,249 @@ impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
     }
 }
 
-#[async_trait]
-impl Billing for Guarded<dyn Billing> {
-    async fn accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<BillingAccount>> {
-        self.by_id(Kind::Account, keys(ids), BillingAccountId, |b, ids| {
-            async move { b.accounts(&ids).await }.boxed()
-        })
-        .await
+impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
+    /// Runs `write` through the breaker, then drops what the cache holds of `account`, whether
+    /// the write succeeded or not: a failed write may still have changed the upstream.
+    async fn write<R>(&self, account: &str, write: impl Future<Output = Result<R>>) -> Result<R> {
+        let written = self.upstream.call(write).await;
+        self.upstream.invalidate_account(account);
+        written
     }
+}
 
-    async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>> {
-        self.upstream
-            .call(self.inner.account_by_number(number))
-            .await
-    }
-
-    async fn subscriptions(&self, ids: &[SubscriptionId]) -> Result<Vec<Subscription>> {
-        self.by_id(Kind::Subscription, keys(ids), SubscriptionId, |b, ids| {
-            async move { b.subscriptions(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn subscriptions_for_accounts(
-        &self,
-        ids: &[BillingAccountId],
-    ) -> Result<Vec<Subscription>> {
-        Ok(flatten(self.subscriptions_by_account(ids).await?))
-    }
-
-    async fn subscriptions_by_account(
-        &self,
-        ids: &[BillingAccountId],
-    ) -> Result<Lists<BillingAccountId, Subscription>> {
-        self.by_owner(
-            Kind::SubscriptionsOf,
-            keys(ids),
-            BillingAccountId,
-            |u, ids| async move { u.subscriptions_for_accounts(&ids).await }.boxed(),
-        )
-        .await
-    }
-
-    async fn list_subscriptions(
-        &self,
-        accounts: &AccountSet<BillingAccountId>,
-        filter: &SubscriptionFilter,
-        order: Order<SubscriptionOrderField>,
-        page: &PageRequest,
-    ) -> Result<Page<Subscription>> {
-        self.upstream
-            .call(self.inner.list_subscriptions(accounts, filter, order, page))
-            .await
-    }
-
-    async fn invoices(&self, ids: &[InvoiceId]) -> Result<Vec<Invoice>> {
-        self.by_id(Kind::Invoice, keys(ids), InvoiceId, |b, ids| {
-            async move { b.invoices(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>> {
-        Ok(flatten(self.invoices_by_account(ids).await?))
-    }
-
-    async fn invoices_by_account(
-        &self,
-        ids: &[BillingAccountId],
-    ) -> Result<Lists<BillingAccountId, Invoice>> {
-        self.by_owner(Kind::InvoicesOf, keys(ids), BillingAccountId, |u, ids| {
-            async move { u.invoices_for_accounts(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn list_invoices(
-        &self,
-        accounts: &AccountSet<BillingAccountId>,
-        filter: &InvoiceFilter,
-        order: Order<InvoiceOrderField>,
-        page: &PageRequest,
-    ) -> Result<Page<Invoice>> {
-        self.upstream
-            .call(self.inner.list_invoices(accounts, filter, order, page))
-            .await
-    }
-
-    async fn payments(&self, ids: &[PaymentId]) -> Result<Vec<Payment>> {
-        self.by_id(Kind::Payment, keys(ids), PaymentId, |b, ids| {
-            async move { b.payments(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn payments_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Payment>> {
-        Ok(flatten(self.payments_by_account(ids).await?))
-    }
-
-    async fn payments_by_account(
-        &self,
-        ids: &[BillingAccountId],
-    ) -> Result<Lists<BillingAccountId, Payment>> {
-        self.by_owner(Kind::PaymentsOf, keys(ids), BillingAccountId, |u, ids| {
-            async move { u.payments_for_accounts(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn payment_methods(&self, ids: &[PaymentMethodId]) -> Result<Vec<PaymentMethod>> {
-        self.by_id(Kind::PaymentMethod, keys(ids), PaymentMethodId, |b, ids| {
-            async move { b.payment_methods(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn payment_methods_for_accounts(
-        &self,
-        ids: &[BillingAccountId],
-    ) -> Result<Vec<PaymentMethod>> {
-        Ok(flatten(self.payment_methods_by_account(ids).await?))
-    }
-
-    async fn payment_methods_by_account(
-        &self,
-        ids: &[BillingAccountId],
-    ) -> Result<Lists<BillingAccountId, PaymentMethod>> {
-        self.by_owner(
-            Kind::PaymentMethodsOf,
-            keys(ids),
-            BillingAccountId,
-            |u, ids| async move { u.payment_methods_for_accounts(&ids).await }.boxed(),
-        )
-        .await
-    }
-
-    async fn create_billing_account(
-        &self,
-        key: &str,
-        account: &NewBillingAccount,
-    ) -> Result<BillingAccount> {
-        let created = self
-            .upstream
-            .call(self.inner.create_billing_account(key, account))
-            .await?;
-        self.upstream.invalidate_account(created.id.as_str());
-        Ok(created)
-    }
-
-    async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed> {
-        let deleted = self
-            .upstream
-            .call(self.inner.delete_billing_account(id))
-            .await;
-        self.upstream.invalidate_account(id.as_str());
-        deleted
-    }
-
-    async fn create_subscription(&self, key: &str, new: &NewSubscription) -> Result<Subscription> {
-        let created = self
-            .upstream
-            .call(self.inner.create_subscription(key, new))
-            .await;
-        self.upstream.invalidate_account(new.account_id.as_str());
-        created
-    }
-
-    async fn update_subscription(&self, key: &str, desired: &Subscription) -> Result<Subscription> {
-        let updated = self
-            .upstream
-            .call(self.inner.update_subscription(key, desired))
-            .await;
-        self.upstream
-            .invalidate_account(desired.account_id.as_str());
-        updated
-    }
-
-    async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
-        let deleted = self.upstream.call(self.inner.delete_subscription(id)).await;
-        self.upstream
-            .invalidate_record(Kind::Subscription, id.as_str(), Kind::SubscriptionsOf);
-        deleted
-    }
-
-    async fn apply_payment(&self, key: &str, new: &NewPayment) -> Result<Payment> {
-        let applied = self.upstream.call(self.inner.apply_payment(key, new)).await;
-        match &applied {
-            // The payment lowers its account's balance and its invoice's.
-            Ok(payment) => self
-                .upstream
-                .invalidate_account(payment.account_id.as_str()),
-            Err(_) => self.upstream.invalidate_record(
-                Kind::Invoice,
-                new.invoice_id.as_str(),
-                Kind::InvoicesOf,
-            ),
+/// Implements `$trait` for its [`Guarded`] connector. The reads every record kind has are
+/// listed, not written out: `by_id` reads through the cache per record
+/// (`method(&[Id]) -> Record as Kind`), `by_owner` per owning account, one shared list each
+/// (`by_account_method / for_accounts_method(&[AccountId]) -> Record as Kind`, the latter
+/// flattening the former), and `lists` pass through the breaker uncached (a page depends on
+/// its filter; `method(AccountId) -> Page<Record>`, with the record's [`Listable`] filter and
+/// order). The writes follow, written out, since each invalidates what it touched.
+macro_rules! guarded_impl {
+    (
+        impl $trait:ident {
+            by_id { $($read:ident(&[$id:ident]) -> $record:ty as $kind:ident;)* }
+            by_owner {
+                $($by_owner:ident / $for_owners:ident(&[$owner:ident]) -> $owned:ty
+                    as $owned_kind:ident;)*
+            }
+            lists { $($list:ident($account:ident) -> Page<$listed:ident>;)* }
+            $($method:tt)*
         }
-        applied
-    }
+    ) => {
+        #[async_trait]
+        impl $trait for Guarded<dyn $trait> {
+            $(
+                async fn $read(&self, ids: &[$id]) -> Result<Vec<$record>> {
+                    self.by_id(Kind::$kind, keys(ids), $id, |inner, ids| {
+                        async move { inner.$read(&ids).await }.boxed()
+                    })
+                    .await
+                }
+            )*
+            $(
+                async fn $for_owners(&self, ids: &[$owner]) -> Result<Vec<$owned>> {
+                    Ok(flatten(self.$by_owner(ids).await?))
+                }
+
+                async fn $by_owner(&self, ids: &[$owner]) -> Result<Lists<$owner, $owned>> {
+                    self.by_owner(Kind::$owned_kind, keys(ids), $owner, |inner, ids| {
+                        async move { inner.$for_owners(&ids).await }.boxed()
+                    })
+                    .await
+                }
+            )*
+            $(
+                async fn $list(
+                    &self,
+                    accounts: &AccountSet<$account>,
+                    filter: &<$listed as Listable>::Filter,
+                    order: Order<<$listed as Listable>::Field>,
+                    page: &PageRequest,
+                ) -> Result<Page<$listed>> {
+                    self.upstream
+                        .call(self.inner.$list(accounts, filter, order, page))
+                        .await
+                }
+            )*
+            $($method)*
+        }
+    };
 }
 
-#[async_trait]
-impl Crm for Guarded<dyn Crm> {
-    async fn contacts_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Contact>> {
-        Ok(flatten(self.contacts_by_account(ids).await?))
-    }
+guarded_impl! {
+    impl Billing {
+        by_id {
+            accounts(&[BillingAccountId]) -> BillingAccount as Account;
+            subscriptions(&[SubscriptionId]) -> Subscription as Subscription;
+            invoices(&[InvoiceId]) -> Invoice as Invoice;
+            payments(&[PaymentId]) -> Payment as Payment;
+            payment_methods(&[PaymentMethodId]) -> PaymentMethod as PaymentMethod;
+        }
+        by_owner {
+            subscriptions_by_account / subscriptions_for_accounts(&[BillingAccountId])
+                -> Subscription as SubscriptionsOf;
+            invoices_by_account / invoices_for_accounts(&[BillingAccountId])
+                -> Invoice as InvoicesOf;
+            payments_by_account / payments_for_accounts(&[BillingAccountId])
+                -> Payment as PaymentsOf;
+            payment_methods_by_account / payment_methods_for_accounts(&[BillingAccountId])
+                -> PaymentMethod as PaymentMethodsOf;
+        }
+        lists {
+            list_subscriptions(BillingAccountId) -> Page<Subscription>;
+            list_invoices(BillingAccountId) -> Page<Invoice>;
+        }
 
-    async fn contacts_by_account(
-        &self,
-        ids: &[CrmAccountId],
-    ) -> Result<Lists<CrmAccountId, Contact>> {
-        self.by_owner(Kind::ContactsOf, keys(ids), CrmAccountId, |u, ids| {
-            async move { u.contacts_for_accounts(&ids).await }.boxed()
-        })
-        .await
-    }
+        async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>> {
+            self.upstream
+                .call(self.inner.account_by_number(number))
+                .await
+        }
 
-    async fn cases(&self, ids: &[CaseId]) -> Result<Vec<Case>> {
-        self.by_id(Kind::Case, keys(ids), CaseId, |c, ids| {
-            async move { c.cases(&ids).await }.boxed()
-        })
-        .await
-    }
+        async fn create_billing_account(
+            &self,
+            key: &str,
+            account: &NewBillingAccount,
+        ) -> Result<BillingAccount> {
+            let created = self
+                .upstream
+                .call(self.inner.create_billing_account(key, account))
+                .await?;
+            self.upstream.invalidate_account(created.id.as_str());
+            Ok(created)
+        }
 
-    async fn cases_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Case>> {
-        Ok(flatten(self.cases_by_account(ids).await?))
-    }
+        async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed> {
+            self.write(id.as_str(), self.inner.delete_billing_account(id))
+                .await
+        }
 
-    async fn cases_by_account(&self, ids: &[CrmAccountId]) -> Result<Lists<CrmAccountId, Case>> {
-        self.by_owner(Kind::CasesOf, keys(ids), CrmAccountId, |u, ids| {
-            async move { u.cases_for_accounts(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn list_cases(
-        &self,
-        accounts: &AccountSet<CrmAccountId>,
-        filter: &CaseFilter,
-        order: Order<CaseOrderField>,
-        page: &PageRequest,
-    ) -> Result<Page<Case>> {
-        self.upstream
-            .call(self.inner.list_cases(accounts, filter, order, page))
-            .await
-    }
-
-    async fn create_crm_account(&self, key: &str, account: &NewCrmAccount) -> Result<CrmAccount> {
-        let created = self
-            .upstream
-            .call(self.inner.create_crm_account(key, account))
-            .await?;
-        self.upstream.invalidate_account(created.id.as_str());
-        Ok(created)
-    }
-
-    async fn save_contact(&self, contact: &Contact) -> Result<()> {
-        let saved = self.upstream.call(self.inner.save_contact(contact)).await;
-        self.upstream
-            .invalidate_account(contact.account_id.as_str());
-        saved
-    }
-
-    async fn delete_crm_account(&self, id: &CrmAccountId) -> Result<Removed> {
-        let deleted = self.upstream.call(self.inner.delete_crm_account(id)).await;
-        self.upstream.invalidate_account(id.as_str());
-        deleted
-    }
-
-    async fn update_case(&self, desired: &Case) -> Result<Case> {
-        let updated = self.upstream.call(self.inner.update_case(desired)).await;
-        self.upstream
-            .invalidate_account(desired.account_id.as_str());
-        updated
-    }
-
-    async fn create_case(&self, key: &str, new: &NewCase) -> Result<Case> {
-        let created = self.upstream.call(self.inner.create_case(key, new)).await;
-        self.upstream.invalidate_account(new.account_id.as_str());
-        created
-    }
-}
-
-#[async_trait]
-impl Catalog for Guarded<dyn Catalog> {
-    async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>> {
-        self.by_id(Kind::Offer, keys(ids), OfferId, |c, ids| {
-            async move { c.offers(&ids).await }.boxed()
-        })
-        .await
-    }
-
-    async fn all_offers(&self) -> Result<Vec<Offer>> {
-        let inner = self.inner.clone();
-        let fetch: Fetch<Vec<Offer>> = Arc::new(move |_| {
-            let inner = inner.clone();
-            async move { Ok(HashMap::from([(String::new(), inner.all_offers().await?)])) }.boxed()
-        });
-        let mut found = self
-            .upstream
-            .read(
-                Kind::AllOffers,
-                vec![String::new()],
-                |_, _| None,
-                cache::weigh,
-                fetch,
+        async fn create_subscription(
+            &self,
+            key: &str,
+            new: &NewSubscription,
+        ) -> Result<Subscription> {
+            self.write(
+                new.account_id.as_str(),
+                self.inner.create_subscription(key, new),
             )
-            .await?;
-        Ok(found.remove("").unwrap_or_default())
+            .await
+        }
+
+        async fn update_subscription(
+            &self,
+            key: &str,
+            desired: &Subscription,
+        ) -> Result<Subscription> {
+            self.write(
+                desired.account_id.as_str(),
+                self.inner.update_subscription(key, desired),
+            )
+            .await
+        }
+
+        async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
+            let deleted = self.upstream.call(self.inner.delete_subscription(id)).await;
+            self.upstream
+                .invalidate_record(Kind::Subscription, id.as_str(), Kind::SubscriptionsOf);
+            deleted
+        }
+
+        async fn apply_payment(&self, key: &str, new: &NewPayment) -> Result<Payment> {
+            let applied = self.upstream.call(self.inner.apply_payment(key, new)).await;
+            match &applied {
+                // The payment lowers its account's balance and its invoice's.
+                Ok(payment) => self
+                    .upstream
+                    .invalidate_account(payment.account_id.as_str()),
+                Err(_) => self.upstream.invalidate_record(
+                    Kind::Invoice,
+                    new.invoice_id.as_str(),
+                    Kind::InvoicesOf,
+                ),
+            }
+            applied
+        }
+    }
+}
+
+guarded_impl! {
+    impl Crm {
+        by_id {
+            cases(&[CaseId]) -> Case as Case;
+        }
+        by_owner {
+            contacts_by_account / contacts_for_accounts(&[CrmAccountId]) -> Contact as ContactsOf;
+            cases_by_account / cases_for_accounts(&[CrmAccountId]) -> Case as CasesOf;
+        }
+        lists {
+            list_cases(CrmAccountId) -> Page<Case>;
+        }
+
+        async fn create_crm_account(
+            &self,
+            key: &str,
+            account: &NewCrmAccount,
+        ) -> Result<CrmAccount> {
+            let created = self
+                .upstream
+                .call(self.inner.create_crm_account(key, account))
+                .await?;
+            self.upstream.invalidate_account(created.id.as_str());
+            Ok(created)
+        }
+
+        async fn save_contact(&self, contact: &Contact) -> Result<()> {
+            self.write(contact.account_id.as_str(), self.inner.save_contact(contact))
+                .await
+        }
+
+        async fn delete_crm_account(&self, id: &CrmAccountId) -> Result<Removed> {
+            self.write(id.as_str(), self.inner.delete_crm_account(id))
+                .await
+        }
+
+        async fn update_case(&self, desired: &Case) -> Result<Case> {
+            self.write(desired.account_id.as_str(), self.inner.update_case(desired))
+                .await
+        }
+
+        async fn create_case(&self, key: &str, new: &NewCase) -> Result<Case> {
+            self.write(new.account_id.as_str(), self.inner.create_case(key, new))
+                .await
+        }
+    }
+}
+
+guarded_impl! {
+    impl Catalog {
+        by_id {
+            offers(&[OfferId]) -> Offer as Offer;
+        }
+        by_owner {}
+        lists {}
+
+        async fn all_offers(&self) -> Result<Vec<Offer>> {
+            let inner = self.inner.clone();
+            let fetch: Fetch<Vec<Offer>> = Arc::new(move |_| {
+                let inner = inner.clone();
+                async move {
+                    let offers = inner.all_offers().await?;
+                    Ok(HashMap::from([(String::new(), offers)]))
+                }
+                .boxed()
+            });
+            let mut found = self
+                .upstream
+                .read(
+                    Kind::AllOffers,
+                    vec![String::new()],
+                    |_, _| None,
+                    cache::weigh,
+                    fetch,
+                )
+                .await?;
+            Ok(found.remove("").unwrap_or_default())
+        }
     }
 }

@@ -149,6 +149,12 @@ fn guarded(
     (guarded::crm(fake.clone(), &upstream), upstream)
 }
 
+/// The fake behind a guard whose cache keeps cases for a minute, and a minute past that on
+/// errors.
+fn cached(fake: &Arc<FakeCrm>) -> Arc<dyn Crm> {
+    guarded(fake, Some(config(60, 60)), ResilienceConfig::default()).0
+}
+
 fn accounts(ids: &[&str]) -> Vec<CrmAccountId> {
     ids.iter().map(|id| CrmAccountId((*id).into())).collect()
 }
@@ -164,7 +170,7 @@ fn subjects(mut cases: Vec<Case>) -> Vec<String> {
 #[tokio::test]
 async fn cached_keys_are_not_read_again_and_only_the_missing_ones_are() {
     let fake = FakeCrm::with_delay(Duration::ZERO);
-    let (crm, _) = guarded(&fake, Some(config(60, 60)), ResilienceConfig::default());
+    let crm = cached(&fake);
     crm.cases_for_accounts(&accounts(&["A", "B"]))
         .await
         .unwrap();
@@ -186,7 +192,7 @@ async fn cached_keys_are_not_read_again_and_only_the_missing_ones_are() {
 #[tokio::test]
 async fn concurrent_misses_for_the_same_keys_cost_one_upstream_call() {
     let fake = FakeCrm::with_delay(Duration::from_millis(50));
-    let (crm, _) = guarded(&fake, Some(config(60, 60)), ResilienceConfig::default());
+    let crm = cached(&fake);
     let reads = (0..20).map(|i| {
         let crm = crm.clone();
         // Half ask for A and B, half for B and C: B is read once, by whoever came first.
@@ -205,7 +211,7 @@ async fn concurrent_misses_for_the_same_keys_cost_one_upstream_call() {
 #[tokio::test]
 async fn a_write_invalidates_its_account_and_nothing_else() {
     let fake = FakeCrm::with_delay(Duration::ZERO);
-    let (crm, _) = guarded(&fake, Some(config(60, 60)), ResilienceConfig::default());
+    let crm = cached(&fake);
     crm.cases_for_accounts(&accounts(&["A", "B"]))
         .await
         .unwrap();
@@ -235,7 +241,7 @@ async fn a_write_invalidates_its_account_and_nothing_else() {
 #[tokio::test]
 async fn a_read_that_overlaps_a_write_does_not_cache_what_it_read_before_the_write() {
     let fake = FakeCrm::with_delay(Duration::from_millis(60));
-    let (crm, _) = guarded(&fake, Some(config(60, 60)), ResilienceConfig::default());
+    let crm = cached(&fake);
     let reader = {
         let crm = crm.clone();
         tokio::spawn(async move { crm.cases_for_accounts(&accounts(&["A"])).await })

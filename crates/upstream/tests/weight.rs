@@ -23,26 +23,23 @@ static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 /// A CRM that answers case reads from a fixed set; nothing else is read here.
 struct Cases(Vec<Case>);
 
+impl Cases {
+    /// Copies of the cases `keep` keeps.
+    fn matching(&self, keep: impl Fn(&Case) -> bool) -> Vec<Case> {
+        self.0.iter().filter(|c| keep(c)).cloned().collect()
+    }
+}
+
 #[async_trait]
 impl Crm for Cases {
     async fn contacts_for_accounts(&self, _: &[CrmAccountId]) -> Result<Vec<Contact>> {
         Ok(Vec::new())
     }
     async fn cases(&self, ids: &[CaseId]) -> Result<Vec<Case>> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|c| ids.contains(&c.id))
-            .cloned()
-            .collect())
+        Ok(self.matching(|c| ids.contains(&c.id)))
     }
     async fn cases_for_accounts(&self, ids: &[CrmAccountId]) -> Result<Vec<Case>> {
-        Ok(self
-            .0
-            .iter()
-            .filter(|c| ids.contains(&c.account_id))
-            .cloned()
-            .collect())
+        Ok(self.matching(|c| ids.contains(&c.account_id)))
     }
     async fn list_cases(
         &self,

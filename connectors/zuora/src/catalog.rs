@@ -1,0 +1,88 @@
+//! The product catalog: Zuora's products, product rate plans, their charges and price tiers,
+//! read whole (four Object Queries side by side) as the portal's offers and kept for
+//! [`CATALOG_TTL`](crate::CATALOG_TTL), with the per-seat charge of each plan that orders name.
+
+use crate::{wire, ZuoraBilling};
+use async_trait::async_trait;
+use partnergraph_core::ids::OfferId;
+use partnergraph_core::model::Offer;
+use partnergraph_core::traits::Catalog;
+use partnergraph_core::Result;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The product catalog as offers, with the ids an order needs.
+pub(crate) struct CatalogSnapshot {
+    /// The active plans, as offers.
+    pub(crate) offers: Vec<Offer>,
+    /// Product rate plan id → its per-seat product rate plan charge id.
+    pub(crate) seat_charge: HashMap<String, String>,
+}
+
+impl ZuoraBilling {
+    /// The catalog, read once per [`CATALOG_TTL`] (concurrent callers share one read).
+    pub(crate) async fn snapshot(&self) -> Result<Arc<CatalogSnapshot>> {
+        self.catalog
+            .try_get_with((), self.read_catalog())
+            .await
+            .map_err(|e| (*e).clone())
+    }
+
+    async fn read_catalog(&self) -> Result<Arc<CatalogSnapshot>> {
+        let (products, plans, charges, tiers) = futures::try_join!(
+            self.client
+                .object_query::<wire::Product>("products", &[], &[], &[]),
+            self.client
+                .object_query::<wire::ProductRatePlan>("product-rate-plans", &[], &[], &[]),
+            self.client.object_query::<wire::ProductRatePlanCharge>(
+                "product-rate-plan-charges",
+                &[],
+                &[],
+                &[]
+            ),
+            self.client.object_query::<wire::ChargeTier>(
+                "product-rate-plan-charge-tiers",
+                &[],
+                &[],
+                &[]
+            ),
+        )?;
+        let sku: HashMap<String, String> = products.into_iter().map(|p| (p.id, p.sku)).collect();
+        let mut seat_charge = HashMap::new();
+        let offers = plans
+            .into_iter()
+            .filter(|p| p.state.as_deref().is_none_or(|s| s == "Active"))
+            .map(|plan| {
+                let charge = charges.iter().find(|c| c.product_rate_plan_id == plan.id);
+                let tier = charge
+                    .and_then(|c| tiers.iter().find(|t| t.product_rate_plan_charge_id == c.id));
+                if let Some(c) = charge {
+                    seat_charge.insert(plan.id.clone(), c.id.clone());
+                }
+                let sku = sku.get(&plan.product_id).cloned().unwrap_or_default();
+                plan.into_offer(sku, charge, tier)
+            })
+            .collect();
+        Ok(Arc::new(CatalogSnapshot {
+            offers,
+            seat_charge,
+        }))
+    }
+}
+
+#[async_trait]
+impl Catalog for ZuoraBilling {
+    async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>> {
+        let catalog = self.snapshot().await?;
+        Ok(catalog
+            .offers
+            .iter()
+            .filter(|o| ids.contains(&o.id))
+            .cloned()
+            .collect())
+    }
+
+    async fn all_offers(&self) -> Result<Vec<Offer>> {
+        Ok(self.snapshot().await?.offers.clone())
+    }
+}
