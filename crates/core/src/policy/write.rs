@@ -2,7 +2,7 @@
 //!
 //! Every rule that decides whether a write may go ahead lives here, as a function of the caller
 //! ([`Principal`]) and the records the write has already loaded. Nothing here does I/O, so each
-//! rule can be unit tested per persona without a store (`crates/core/tests/write_policy.rs`);
+//! rule can be unit tested per persona without a store (`crates/core/tests/write_policy/`);
 //! the write methods of [`crate::write`] load, ask here, then write.
 //!
 //! Two kinds of refusal, kept apart on purpose:
