@@ -1,0 +1,194 @@
+//! Writes: authorization, validation, idempotency, audit, and the saga behind writes that span
+//! capabilities.
+//!
+//! Every write runs through [`Writes`], which knows connectors only as core's traits, and asks
+//! [`crate::policy::write`] whether the caller may make it. A write is journaled through
+//! [`Directory::begin_operation`](crate::traits::Directory::begin_operation) before anything
+//! else happens (`journal.rs`), so concurrent and retried calls with one idempotency key get the
+//! first call's answer. Writes that span capabilities (a new customer: billing account, CRM
+//! account and contact, subscription, directory record) run as a saga (`saga.rs`): each step is
+//! journaled before it runs and idempotent by a key derived from the operation, so a step can be
+//! re-run after a crash without creating twice; a failing step undoes the completed ones in
+//! reverse, and a process that stops mid-way resumes the operation on its next start
+//! ([`Writes::resume_unfinished`]).
+//!
+//! This root holds what every write shares: [`Writes`] and [`Actor`], the input checks and the
+//! re-exports. The writes themselves live by domain, each beside the input types it takes:
+//! `customers`, `orders` (and subscriptions), `billing`, `cases`, `operators` (users,
+//! activation links, login-as, logout), `profiles` and `signup`; `audit` writes the audit
+//! log for all of them.
+
+mod audit;
+mod billing;
+mod cases;
+mod customers;
+mod journal;
+mod operators;
+mod orders;
+mod profiles;
+mod saga;
+mod signup;
+
+pub use billing::{InvoicePayment, PaymentResult};
+pub use cases::{CaseChange, CaseRequest};
+pub use customers::{ContactChange, CustomerChanges, Deletion, NewCustomer};
+pub use operators::{sha256_hex, UserInvite};
+pub use orders::{Order, OrderFor, OrderResult, SubscriptionChange};
+pub use profiles::ProfileInput;
+pub use saga::{NoHook, StepHook, StepPhase};
+pub use signup::{normalize_account_number, IdentityProvider, SignUp};
+
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, OrgId, ProfileId, UserId};
+use crate::model::{Customer, Organization, Profile, User};
+use crate::principal::Principal;
+use crate::traits::Connectors;
+use chrono::Utc;
+use std::sync::Arc;
+
+/// Longest accepted name, subject or email.
+const MAX_TEXT: usize = 200;
+/// Longest accepted case description.
+const MAX_DESCRIPTION: usize = 10_000;
+
+/// Mints the gateway's own session tokens; the server implements it with its token issuer,
+/// so that core decides who may log in as whom without knowing token formats.
+pub trait Sessions: Send + Sync {
+    /// A short-lived token acting as `user` on behalf of `actor` for `reason`, and its expiry.
+    fn impersonation_token(
+        &self,
+        user: &User,
+        actor: &Principal,
+        reason: &str,
+    ) -> Result<(String, chrono::DateTime<Utc>)>;
+}
+
+/// Who is writing, for authorization and audit.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor<'a> {
+    /// The caller.
+    pub principal: &'a Principal,
+    /// The request, echoed in the audit log.
+    pub request_id: &'a str,
+}
+
+/// The write side of the portal model.
+#[derive(Clone)]
+pub struct Writes {
+    c: Connectors,
+    identities: Arc<dyn IdentityProvider>,
+    mailer: Arc<dyn crate::traits::Mailer>,
+    hook: Arc<dyn StepHook>,
+    sign_ups: signup::SignUpLimits,
+}
+
+impl Writes {
+    /// Writes through `connectors`, with sign-in identities in `identities`, mail sent through
+    /// `mailer` and `hook` around saga steps.
+    pub fn new(
+        connectors: Connectors,
+        identities: Arc<dyn IdentityProvider>,
+        mailer: Arc<dyn crate::traits::Mailer>,
+        hook: Arc<dyn StepHook>,
+    ) -> Self {
+        Self {
+            c: connectors,
+            identities,
+            mailer,
+            hook,
+            sign_ups: signup::SignUpLimits::new(),
+        }
+    }
+
+    // One record by id, `None` when there is none: whether the caller may reach it is the
+    // write policy's to say, which answers a record out of reach like one that is absent.
+
+    /// The user with `id`, if there is one.
+    async fn load_user(&self, id: &UserId) -> Result<Option<User>> {
+        Ok(self
+            .c
+            .directory
+            .users(std::slice::from_ref(id))
+            .await?
+            .pop())
+    }
+
+    /// The organization with `id`, if there is one.
+    async fn load_org(&self, id: &OrgId) -> Result<Option<Organization>> {
+        let found = self.c.directory.organizations(std::slice::from_ref(id));
+        Ok(found.await?.pop())
+    }
+
+    /// The customer with `id`, if there is one.
+    async fn load_customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
+        let found = self.c.directory.customers(std::slice::from_ref(id));
+        Ok(found.await?.pop())
+    }
+
+    /// The profile with `id`, if there is one.
+    async fn load_profile(&self, id: &ProfileId) -> Result<Option<Profile>> {
+        let found = self.c.directory.profiles(std::slice::from_ref(id));
+        Ok(found.await?.pop())
+    }
+}
+
+/// A stable id for the record a write step creates under `key`: retries of the step compute the
+/// same id, which is what makes steps idempotent in the local store.
+pub fn derived_id(prefix: &str, key: &str) -> String {
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, key.as_bytes());
+    format!("{prefix}-{}", id.simple())
+}
+
+/// A required single-line text of at most `max` characters, trimmed.
+fn text(field: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(Error::bad_input(
+            field,
+            format!("`{field}` must not be empty"),
+        ));
+    }
+    if value.chars().count() > max || value.contains(['\n', '\r']) {
+        return Err(Error::bad_input(
+            field,
+            format!("`{field}` must be one line of at most {max} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A free text of at most [`MAX_DESCRIPTION`] characters, trimmed; it may be empty.
+fn long_text(field: &str, value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.chars().count() > MAX_DESCRIPTION {
+        return Err(Error::bad_input(
+            field,
+            format!("`{field}` must be at most {MAX_DESCRIPTION} characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A plausible email address, trimmed: one `@`, a dot in the domain, no spaces.
+fn email_address(field: &str, value: &str) -> Result<String> {
+    let value = text(field, value, MAX_TEXT)?;
+    let valid = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !value.contains(char::is_whitespace)
+        }
+        None => false,
+    };
+    if valid {
+        Ok(value)
+    } else {
+        Err(Error::bad_input(
+            field,
+            format!("`{value}` is not an email address"),
+        ))
+    }
+}
