@@ -5,6 +5,7 @@
 //! swapped (local store, Zuora, Salesforce) without touching the API, and so that authorization
 //! ([`Scope`]) is decided in exactly one place.
 
+pub mod code;
 pub mod context;
 pub mod demo;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod throttle;
 pub mod traits;
 pub mod write;
 
+pub use code::ErrorCode;
 pub use error::{Error, Result, UpstreamError};
 pub use ids::{GlobalId, NodeKind};
 pub use principal::{Principal, Scope, Tenant};

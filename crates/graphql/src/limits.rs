@@ -4,6 +4,7 @@
 use async_graphql::parser::types::{DocumentOperations, Selection, SelectionSet};
 use async_graphql::{Request, SchemaBuilder, ServerError, ServerResult};
 use partnergraph_core::ids::UserId;
+use partnergraph_core::ErrorCode;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -62,7 +63,7 @@ impl Limits {
     pub(crate) fn check_length(&self, query: &str) -> ServerResult<()> {
         if query.len() > self.max_document_bytes {
             return Err(refusal(
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 format!(
                     "the query is {} bytes long; at most {} are allowed (limits.max_document_bytes)",
                     query.len(),
@@ -94,23 +95,26 @@ impl Limits {
         for set in sets {
             count.add(set);
         }
-        if count.aliases > self.max_aliases {
-            return Err(refusal(
-                "BAD_USER_INPUT",
-                format!(
-                    "the query uses {} aliases; at most {} are allowed",
-                    count.aliases, self.max_aliases
-                ),
-            ));
-        }
-        if count.fields > self.max_fields {
-            return Err(refusal(
-                "BAD_USER_INPUT",
-                format!(
-                    "the query selects {} fields; at most {} are allowed (limits.max_fields)",
-                    count.fields, self.max_fields
-                ),
-            ));
+        // (found, allowed, what the query does, the setting to name, if any)
+        let checks = [
+            (count.aliases, self.max_aliases, "uses", "aliases", ""),
+            (
+                count.fields,
+                self.max_fields,
+                "selects",
+                "fields",
+                " (limits.max_fields)",
+            ),
+        ];
+        for (found, allowed, verb, what, setting) in checks {
+            if found > allowed {
+                return Err(refusal(
+                    ErrorCode::BadUserInput,
+                    format!(
+                        "the query {verb} {found} {what}; at most {allowed} are allowed{setting}"
+                    ),
+                ));
+            }
         }
         Ok(match (&document.operations, wanted) {
             (DocumentOperations::Multiple(named), Some(wanted)) => {
@@ -125,12 +129,12 @@ impl Limits {
 }
 
 /// A request refused by a limit before execution, with its `extensions.code`.
-fn refusal(code: &str, message: String) -> ServerError {
+fn refusal(code: ErrorCode, message: String) -> ServerError {
     let mut error = ServerError::new(message, None);
     error
         .extensions
         .get_or_insert_with(Default::default)
-        .set("code", code);
+        .set("code", code.as_str());
     error
 }
 
@@ -182,7 +186,7 @@ impl InFlight {
         let count = counts.entry(user.clone()).or_default();
         if *count >= max {
             let mut error = refusal(
-                "RATE_LIMITED",
+                ErrorCode::RateLimited,
                 format!(
                     "too many requests at once: at most {max} per user may execute together; \
                      retry after {RETRY_AFTER_SECS} s"

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use partnergraph_core::traits::Connectors;
 use partnergraph_core::write::Actor;
-use partnergraph_core::Principal;
+use partnergraph_core::{ErrorCode, Principal};
 use partnergraph_graphql::{execute, PartnerSchema, RequestContext, TokenRef};
 use serde_json::json;
 use std::sync::Arc;
@@ -171,9 +171,9 @@ async fn read_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let too_large = || {
-        error_response(
+        error_response_with(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "request body too large",
             &request_id,
         )
@@ -186,21 +186,16 @@ async fn read_body(
         Ok(Err(BodyError::TooLarge)) => return too_large(),
         Ok(Err(err @ BodyError::Read(_))) => {
             tracing::debug!(%err, "request refused");
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                &err.to_string(),
-                &request_id,
-            );
+            return error_response(ErrorCode::BadRequest, &err.to_string(), &request_id);
         }
         Err(_) => {
             tracing::info!(
                 timeout_secs = limits.timeout.as_secs(),
                 "request refused: its body did not arrive in time"
             );
-            return error_response(
+            return error_response_with(
                 StatusCode::REQUEST_TIMEOUT,
-                "BAD_REQUEST",
+                ErrorCode::BadRequest,
                 &format!(
                     "request body not received within {} s",
                     limits.timeout.as_secs()
@@ -262,18 +257,8 @@ async fn json_errors(
     };
     let message =
         text.unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_lowercase());
-    let code = match status {
-        StatusCode::UNAUTHORIZED => "UNAUTHENTICATED",
-        StatusCode::FORBIDDEN => "FORBIDDEN",
-        StatusCode::NOT_FOUND => "NOT_FOUND",
-        StatusCode::TOO_MANY_REQUESTS => "RATE_LIMITED",
-        StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
-            "UPSTREAM_UNAVAILABLE"
-        }
-        s if s.is_server_error() => "INTERNAL",
-        _ => "BAD_REQUEST",
-    };
-    let mut rewritten = error_response(status, code, &message, &request_id);
+    let code = ErrorCode::for_http_status(status.as_u16());
+    let mut rewritten = error_response_with(status, code, &message, &request_id);
     // Other headers stay: `Allow` on a 405, CORS, the request id.
     parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
@@ -307,13 +292,24 @@ async fn attach_request_id(mut req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// An error body in the GraphQL response format, so clients parse one shape for every failure.
-pub(crate) fn error_response(
+/// An error body in the GraphQL response format, so clients parse one shape for every failure,
+/// answered with the HTTP status of its code ([`ErrorCode::http_status`]).
+pub(crate) fn error_response(code: ErrorCode, message: &str, request_id: &str) -> Response {
+    // Every code's status is a valid one (core's tests keep them within 400..600).
+    let status =
+        StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    error_response_with(status, code, message, request_id)
+}
+
+/// [`error_response`] with a status more precise than its code's (a `BAD_REQUEST` that is a
+/// 413, say), or the status axum or tower chose.
+pub(crate) fn error_response_with(
     status: StatusCode,
-    code: &str,
+    code: ErrorCode,
     message: &str,
     request_id: &str,
 ) -> Response {
+    let code = code.as_str();
     let body = json!({
         "errors": [{ "message": message, "extensions": { "code": code, "requestId": request_id } }]
     });
@@ -384,17 +380,17 @@ async fn authenticate(
             next.run(req).await
         }
         Err(err) => {
-            let (status, code) = match err {
+            let code = match err {
                 AuthError::Store(_) | AuthError::Key(_) => {
                     tracing::error!(error = %err, "authentication failed on our side");
-                    (StatusCode::SERVICE_UNAVAILABLE, "UPSTREAM_UNAVAILABLE")
+                    ErrorCode::UpstreamUnavailable
                 }
                 _ => {
                     tracing::info!(reason = %err, "request refused: not authenticated");
-                    (StatusCode::UNAUTHORIZED, "UNAUTHENTICATED")
+                    ErrorCode::Unauthenticated
                 }
             };
-            error_response(status, code, err.public_message(), &request_id)
+            error_response(code, err.public_message(), &request_id)
         }
     }
 }
@@ -415,9 +411,9 @@ async fn graphql(
     // async-graphql reads a body of any other media type (or none) as JSON; GraphQL over HTTP
     // wants it refused, so that nothing runs on a guess.
     if method == Method::POST && !is_json_body(&headers) {
-        return error_response(
+        return error_response_with(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "a POST to /graphql must be sent as Content-Type: application/json",
             &request_id,
         );
@@ -443,8 +439,7 @@ async fn graphql(
         _ => {
             tracing::info!(reason = %AuthError::Missing, "request refused: not authenticated");
             return error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
+                ErrorCode::Unauthenticated,
                 AuthError::Missing.public_message(),
                 &request_id,
             );
@@ -456,7 +451,7 @@ async fn graphql(
             error
                 .extensions
                 .get_or_insert_with(Default::default)
-                .set("code", "GRAPHQL_PARSE_FAILED");
+                .set("code", ErrorCode::GraphqlParseFailed.as_str());
             return graphql_response(
                 async_graphql::Response::from_errors(vec![error]),
                 &headers,
@@ -465,9 +460,9 @@ async fn graphql(
         }
     };
     if method == Method::GET && mutation {
-        return error_response(
+        return error_response_with(
             StatusCode::METHOD_NOT_ALLOWED,
-            "BAD_REQUEST",
+            ErrorCode::BadRequest,
             "mutations must be sent with POST",
             &request_id,
         );
@@ -503,8 +498,7 @@ fn is_json_body(headers: &HeaderMap) -> bool {
 
 fn rejection(err: ParseRequestError, request_id: &str) -> Response {
     error_response(
-        StatusCode::BAD_REQUEST,
-        "BAD_REQUEST",
+        ErrorCode::BadRequest,
         &format!("malformed GraphQL request: {err}"),
         request_id,
     )
@@ -547,11 +541,11 @@ fn graphql_response(
         let ext = error.extensions.get_or_insert_with(Default::default);
         if ext.get("code").is_none() {
             let code = if request_error {
-                "GRAPHQL_VALIDATION_FAILED"
+                ErrorCode::GraphqlValidationFailed
             } else {
-                "INTERNAL"
+                ErrorCode::Internal
             };
-            ext.set("code", code);
+            ext.set("code", code.as_str());
         }
         if ext.get("requestId").is_none() {
             ext.set("requestId", request_id);
@@ -577,7 +571,9 @@ fn graphql_response(
             e.extensions
                 .as_ref()
                 .and_then(|ext| ext.get("code"))
-                .is_some_and(|code| *code == async_graphql::Value::from("RATE_LIMITED"))
+                .is_some_and(|code| {
+                    *code == async_graphql::Value::from(ErrorCode::RateLimited.as_str())
+                })
         });
     let (status, content_type) = if wants_graphql_response {
         let status = if throttled {
@@ -615,12 +611,7 @@ fn graphql_response(
         }
         Err(err) => {
             tracing::error!(%err, "could not serialise a GraphQL response");
-            error_response(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-                request_id,
-            )
+            error_response(ErrorCode::Internal, "internal error", request_id)
         }
     }
 }

@@ -13,7 +13,7 @@ use partnergraph_core::ids::UserId;
 use partnergraph_core::model::Identity;
 use partnergraph_core::traits::Directory;
 use partnergraph_core::write::IdentityProvider;
-use partnergraph_core::{Error, Result};
+use partnergraph_core::{Error, ErrorCode, Result};
 use serde::Deserialize;
 use serde_json::json;
 use std::net::SocketAddr;
@@ -203,17 +203,13 @@ async fn redeem(
         Err(Error::BadInput {
             field: Some(field), ..
         }) if field == "password" && password.is_none() => password_page(token),
-        Err(Error::BadInput { message, .. }) => error_response(
-            StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
-            &message,
-            request_id,
-        ),
+        Err(Error::BadInput { message, .. }) => {
+            error_response(ErrorCode::BadUserInput, &message, request_id)
+        }
         Err(e) => {
             tracing::error!(error = %e, "activation failed on our side");
             error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UPSTREAM_UNAVAILABLE",
+                ErrorCode::UpstreamUnavailable,
                 "activation is temporarily unavailable",
                 request_id,
             )
@@ -306,8 +302,7 @@ pub(crate) async fn login(
     if state.login_limits.blocked(&account, &address).await {
         tracing::warn!(account, address, "login refused: too many failures");
         let mut response = error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RATE_LIMITED",
+            ErrorCode::RateLimited,
             "too many failed sign-ins; try again later",
             &request_id,
         );
@@ -349,8 +344,7 @@ pub(crate) async fn login(
             state.login_limits.failed(&account, &address).await;
             tracing::info!(account, address, "login refused: wrong email or password");
             error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
+                ErrorCode::Unauthenticated,
                 "wrong email or password",
                 &request_id,
             )
@@ -358,8 +352,7 @@ pub(crate) async fn login(
         Err(e) => {
             tracing::error!(error = %e, "login failed on our side");
             error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UPSTREAM_UNAVAILABLE",
+                ErrorCode::UpstreamUnavailable,
                 "sign-in is temporarily unavailable",
                 &request_id,
             )

@@ -27,6 +27,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use partnergraph_core::ids::CrmAccountId;
 use partnergraph_core::model::{AccountHolder, RevokedToken};
 use partnergraph_core::write::sha256_hex;
+use partnergraph_core::ErrorCode;
 use serde::Deserialize;
 use sha2::Sha256;
 use std::sync::Arc;
@@ -365,8 +366,7 @@ fn respond(outcome: Result<Response, LaunchError>, request_id: &str) -> Response
         Err(LaunchError::NoCustomer(account)) => {
             tracing::info!(account, "launch for an account linked to no customer");
             error_response(
-                StatusCode::NOT_FOUND,
-                "NOT_FOUND",
+                ErrorCode::NotFound,
                 "this Salesforce account is not linked to a portal customer",
                 request_id,
             )
@@ -374,8 +374,7 @@ fn respond(outcome: Result<Response, LaunchError>, request_id: &str) -> Response
         Err(LaunchError::Core(e)) if !matches!(e, partnergraph_core::Error::Forbidden(_)) => {
             tracing::error!(error = %e, "launch failed on our side");
             error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UPSTREAM_UNAVAILABLE",
+                ErrorCode::UpstreamUnavailable,
                 "the portal cannot sign you in right now",
                 request_id,
             )
@@ -383,8 +382,7 @@ fn respond(outcome: Result<Response, LaunchError>, request_id: &str) -> Response
         Err(e) => {
             tracing::warn!(reason = %e, "Salesforce launch refused");
             error_response(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
+                ErrorCode::Unauthenticated,
                 "the launch link was not accepted; open the portal from Salesforce again",
                 request_id,
             )
