@@ -135,58 +135,42 @@ impl Writes {
     }
 }
 
-/// The error a client gets, as kept in the journal.
+/// The error a client gets, as kept in the journal: its code from [`Error::code`], and a
+/// message that names no upstream detail.
 fn stored(e: &Error) -> StoredError {
     use crate::UpstreamError::{NotFound, Rejected};
-    let (code, field, message) = match e {
-        Error::NotFound => ("NOT_FOUND", None, e.to_string()),
-        Error::Forbidden(_) => ("FORBIDDEN", None, e.to_string()),
-        Error::BadInput { field, message } => ("BAD_USER_INPUT", field.clone(), message.clone()),
-        Error::Conflict(_) => ("CONFLICT", None, e.to_string()),
-        // Only sign-up is throttled, and it is not journaled: nothing replays this.
-        Error::RateLimited { .. } => ("RATE_LIMITED", None, e.to_string()),
-        Error::Upstream(NotFound) => ("NOT_FOUND", None, "not found".to_owned()),
-        Error::Upstream(Rejected { .. }) => (
-            "UPSTREAM_REJECTED",
-            None,
-            "an upstream system refused the request".to_owned(),
-        ),
+    let (field, message) = match e {
+        Error::BadInput { field, message } => (field.clone(), message.clone()),
+        Error::Upstream(NotFound) => (None, "not found".to_owned()),
+        Error::Upstream(Rejected { .. }) => {
+            (None, "an upstream system refused the request".to_owned())
+        }
         Error::Upstream(_) => (
-            "UPSTREAM_UNAVAILABLE",
             None,
             "an upstream system failed; the write did not complete".to_owned(),
         ),
-        Error::Internal(_) => ("INTERNAL", None, "the write failed".to_owned()),
+        Error::Internal(_) => (None, "the write failed".to_owned()),
+        // Only sign-up is throttled, and it is not journaled: nothing replays RateLimited.
+        Error::NotFound | Error::Forbidden(_) | Error::Conflict(_) | Error::RateLimited { .. } => {
+            (None, e.to_string())
+        }
     };
     StoredError {
-        code: code.to_owned(),
+        code: e.code().as_str().to_owned(),
         message,
         field,
     }
 }
 
-/// The client error a journaled failure replays as.
+/// The client error a journaled failure replays as; a code this version does not know
+/// replays as an internal error with its message, so rows written by any version replay.
 fn replayed(e: Option<StoredError>) -> Error {
     let Some(e) = e else {
         return Error::Internal("the write failed".to_owned());
     };
-    match e.code.as_str() {
-        "NOT_FOUND" => Error::NotFound,
-        "FORBIDDEN" => Error::Forbidden(e.message.trim_start_matches("forbidden: ").to_owned()),
-        "BAD_USER_INPUT" => Error::BadInput {
-            field: e.field,
-            message: e.message,
-        },
-        "CONFLICT" => Error::Conflict(e.message.trim_start_matches("conflict: ").to_owned()),
-        "UPSTREAM_UNAVAILABLE" => {
-            crate::UpstreamError::Unavailable("an upstream system".to_owned()).into()
-        }
-        "UPSTREAM_REJECTED" => crate::UpstreamError::Rejected {
-            code: "replayed".to_owned(),
-            message: e.message,
-        }
-        .into(),
-        _ => Error::Internal(e.message),
+    match e.code.parse::<crate::ErrorCode>() {
+        Ok(code) => Error::rebuilt(code, e.field, e.message),
+        Err(_) => Error::Internal(e.message),
     }
 }
 
