@@ -221,7 +221,9 @@ pub async fn execute(
     });
     let (response, operation) = match admitted {
         Ok((operation, _slot)) => {
-            let response = observed(schema, request, connectors, ctx, batching).await;
+            let run = run(schema, request, connectors, ctx, batching);
+            let (response, stale) = partnergraph_core::context::observing_staleness(run).await;
+            let response = with_stale(response, stale);
             (response, operation)
         }
         Err(error) => (async_graphql::Response::from_errors(vec![error]), None),
@@ -236,18 +238,11 @@ pub async fn execute(
     response
 }
 
-/// [`run`] with the records it served stale listed in the response's extensions.
-async fn observed(
-    schema: &PartnerSchema,
-    request: async_graphql::Request,
-    connectors: &Connectors,
-    ctx: RequestContext,
-    batching: Batching,
+/// The response with the records it served stale listed in its extensions.
+fn with_stale(
+    mut response: async_graphql::Response,
+    stale: Vec<partnergraph_core::context::StaleRead>,
 ) -> async_graphql::Response {
-    let (mut response, stale) = partnergraph_core::context::observing_staleness(run(
-        schema, request, connectors, ctx, batching,
-    ))
-    .await;
     if !stale.is_empty() {
         let stale = stale
             .into_iter()

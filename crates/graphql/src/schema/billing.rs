@@ -3,14 +3,14 @@
 //! account in reach, and the writes that order, pay, change and cancel.
 
 use super::customers::NewCustomerInput;
-use super::{page_of, today, write, AccountHolderUnion, Customer, Date, Decimal, Money, Offer};
+use super::{page_of, run_write, today, AccountHolderUnion, Customer, Date, Decimal, Money, Offer};
 use crate::inputs::*;
 use crate::loaders::{Batch, InvoicesOf, LoadError, PaymentMethodsOf, PaymentsOf, SubscriptionsOf};
 use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, Object, SimpleObject, ID};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
@@ -399,9 +399,9 @@ impl BillingQuery {
 }
 }
 
+write_input! {
 /// Input of `placeOrder`: an offer and seats, for an existing customer (`customerId`) or a
 /// new one (`newCustomer`).
-#[derive(InputObject)]
 pub struct PlaceOrderInput {
     /// An existing customer.
     pub customer_id: Option<ID>,
@@ -411,8 +411,7 @@ pub struct PlaceOrderInput {
     pub offer_id: ID,
     /// Seats, within the offer's minimum and maximum.
     pub quantity: i32,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 impl PlaceOrderInput {
@@ -435,8 +434,8 @@ impl PlaceOrderInput {
     }
 }
 
+write_input! {
 /// Input of `payInvoice`.
-#[derive(InputObject)]
 pub struct PayInvoiceInput {
     /// The invoice.
     pub invoice_id: ID,
@@ -446,8 +445,7 @@ pub struct PayInvoiceInput {
     pub currency: Option<String>,
     /// A stored payment method of the invoice's account.
     pub payment_method_id: ID,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 /// What `placeOrder` created.
@@ -482,14 +480,11 @@ impl OrdersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: PlaceOrderInput,
     ) -> R<PlaceOrderPayload> {
-        let r = req(ctx);
         let key = input.idempotency_key.clone();
-        let order = input.into_core().or_fail(r)?;
-        let (r, writes, actor) = write(ctx)?;
-        let result = writes
-            .place_order(actor, order, key.as_deref())
-            .await
-            .or_fail(r)?;
+        let (r, result) = run_write(ctx, input.into_core(), |w, actor, order| {
+            w.place_order(actor, order, key.as_deref())
+        })
+        .await?;
         let customer = r
             .customer(&result.customer_id)
             .await?
@@ -511,7 +506,7 @@ impl OrdersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: PayInvoiceInput,
     ) -> R<PayInvoicePayload> {
-        let r = req(ctx);
+        let key = input.idempotency_key.as_deref();
         let payment = (|| {
             Ok::<_, Error>(InvoicePayment {
                 invoice_id: decode(&input.invoice_id, NodeKind::Invoice, "invoiceId")?,
@@ -523,13 +518,11 @@ impl OrdersMutation {
                     "paymentMethodId",
                 )?,
             })
-        })()
-        .or_fail(r)?;
-        let (r, writes, actor) = write(ctx)?;
-        let result = writes
-            .pay_invoice(actor, payment, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        })();
+        let (r, result) = run_write(ctx, payment, |w, actor, payment| {
+            w.pay_invoice(actor, payment, key)
+        })
+        .await?;
         // Read after the write, past the request's loader cache.
         let c = &r.connectors;
         let invoice = c.billing.invoices(&[result.invoice_id]).await.or_fail(r)?;
@@ -541,8 +534,8 @@ impl OrdersMutation {
     }
 }
 
+write_input! {
 /// Input of `changeSubscription`; absent fields stay as they are.
-#[derive(InputObject)]
 pub struct ChangeSubscriptionInput {
     /// The subscription.
     pub subscription_id: ID,
@@ -550,20 +543,18 @@ pub struct ChangeSubscriptionInput {
     pub quantity: Option<i32>,
     /// New offer, which the partner must be eligible for.
     pub offer_id: Option<ID>,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `cancelSubscription`.
-#[derive(InputObject)]
 pub struct CancelSubscriptionInput {
     /// The subscription.
     pub subscription_id: ID,
     /// End service today rather than at the end of the term (when it simply stops renewing).
     #[graphql(default)]
     pub immediately: bool,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 /// What a subscription mutation touched.
@@ -597,10 +588,10 @@ impl SubscriptionsMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: ChangeSubscriptionInput,
     ) -> R<SubscriptionPayload> {
-        let r = req(ctx);
-        let change = (|| {
-            Ok::<_, Error>(SubscriptionChange {
-                subscription_id: subscription_id(&input.subscription_id)?,
+        let key = input.idempotency_key.as_deref();
+        let change = subscription_id(&input.subscription_id).and_then(|subscription_id| {
+            Ok(SubscriptionChange {
+                subscription_id,
                 quantity: input.quantity.map(i64::from),
                 offer_id: input
                     .offer_id
@@ -608,13 +599,11 @@ impl SubscriptionsMutation {
                     .map(|id| decode(id, NodeKind::Offer, "offerId"))
                     .transpose()?,
             })
-        })()
-        .or_fail(r)?;
-        let (r, writes, actor) = write(ctx)?;
-        let id = writes
-            .change_subscription(actor, change, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        });
+        let (r, id) = run_write(ctx, change, |w, actor, change| {
+            w.change_subscription(actor, change, key)
+        })
+        .await?;
         subscription_payload(r, id).await
     }
 
@@ -625,13 +614,12 @@ impl SubscriptionsMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: CancelSubscriptionInput,
     ) -> R<SubscriptionPayload> {
-        let id = subscription_id(&input.subscription_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        let id = writes
-            .cancel_subscription(actor, id, input.immediately, key)
-            .await
-            .or_fail(r)?;
+        let id = subscription_id(&input.subscription_id);
+        let (r, id) = run_write(ctx, id, |w, actor, id| {
+            w.cancel_subscription(actor, id, input.immediately, key)
+        })
+        .await?;
         subscription_payload(r, id).await
     }
 }

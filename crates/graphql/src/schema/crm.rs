@@ -3,13 +3,13 @@
 
 use super::billing::{holder_of, Accounts};
 use super::customers::customer_id;
-use super::{page_of, write, AccountHolderUnion, Customer};
+use super::{page_of, run_write, AccountHolderUnion, Customer};
 use crate::inputs::*;
 use crate::loaders::{CasesOf, ContactsOf};
 use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
-use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -191,8 +191,8 @@ impl CasesQuery {
 }
 }
 
+write_input! {
 /// Input of `createCase`.
-#[derive(InputObject)]
 pub struct CreateCaseInput {
     /// The customer the case is about; the caller's own account when absent.
     pub customer_id: Option<ID>,
@@ -204,12 +204,11 @@ pub struct CreateCaseInput {
     /// Urgency.
     #[graphql(default_with = "CasePriority::Medium")]
     pub priority: CasePriority,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `updateCase`; absent fields stay as they are.
-#[derive(InputObject)]
 pub struct UpdateCaseInput {
     /// The case.
     pub case_id: ID,
@@ -219,19 +218,17 @@ pub struct UpdateCaseInput {
     pub priority: Option<CasePriority>,
     /// New description (at most 10,000 characters).
     pub description: Option<String>,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `addCaseComment`.
-#[derive(InputObject)]
 pub struct AddCaseCommentInput {
     /// The case.
     pub case_id: ID,
     /// The comment (at most 10,000 characters).
     pub body: String,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 /// What a case mutation touched.
@@ -266,22 +263,18 @@ impl OpenCaseMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: CreateCaseInput,
     ) -> R<CasePayload> {
-        let request = CaseRequest {
-            customer_id: input
-                .customer_id
-                .as_ref()
-                .map(customer_id)
-                .transpose()
-                .or_fail(req(ctx))?,
+        let key = input.idempotency_key.as_deref();
+        let customer = input.customer_id.as_ref().map(customer_id).transpose();
+        let request = customer.map(|customer_id| CaseRequest {
+            customer_id,
             subject: input.subject,
             description: input.description,
             priority: input.priority.into(),
-        };
-        let (r, writes, actor) = write(ctx)?;
-        let id = writes
-            .create_case(actor, request, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        });
+        let (r, id) = run_write(ctx, request, |w, actor, request| {
+            w.create_case(actor, request, key)
+        })
+        .await?;
         Ok(CasePayload {
             case: r.load(id).await?.map(Case),
         })
@@ -300,17 +293,17 @@ impl CaseUpdatesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UpdateCaseInput,
     ) -> R<CasePayload> {
-        let change = CaseChange {
-            case_id: case_id(&input.case_id).or_fail(req(ctx))?,
+        let key = input.idempotency_key.as_deref();
+        let change = case_id(&input.case_id).map(|case_id| CaseChange {
+            case_id,
             status: input.status.map(Into::into),
             priority: input.priority.map(Into::into),
             description: input.description,
-        };
-        let (r, writes, actor) = write(ctx)?;
-        let id = writes
-            .update_case(actor, change, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        });
+        let (r, id) = run_write(ctx, change, |w, actor, change| {
+            w.update_case(actor, change, key)
+        })
+        .await?;
         case_payload(r, id).await
     }
 
@@ -320,13 +313,11 @@ impl CaseUpdatesMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: AddCaseCommentInput,
     ) -> R<CasePayload> {
-        let id = case_id(&input.case_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        let id = writes
-            .add_case_comment(actor, id, input.body, key)
-            .await
-            .or_fail(r)?;
+        let (r, id) = run_write(ctx, case_id(&input.case_id), |w, actor, id| {
+            w.add_case_comment(actor, id, input.body, key)
+        })
+        .await?;
         case_payload(r, id).await
     }
 }

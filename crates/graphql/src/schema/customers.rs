@@ -4,7 +4,7 @@
 use super::access::users_page;
 use super::billing::Accounts;
 use super::crm::contact_of;
-use super::{write, Case, Contact, Date, ExternalIds, Invoice, Money, Organization, Payment};
+use super::{run_write, Case, Contact, Date, ExternalIds, Invoice, Money, Organization, Payment};
 use super::{PaymentMethod, Subscription, User};
 use crate::inputs::*;
 use crate::loaders::UsersOfCustomer;
@@ -199,17 +199,16 @@ impl NewCustomerInput {
     }
 }
 
+write_input! {
 /// Input of `createCustomer`.
-#[derive(InputObject)]
 pub struct CreateCustomerInput {
     /// The customer.
     pub customer: NewCustomerInput,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `updateCustomer`; absent fields stay as they are.
-#[derive(InputObject)]
 pub struct UpdateCustomerInput {
     /// The customer.
     pub customer_id: ID,
@@ -219,8 +218,7 @@ pub struct UpdateCustomerInput {
     pub email: Option<String>,
     /// New details of the main contact person.
     pub contact: Option<ContactInput>,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 /// Changes to a customer's main contact person; absent fields stay as they are.
@@ -234,13 +232,12 @@ pub struct ContactInput {
     pub phone: Option<String>,
 }
 
+write_input! {
 /// Input of the mutations that act on one customer as a whole.
-#[derive(InputObject)]
 pub struct CustomerActionInput {
     /// The customer.
     pub customer_id: ID,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 /// What a customer mutation touched.
@@ -282,12 +279,11 @@ async fn set_active(
     input: CustomerActionInput,
     active: bool,
 ) -> R<CustomerPayload> {
-    let id = customer_id(&input.customer_id).or_fail(req(ctx))?;
-    let (r, writes, actor) = write(ctx)?;
-    let customer = writes
-        .set_customer_active(actor, id, active, input.idempotency_key.as_deref())
-        .await
-        .or_fail(r)?;
+    let key = input.idempotency_key.as_deref();
+    let (_, customer) = run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
+        w.set_customer_active(actor, id, active, key)
+    })
+    .await?;
     Ok(CustomerPayload {
         customer: Customer(customer),
     })
@@ -306,12 +302,11 @@ impl CustomersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: CreateCustomerInput,
     ) -> R<CustomerPayload> {
-        let new = input.customer.into_core().or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
-        let customer = writes
-            .create_customer(actor, new, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        let key = input.idempotency_key.as_deref();
+        let (_, customer) = run_write(ctx, input.customer.into_core(), |w, actor, new| {
+            w.create_customer(actor, new, key)
+        })
+        .await?;
         Ok(CustomerPayload {
             customer: Customer(customer),
         })
@@ -323,8 +318,9 @@ impl CustomersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UpdateCustomerInput,
     ) -> R<CustomerPayload> {
-        let changes = CustomerChanges {
-            customer_id: customer_id(&input.customer_id).or_fail(req(ctx))?,
+        let key = input.idempotency_key.as_deref();
+        let changes = customer_id(&input.customer_id).map(|customer_id| CustomerChanges {
+            customer_id,
             name: input.name,
             email: input.email,
             contact: input.contact.map(|c| ContactChange {
@@ -332,12 +328,11 @@ impl CustomersMutation {
                 last_name: c.last_name,
                 phone: c.phone,
             }),
-        };
-        let (r, writes, actor) = write(ctx)?;
-        let customer = writes
-            .update_customer(actor, changes, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        });
+        let (_, customer) = run_write(ctx, changes, |w, actor, changes| {
+            w.update_customer(actor, changes, key)
+        })
+        .await?;
         Ok(CustomerPayload {
             customer: Customer(customer),
         })
@@ -369,12 +364,11 @@ impl CustomersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
     ) -> R<DeleteCustomerPayload> {
-        let id = customer_id(&input.customer_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
-        let deletion = writes
-            .delete_customer(actor, id, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        let key = input.idempotency_key.as_deref();
+        let (_, deletion) = run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
+            w.delete_customer(actor, id, key)
+        })
+        .await?;
         let removed = deletion.removed;
         Ok(DeleteCustomerPayload {
             deleted_customer_id: deletion.customer_id.global().encode().into(),

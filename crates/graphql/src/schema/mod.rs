@@ -8,6 +8,20 @@
 //! whose fields are not contiguous there has more than one part. This module also holds what
 //! every area shares: the `Node` interface, the account-holder union and the scalars.
 
+/// The `InputObject` of a write: its fields, then the `idempotencyKey` every write input ends
+/// with (defined before the areas' modules, which use it).
+macro_rules! write_input {
+    ($(#[$doc:meta])* pub struct $name:ident { $($(#[$fm:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::InputObject)]
+        pub struct $name {
+            $($(#[$fm])* pub $field: $ty,)*
+            /// Makes retries safe: the same key and input return the first result.
+            pub idempotency_key: Option<String>,
+        }
+    };
+}
+
 pub(crate) mod access;
 pub(crate) mod billing;
 pub(crate) mod channel;
@@ -146,6 +160,23 @@ pub(crate) fn write<'a>(ctx: &Context<'a>) -> R<(&'a Req, &'a Writes, Actor<'a>)
         request_id: &r.request_id,
     };
     Ok((r, writes, actor))
+}
+
+/// One write: its input decoded first (a BAD_USER_INPUT answers before anything else is
+/// asked), then `op` called with the write side and the caller. The request comes back with
+/// the result, to read what the write touched.
+pub(crate) async fn run_write<'a, I, O, F>(
+    ctx: &Context<'a>,
+    input: partnergraph_core::Result<I>,
+    op: impl FnOnce(&'a Writes, Actor<'a>, I) -> F,
+) -> R<(&'a Req, O)>
+where
+    F: std::future::Future<Output = partnergraph_core::Result<O>>,
+{
+    let input = input.or_fail(req(ctx))?;
+    let (r, writes, actor) = write(ctx)?;
+    let out = op(writes, actor, input).await.or_fail(r)?;
+    Ok((r, out))
 }
 
 /// The gateway's public address, for links in emails.

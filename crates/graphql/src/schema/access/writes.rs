@@ -6,7 +6,7 @@ use super::{Profile, User};
 use crate::inputs::decode;
 use crate::req::{req, OrFail, R};
 use crate::schema::customers::customer_id;
-use crate::schema::{public_url, write};
+use crate::schema::{public_url, run_write, write};
 use crate::Req;
 use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
 use partnergraph_core::ids::*;
@@ -16,8 +16,8 @@ use partnergraph_core::{Error, NodeKind};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+write_input! {
 /// Input of `inviteCustomerUser`.
-#[derive(InputObject)]
 pub struct InviteCustomerUserInput {
     /// The customer account the user joins.
     pub customer_id: ID,
@@ -31,41 +31,37 @@ pub struct InviteCustomerUserInput {
     /// CUSTOMER_USER.
     #[graphql(default)]
     pub admin: bool,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `removeCustomerUser`.
-#[derive(InputObject)]
 pub struct RemoveCustomerUserInput {
     /// The customer user.
     pub user_id: ID,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of the mutations that give an operator or customer user a profile.
-#[derive(InputObject)]
 pub struct UserProfileInput {
     /// The user.
     pub user_id: ID,
     /// The profile; it must fit the user and grant nothing the caller does not hold.
     pub profile_id: ID,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of the mutations that act on one user as a whole.
-#[derive(InputObject)]
 pub struct UserActionInput {
     /// The user.
     pub user_id: ID,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `createProfile`.
-#[derive(InputObject)]
 pub struct CreateProfileInput {
     /// Stable code: letters, digits and underscores (stored upper-case).
     pub code: String,
@@ -73,12 +69,11 @@ pub struct CreateProfileInput {
     pub name: String,
     /// Permission codes (see `viewer.permissions`); only ones the caller holds.
     pub permissions: Vec<String>,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
+write_input! {
 /// Input of `updateProfile`.
-#[derive(InputObject)]
 pub struct UpdateProfileInput {
     /// The custom profile (built-in profiles are fixed).
     pub profile_id: ID,
@@ -86,8 +81,7 @@ pub struct UpdateProfileInput {
     pub name: String,
     /// The complete new set of permission codes; only ones the caller holds.
     pub permissions: Vec<String>,
-    /// Makes retries safe: the same key and input return the first result.
-    pub idempotency_key: Option<String>,
+}
 }
 
 /// Input of `impersonate`.
@@ -188,11 +182,13 @@ fn permission_set(codes: &[String]) -> partnergraph_core::Result<BTreeSet<Permis
 
 async fn save_profile(
     ctx: &Context<'_>,
-    input: ProfileInput,
+    input: partnergraph_core::Result<ProfileInput>,
     key: Option<&str>,
 ) -> R<ProfilePayload> {
-    let (r, writes, actor) = write(ctx)?;
-    let id = writes.save_profile(actor, input, key).await.or_fail(r)?;
+    let (r, id) = run_write(ctx, input, |w, actor, input| {
+        w.save_profile(actor, input, key)
+    })
+    .await?;
     let found = r.connectors.directory.profiles(&[id]).await.or_fail(r)?;
     Ok(ProfilePayload {
         profile: found.into_iter().next().map(Profile),
@@ -227,18 +223,18 @@ impl CustomerUsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: InviteCustomerUserInput,
     ) -> R<UserPayload> {
-        let invite = UserInvite {
-            customer_id: customer_id(&input.customer_id).or_fail(req(ctx))?,
+        let key = input.idempotency_key.as_deref();
+        let invite = customer_id(&input.customer_id).map(|customer_id| UserInvite {
+            customer_id,
             email: input.email,
             first_name: input.first_name,
             last_name: input.last_name,
             admin: input.admin,
-        };
-        let (r, writes, actor) = write(ctx)?;
-        let id = writes
-            .invite_customer_user(actor, invite, input.idempotency_key.as_deref())
-            .await
-            .or_fail(r)?;
+        });
+        let (r, id) = run_write(ctx, invite, |w, actor, invite| {
+            w.invite_customer_user(actor, invite, key)
+        })
+        .await?;
         user_payload(r, id).await
     }
 
@@ -248,14 +244,12 @@ impl CustomerUsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: RemoveCustomerUserInput,
     ) -> R<RemoveUserPayload> {
-        let id = user_id(&input.user_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        writes
-            .remove_customer_user(actor, id, key)
-            .await
-            .map(removed)
-            .or_fail(r)
+        let (_, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
+            w.remove_customer_user(actor, id, key)
+        })
+        .await?;
+        Ok(removed(id))
     }
 }
 
@@ -271,13 +265,13 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UserProfileInput,
     ) -> R<UserPayload> {
-        let (user, profile) = user_and_profile(&input).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        let id = writes
-            .activate_user(actor, user, profile, key)
-            .await
-            .or_fail(r)?;
+        let (r, id) = run_write(
+            ctx,
+            user_and_profile(&input),
+            |w, actor, (user, profile)| w.activate_user(actor, user, profile, key),
+        )
+        .await?;
         user_payload(r, id).await
     }
 
@@ -288,13 +282,13 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UserProfileInput,
     ) -> R<UserPayload> {
-        let (user, profile) = user_and_profile(&input).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        let id = writes
-            .change_user_profile(actor, user, profile, key)
-            .await
-            .or_fail(r)?;
+        let (r, id) = run_write(
+            ctx,
+            user_and_profile(&input),
+            |w, actor, (user, profile)| w.change_user_profile(actor, user, profile, key),
+        )
+        .await?;
         user_payload(r, id).await
     }
 
@@ -304,10 +298,11 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
     ) -> R<UserPayload> {
-        let id = user_id(&input.user_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        let id = writes.suspend_user(actor, id, key).await.or_fail(r)?;
+        let (r, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
+            w.suspend_user(actor, id, key)
+        })
+        .await?;
         user_payload(r, id).await
     }
 
@@ -317,14 +312,12 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
     ) -> R<RemoveUserPayload> {
-        let id = user_id(&input.user_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
         let key = input.idempotency_key.as_deref();
-        writes
-            .remove_user(actor, id, key)
-            .await
-            .map(removed)
-            .or_fail(r)
+        let (_, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
+            w.remove_user(actor, id, key)
+        })
+        .await?;
+        Ok(removed(id))
     }
 
     /// Creates a profile (needs MANAGE_PROFILES; only permissions the caller holds).
@@ -333,14 +326,12 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: CreateProfileInput,
     ) -> R<ProfilePayload> {
-        let profile = permission_set(&input.permissions)
-            .map(|permissions| ProfileInput {
-                profile_id: None,
-                code: Some(input.code),
-                name: input.name,
-                permissions,
-            })
-            .or_fail(req(ctx))?;
+        let profile = permission_set(&input.permissions).map(|permissions| ProfileInput {
+            profile_id: None,
+            code: Some(input.code),
+            name: input.name,
+            permissions,
+        });
         save_profile(ctx, profile, input.idempotency_key.as_deref()).await
     }
 
@@ -351,16 +342,14 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UpdateProfileInput,
     ) -> R<ProfilePayload> {
-        let profile = permission_set(&input.permissions)
-            .and_then(|permissions| {
-                Ok(ProfileInput {
-                    profile_id: Some(decode(&input.profile_id, NodeKind::Profile, "profileId")?),
-                    code: None,
-                    name: input.name,
-                    permissions,
-                })
+        let profile = permission_set(&input.permissions).and_then(|permissions| {
+            Ok(ProfileInput {
+                profile_id: Some(decode(&input.profile_id, NodeKind::Profile, "profileId")?),
+                code: None,
+                name: input.name,
+                permissions,
             })
-            .or_fail(req(ctx))?;
+        });
         save_profile(ctx, profile, input.idempotency_key.as_deref()).await
     }
 
@@ -372,17 +361,16 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: ImpersonateInput,
     ) -> R<ImpersonatePayload> {
-        let id = user_id(&input.user_id).or_fail(req(ctx))?;
-        let (r, writes, actor) = write(ctx)?;
-        let user = writes
-            .impersonate(actor, id, &input.reason)
-            .await
-            .or_fail(r)?;
+        let reason = input.reason.as_str();
+        let (r, user) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
+            w.impersonate(actor, id, reason)
+        })
+        .await?;
         let sessions = ctx
             .data::<Arc<dyn Sessions>>()
             .map_err(|_| r.fail(Error::internal("the schema was built without sessions")))?;
         let (token, expires_at) = sessions
-            .impersonation_token(&user, &r.principal, input.reason.trim())
+            .impersonation_token(&user, &r.principal, reason.trim())
             .or_fail(r)?;
         Ok(ImpersonatePayload {
             token,
@@ -436,14 +424,13 @@ impl UsersMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
     ) -> R<UserPayload> {
+        let key = input.idempotency_key.as_deref();
         let id = user_id(&input.user_id).or_fail(req(ctx))?;
         let base = public_url(ctx)?;
-        let (r, writes, actor) = write(ctx)?;
-        let key = input.idempotency_key.as_deref();
-        let id = writes
-            .send_activation_link(actor, id, base, key)
-            .await
-            .or_fail(r)?;
+        let (r, id) = run_write(ctx, Ok(id), |w, actor, id| {
+            w.send_activation_link(actor, id, base, key)
+        })
+        .await?;
         user_payload(r, id).await
     }
 }
