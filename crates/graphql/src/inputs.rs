@@ -1,6 +1,6 @@
 //! Enums, filters and orders as clients write them, and their core meaning.
 
-use crate::objects::Date;
+use crate::schema::Date;
 use async_graphql::{Enum, InputObject, InputType, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter as core;
@@ -16,6 +16,11 @@ pub(crate) fn decode_id(id: &ID, kind: NodeKind, field: &str) -> Result<String> 
             format!("`{field}` is not a valid {} id", kind.as_str()),
         )
     })
+}
+
+/// [`decode_id`] as the id type of the record it names.
+pub(crate) fn decode<T: From<String>>(id: &ID, kind: NodeKind, field: &str) -> Result<T> {
+    decode_id(id, kind, field).map(T::from)
 }
 
 /// Sort direction.

@@ -2,22 +2,21 @@
 //!
 //! Resolvers know connectors only as `dyn Directory`, `dyn Billing`, `dyn Crm` and `dyn Catalog`.
 //! Every relationship goes through the per-request [`DataLoader`] in [`loaders`], so a page
-//! costs one connector call per relationship, not one per row. Visibility is decided by core's
-//! [`Scope`] on every record a resolver returns; permissions by [`Principal::require`].
+//! costs one connector call per relationship, not one per row. Visibility and read permissions
+//! are decided by core's read policy ([`partnergraph_core::policy::read`]), which resolvers ask
+//! through [`req::Req::policy`]; the schema itself is laid out by area in [`schema`].
 
 mod error;
 mod inputs;
 mod limits;
 mod loaders;
-mod mutation;
-mod objects;
 mod paging;
-mod query;
+mod req;
+mod schema;
 mod telemetry;
 
 pub use limits::Limits;
-pub use mutation::MutationRoot;
-pub use query::QueryRoot;
+pub use schema::{MutationRoot, QueryRoot};
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptySubscription, Schema};
@@ -114,7 +113,11 @@ pub fn build_schema(
     limits: Limits,
     spans: FieldSpans,
 ) -> PartnerSchema {
-    let builder = limits.apply(Schema::build(QueryRoot, MutationRoot, EmptySubscription));
+    let builder = limits.apply(Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    ));
     let builder = match spans {
         FieldSpans::On => builder.extension(telemetry::Spans),
         FieldSpans::Off => builder,
@@ -145,9 +148,13 @@ impl PartnerSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(QueryRoot, MutationRoot, EmptySubscription)
-        .finish()
-        .sdl()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .finish()
+    .sdl()
 }
 
 /// Whether operations and object-returning fields get a tracing span each: on when traces are
@@ -214,7 +221,9 @@ pub async fn execute(
     });
     let (response, operation) = match admitted {
         Ok((operation, _slot)) => {
-            let response = observed(schema, request, connectors, ctx, batching).await;
+            let run = run(schema, request, connectors, ctx, batching);
+            let (response, stale) = partnergraph_core::context::observing_staleness(run).await;
+            let response = with_stale(response, stale);
             (response, operation)
         }
         Err(error) => (async_graphql::Response::from_errors(vec![error]), None),
@@ -229,18 +238,11 @@ pub async fn execute(
     response
 }
 
-/// [`run`] with the records it served stale listed in the response's extensions.
-async fn observed(
-    schema: &PartnerSchema,
-    request: async_graphql::Request,
-    connectors: &Connectors,
-    ctx: RequestContext,
-    batching: Batching,
+/// The response with the records it served stale listed in its extensions.
+fn with_stale(
+    mut response: async_graphql::Response,
+    stale: Vec<partnergraph_core::context::StaleRead>,
 ) -> async_graphql::Response {
-    let (mut response, stale) = partnergraph_core::context::observing_staleness(run(
-        schema, request, connectors, ctx, batching,
-    ))
-    .await;
     if !stale.is_empty() {
         let stale = stale
             .into_iter()

@@ -197,88 +197,54 @@ impl Batch {
     }
 }
 
-impl Loader<UsersOfOrganization> for Batch {
-    type Value = Vec<User>;
-    type Error = LoadError;
+/// Implements `Loader<$key>` for the users of one kind of member: `$key` wraps the id that
+/// `Membership::$member` holds.
+macro_rules! users_of {
+    ($($key:ident => $member:ident);+ $(;)?) => {$(
+        impl Loader<$key> for Batch {
+            type Value = Vec<User>;
+            type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[UsersOfOrganization],
-    ) -> Result<HashMap<UsersOfOrganization, Vec<User>>, LoadError> {
-        let memberships = keys
-            .iter()
-            .map(|k| Membership::Organization(k.0.clone()))
-            .collect();
-        self.users_of(memberships, |m| match m {
-            Membership::Organization(org) => Some(UsersOfOrganization(org)),
-            _ => None,
-        })
-        .await
-    }
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Vec<User>>, LoadError> {
+                let memberships = keys.iter().map(|k| Membership::$member(k.0.clone())).collect();
+                self.users_of(memberships, |m| match m {
+                    Membership::$member(id) => Some($key(id)),
+                    _ => None,
+                })
+                .await
+            }
+        }
+    )+};
 }
 
-impl Loader<UsersOfCustomer> for Batch {
-    type Value = Vec<User>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[UsersOfCustomer],
-    ) -> Result<HashMap<UsersOfCustomer, Vec<User>>, LoadError> {
-        let memberships = keys
-            .iter()
-            .map(|k| Membership::Customer(k.0.clone()))
-            .collect();
-        self.users_of(memberships, |m| match m {
-            Membership::Customer(customer) => Some(UsersOfCustomer(customer)),
-            _ => None,
-        })
-        .await
-    }
+users_of! {
+    UsersOfOrganization => Organization;
+    UsersOfCustomer => Customer;
 }
 
-impl Loader<BillingHolder> for Batch {
-    type Value = AccountHolder;
-    type Error = LoadError;
+/// Implements `Loader<$key>` for the holder of an upstream account: `$key` wraps the account
+/// id, which the directory's `$method` resolves and the holder's external ids name as `$side`.
+macro_rules! holder_of {
+    ($($key:ident => $method:ident, $side:ident);+ $(;)?) => {$(
+        impl Loader<$key> for Batch {
+            type Value = AccountHolder;
+            type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[BillingHolder],
-    ) -> Result<HashMap<BillingHolder, AccountHolder>, LoadError> {
-        let ids: Vec<BillingAccountId> = keys.iter().map(|k| k.0.clone()).collect();
-        let holders = self
-            .c
-            .directory
-            .holders_by_billing_account(&ids)
-            .await
-            .map_err(Arc::new)?;
-        Ok(holders
-            .into_iter()
-            .filter_map(|h| h.external().billing.clone().map(|b| (BillingHolder(b), h)))
-            .collect())
-    }
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, AccountHolder>, LoadError> {
+                let ids: Vec<_> = keys.iter().map(|k| k.0.clone()).collect();
+                let holders = self.c.directory.$method(&ids).await.map_err(Arc::new)?;
+                Ok(holders
+                    .into_iter()
+                    .filter_map(|h| h.external().$side.clone().map(|a| ($key(a), h)))
+                    .collect())
+            }
+        }
+    )+};
 }
 
-impl Loader<CrmHolder> for Batch {
-    type Value = AccountHolder;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[CrmHolder],
-    ) -> Result<HashMap<CrmHolder, AccountHolder>, LoadError> {
-        let ids: Vec<CrmAccountId> = keys.iter().map(|k| k.0.clone()).collect();
-        let holders = self
-            .c
-            .directory
-            .holders_by_crm_account(&ids)
-            .await
-            .map_err(Arc::new)?;
-        Ok(holders
-            .into_iter()
-            .filter_map(|h| h.external().crm.clone().map(|c| (CrmHolder(c), h)))
-            .collect())
-    }
+holder_of! {
+    BillingHolder => holders_by_billing_account, billing;
+    CrmHolder => holders_by_crm_account, crm;
 }
 
 impl Loader<AllOffers> for Batch {

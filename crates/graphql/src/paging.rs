@@ -133,3 +133,123 @@ const ROOT_LIST_COST: usize = 1_000;
 pub(crate) fn root_cost(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
     ROOT_LIST_COST + cost(first, last, child)
 }
+
+/// The Relay arguments of a list field, as the client gave them.
+pub(crate) type PageArgs = (Option<i32>, Option<String>, Option<i32>, Option<String>);
+
+/// The arguments of a list field declared in [`object!`]: the page, and the filter and order
+/// when the field takes them (`()` when it does not).
+pub(crate) struct ListArgs<F, O> {
+    /// `first`, `after`, `last`, `before`.
+    pub page: PageArgs,
+    /// `filter`.
+    pub filter: Option<F>,
+    /// `orderBy`.
+    pub order_by: Option<O>,
+}
+
+impl ListArgs<(), ()> {
+    /// A page without filter or order yet.
+    pub fn new(page: PageArgs) -> Self {
+        Self {
+            page,
+            filter: None,
+            order_by: None,
+        }
+    }
+}
+
+impl<F, O> ListArgs<F, O> {
+    /// With the field's `filter`.
+    pub fn filter<G>(self, filter: Option<G>) -> ListArgs<G, O> {
+        ListArgs {
+            page: self.page,
+            filter,
+            order_by: self.order_by,
+        }
+    }
+
+    /// With the field's `orderBy`.
+    pub fn order<P>(self, order_by: Option<P>) -> ListArgs<F, P> {
+        ListArgs {
+            page: self.page,
+            filter: self.filter,
+            order_by,
+        }
+    }
+
+    /// The page as core validates it.
+    pub fn page_request(&self) -> Result<PageRequest> {
+        let (first, after, last, before) = self.page.clone();
+        page_request(first, after, last, before)
+    }
+}
+
+/// The type of a list field's `first` argument, by the complexity function the field uses:
+/// [`object!`] picks it by that name, which lets one macro argument select both.
+pub(crate) mod cost {
+    /// `first`.
+    pub(crate) type First = Option<i32>;
+}
+
+/// As [`cost`], for root lists.
+pub(crate) mod root_cost {
+    pub(crate) use super::cost::First;
+}
+
+/// An `#[Object(use_type_description)]` impl whose list fields are declared once, without
+/// repeating their Relay arguments: a method written
+///
+/// ```text
+/// async fn invoices(&self, ctx: &Context<'_>) -> R<Conn<Invoice>>
+/// where list(cost, args, filter: InvoiceFilter, order_by: InvoiceOrderField) { ... }
+/// ```
+///
+/// gets the arguments `first`, `after`, `last`, `before`, then `filter` and `orderBy` when
+/// named (each optional, documented as every list documents them), the complexity `cost` or
+/// `root_cost` of its page, and `args`, a [`ListArgs`], in its body. Every item of the impl is
+/// one method, so that the whole impl is one expansion: the complexity expression and the
+/// arguments it reads then share their hygiene.
+macro_rules! object {
+    (impl $ty:ident { $(
+        $(#[$m:meta])*
+        $vis:vis async fn $name:ident ($($params:tt)*) -> $ret:ty
+        $(where list($kind:ident, $args:ident $(, filter: $filter:ty)? $(, order_by: $order:ty)?))?
+        $body:block
+    )* }) => {
+        #[async_graphql::Object(use_type_description)]
+        impl $ty { $(
+            $(#[$m])*
+            $(#[graphql(complexity = $crate::paging::$kind(first, last, child_complexity))])?
+            $vis async fn $name(
+                $($params)*
+                $(,
+                    #[graphql(desc = "Forward paging: how many items to return, 1 to 100 (default 20).")]
+                    first: $crate::paging::$kind::First,
+                    #[graphql(desc = "Forward paging: start after this cursor.")]
+                    after: Option<String>,
+                    #[graphql(desc = "Backward paging: how many items, 1 to 100.")]
+                    last: Option<i32>,
+                    #[graphql(desc = "Backward paging: end before this cursor.")]
+                    before: Option<String>,
+                    $(
+                        #[graphql(desc = "Conditions every item must meet.")]
+                        filter: Option<$filter>,
+                    )?
+                    $(
+                        #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
+                        order_by: Option<$crate::inputs::OrderBy<$order>>,
+                    )?
+                )?
+            ) -> $ret {
+                $(
+                    let $args = $crate::paging::ListArgs::new((first, after, last, before))
+                        $(.filter::<$filter>(filter))?
+                        $(.order::<$crate::inputs::OrderBy<$order>>(order_by))?;
+                )?
+                $body
+            }
+        )* }
+    };
+}
+pub(crate) use object;
