@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 async fn start(settings: Settings) -> (Arc<Salesforce>, String) {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     let org = Salesforce::new(&demo, settings).expect("the certificate loads");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -48,7 +48,7 @@ fn crm(config: SalesforceConfig) -> SalesforceCrm {
 }
 
 fn demo() -> partnergraph_core::demo::DemoData {
-    partnergraph_core::demo::generate(chrono::Utc::now().date_naive())
+    partnergraph_demo::generate(chrono::Utc::now().date_naive())
 }
 
 #[tokio::test]

@@ -118,7 +118,7 @@ pub const ALL: [&Scenario; 4] = [&DASHBOARD, &DETAIL, &ANALYST, &MIXED];
 /// the cache holds an account's whole list whatever the page shows.
 pub const FILL: Scenario = Scenario {
     name: "fill",
-    email: partnergraph_core::demo::LOAD_ADMIN,
+    email: partnergraph_demo::LOAD_ADMIN,
     query: "query Fill($after: String, $partner: ID) {
       customers(first: 100, after: $after, filter: { partnerId: $partner }, orderBy: { field: NAME }) {
         pageInfo { hasNextPage endCursor }
@@ -139,7 +139,7 @@ pub const FILL: Scenario = Scenario {
 /// iteration reads customers the cache mostly does not hold, so a full cache keeps evicting.
 pub const RENEWALS: Scenario = Scenario {
     name: "renewals (load distributor)",
-    email: partnergraph_core::demo::LOAD_ADMIN,
+    email: partnergraph_demo::LOAD_ADMIN,
     query: "query Renewals($renewFrom: Date!, $renewTo: Date!) {
       customers(first: 50, filter: { expiresAfter: $renewFrom, expiresBefore: $renewTo }, orderBy: { field: NAME }) {
         nodes { name expiresOn balance { amount currency } contact { email }

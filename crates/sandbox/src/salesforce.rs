@@ -22,8 +22,8 @@ use axum::routing::{any, get, post};
 use axum::{Form, Json, Router};
 use base64::Engine;
 use hmac::Mac;
-use partnergraph_core::demo::{crm_id, salesforce_id_suffix, DemoData};
 use partnergraph_core::model::*;
+use partnergraph_demo::{crm_id, salesforce_id_suffix, DemoData};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -1956,8 +1956,7 @@ mod tests {
     /// A query that a lookup narrows answers what a scan of every record answers, in order.
     #[test]
     fn lookups_answer_what_scans_answer() {
-        let demo =
-            partnergraph_core::demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
+        let demo = partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
         let org = Salesforce::new(&demo, Settings::default()).expect("starts");
         let accounts: Vec<String> = org
             .records("Account")

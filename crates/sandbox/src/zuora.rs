@@ -110,7 +110,7 @@ impl Zuora {
 
     /// A Zuora id for a record the sandbox derives from another (rate plans, charges, products).
     fn zuora_id(name: &str) -> String {
-        partnergraph_core::demo::billing_id(name)
+        partnergraph_demo::billing_id(name)
     }
 
     /// The per-unit recurring charge of a demo offer's product rate plan (whose id is the offer's).
@@ -1586,8 +1586,7 @@ mod tests {
     /// Reads that lookups narrow answer what a scan of every row answers, in the same order.
     #[test]
     fn lookups_answer_what_scans_answer() {
-        let demo =
-            partnergraph_core::demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
+        let demo = partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
         let objects = Indexed::new(seed(&demo));
         // Upper-case ids and one unknown: `IN` compares case-insensitively.
         let wanted: Vec<String> = ids(objects["accounts"].iter().step_by(7))

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 async fn start(token_ttl: Duration) -> String {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     let zuora = Zuora::new(&demo, token_ttl);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -21,7 +21,7 @@ async fn start(token_ttl: Duration) -> String {
 
 /// The first demo offer: its id is its product rate plan's.
 fn first_offer() -> String {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     demo.offers[0].id.as_str().to_owned()
 }
 
