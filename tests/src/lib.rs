@@ -4,6 +4,9 @@
 //! backend, running on its own thread and runtime (a `#[tokio::test]` runtime dies with its test).
 //! Tests that count SQL statements need a gateway nobody else talks to: [`TestServer::dedicated`].
 
+mod macros;
+mod postgres;
+
 use partnergraph_core::demo::DemoData;
 use partnergraph_core::write::{NoHook, StepHook};
 use partnergraph_sandbox::salesforce::{self, Salesforce};
@@ -13,6 +16,7 @@ use partnergraph_server::config::{
     ZuoraSettings,
 };
 use partnergraph_server::{Config, DatabaseConfig, Gateway};
+use postgres::PgDatabase;
 use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -39,7 +43,7 @@ pub struct TestServer {
     pub url: String,
     gateway: Gateway,
     runtime: tokio::runtime::Handle,
-    /// How long `Gateway::start` took (migrations and demo seeding included).
+    /// How long starting the gateway took (migrations and demo seeding included).
     pub startup: Duration,
     storage: Arc<Storage>,
     /// Ends the gateway's runtime, like killing the process: see [`TestServer::restart`].
@@ -61,7 +65,7 @@ struct Storage {
 
 /// The demo world the gateway and the sandboxes seed.
 fn demo_world() -> DemoData {
-    partnergraph_core::demo::generate(chrono::Utc::now().date_naive())
+    partnergraph_demo::generate(chrono::Utc::now().date_naive())
 }
 
 /// Serves a sandbox on a thread and runtime of its own, for the rest of the process; returns
@@ -332,7 +336,9 @@ impl TestServer {
         }
         (storage.configure)(&mut config);
         let started = Instant::now();
-        let gateway = Gateway::start_with_hook(config, hook)
+        let gateway = Gateway::builder(config)
+            .step_hook(hook)
+            .start()
             .await
             .expect("gateway starts");
         let startup = started.elapsed();
@@ -474,7 +480,7 @@ impl TestServer {
 
     /// SQL statements the gateway's store has executed so far.
     pub fn sql_statements(&self) -> u64 {
-        self.gateway.sql_statements()
+        self.gateway.store().statement_count()
     }
 
     /// Runs `query` as the user with `email`, asking for `application/graphql-response+json`.
@@ -557,98 +563,6 @@ impl TestServer {
     }
 }
 
-/// A throwaway PostgreSQL database, dropped when the server goes.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl PgDatabase {
-    async fn create() -> PgDatabase {
-        use sea_orm::ConnectionTrait;
-        let admin_url = std::env::var("PARTNERGRAPH_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-        // Named by process, so that a run removes only what dead runs left behind.
-        let name = format!(
-            "pg_e2e_{}_{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        );
-        let admin = sea_orm::Database::connect(&admin_url)
-            .await
-            .expect("PostgreSQL is reachable (start it, or set PARTNERGRAPH_TEST_POSTGRES_URL)");
-        Self::drop_leftovers(&admin).await;
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create the test database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map_or(admin_url.as_str(), |(base, _)| base);
-        let url = format!("{base}/{name}");
-        PgDatabase {
-            admin_url,
-            name,
-            url,
-        }
-    }
-}
-
-impl PgDatabase {
-    /// Shared servers live in statics, which are never dropped: their databases are removed by
-    /// the next run instead. Only databases of processes that have ended are removed: a
-    /// database of this process or of a concurrent run may have just been created and not yet
-    /// be connected to, and dropping it then failed a test's gateway as it started.
-    async fn drop_leftovers(admin: &sea_orm::DatabaseConnection) {
-        use sea_orm::{ConnectionTrait, Statement};
-        let rows = admin
-            .query_all(Statement::from_string(
-                admin.get_database_backend(),
-                "SELECT datname FROM pg_database WHERE datname LIKE 'pg\\_e2e\\_%'",
-            ))
-            .await
-            .unwrap_or_default();
-        for row in rows {
-            let Ok(name) = row.try_get::<String>("", "datname") else {
-                continue;
-            };
-            let owner = name
-                .strip_prefix("pg_e2e_")
-                .and_then(|rest| rest.split_once('_'))
-                .and_then(|(pid, _)| pid.parse::<u32>().ok());
-            let alive = owner.is_some_and(|pid| {
-                pid == std::process::id() || std::path::Path::new(&format!("/proc/{pid}")).exists()
-            });
-            if !alive {
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-                    .await;
-            }
-        }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Drop runs outside any runtime we may block on, so drop the database from a thread.
-        let _ = std::thread::spawn(move || {
-            use sea_orm::ConnectionTrait;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async {
-                let admin = sea_orm::Database::connect(&admin_url).await.ok()?;
-                admin.execute_unprepared(&statement).await.ok()
-            })
-        })
-        .join();
-    }
-}
-
 /// A list from a sandbox's control API (empty when there is no such sandbox).
 async fn sandbox_list<T: serde::de::DeserializeOwned>(url: Option<&str>, path: &str) -> Vec<T> {
     let Some(url) = url else {
@@ -672,89 +586,4 @@ async fn sandbox_control(url: &str, path: &str, body: &Value) {
     };
     let status = request.send().await.expect("the sandbox answers").status();
     assert!(status.is_success(), "{path}: {status}");
-}
-
-/// Declares each listed `async fn(&TestServer)` as a test on SQLite, with billing and the
-/// catalog on the Zuora sandbox (as `zuora::<name>`), with the CRM on the Salesforce sandbox
-/// (as `salesforce::<name>`), and on PostgreSQL when the `postgres`
-/// feature is on (as `postgres::<name>`, so `cargo test postgres` selects them).
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&$crate::TestServer::shared($crate::Backend::Sqlite)).await;
-                }
-            )+
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&$crate::TestServer::shared($crate::Backend::Postgres)).await;
-                }
-            )+
-        }
-        mod zuora {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&$crate::TestServer::shared($crate::Backend::Zuora)).await;
-                }
-            )+
-        }
-        mod salesforce {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&$crate::TestServer::shared($crate::Backend::Salesforce)).await;
-                }
-            )+
-        }
-    };
-}
-
-/// Declares each listed `async fn(Backend)` as a test on SQLite, and on PostgreSQL when the
-/// `postgres` feature is on, for tests that need a gateway of their own. Multi-threaded, so a
-/// test may block while a gateway it crashed shuts down.
-#[macro_export]
-macro_rules! on_each_backend {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::Backend::Sqlite).await;
-                }
-            )+
-        }
-        #[cfg(feature = "postgres")]
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::Backend::Postgres).await;
-                }
-            )+
-        }
-        mod zuora {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::Backend::Zuora).await;
-                }
-            )+
-        }
-        mod salesforce {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::Backend::Salesforce).await;
-                }
-            )+
-        }
-    };
 }

@@ -4,10 +4,10 @@
 //! does not exist (`NOT_FOUND`), and changes nothing. The same rule for the other records a
 //! write input names: another tenant's payment method, offer, partner or customer.
 
-use partnergraph_core::demo::billing_id;
 use partnergraph_core::ids::{
     CustomerId, InvoiceId, OfferId, OrgId, PaymentMethodId, ProfileId, SubscriptionId,
 };
+use partnergraph_demo::billing_id;
 use partnergraph_tests::{on_each_backend, Backend, Response, TestServer};
 use serde_json::{json, Value};
 

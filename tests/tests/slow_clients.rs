@@ -280,7 +280,8 @@ async fn shutting_down_stops_accepting_and_answers_the_request_in_flight_first()
         data_dir: data_dir.path().to_path_buf(),
         ..partnergraph_server::Config::default()
     };
-    let gateway = partnergraph_server::Gateway::start(config)
+    let gateway = partnergraph_server::Gateway::builder(config)
+        .start()
         .await
         .expect("the gateway starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

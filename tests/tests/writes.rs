@@ -2,9 +2,9 @@
 //! orders that are all there or not at all, whatever fails.
 
 use async_trait::async_trait;
-use partnergraph_core::demo::{billing_id, crm_id};
 use partnergraph_core::ids::{CaseId, InvoiceId, OfferId, PaymentMethodId, SubscriptionId};
 use partnergraph_core::write::{StepHook, StepPhase};
+use partnergraph_demo::{billing_id, crm_id};
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 use std::sync::Arc;

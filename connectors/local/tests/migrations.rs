@@ -3,7 +3,6 @@
 //! PostgreSQL.
 
 use chrono::{Duration, Utc};
-use partnergraph_core::demo;
 use partnergraph_core::filter::{CustomerFilter, CustomerOrderField};
 use partnergraph_core::ids::{OrgId, ProfileId};
 use partnergraph_core::model::{Customer, CustomerStatus, Profile, ProfileOwner};
@@ -11,6 +10,7 @@ use partnergraph_core::paging::{Direction, Order, PageRequest};
 use partnergraph_core::permission::{BuiltInProfile, Permission};
 use partnergraph_core::traits::Directory;
 use partnergraph_core::Scope;
+use partnergraph_demo as demo;
 use partnergraph_local::LocalStore;
 use partnergraph_migrations::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Query, SimpleExpr};

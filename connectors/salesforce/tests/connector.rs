@@ -47,7 +47,7 @@ fn crm(config: SalesforceConfig) -> SalesforceCrm {
 }
 
 fn demo() -> partnergraph_core::demo::DemoData {
-    partnergraph_core::demo::generate(chrono::Utc::now().date_naive())
+    partnergraph_demo::generate(chrono::Utc::now().date_naive())
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 
 use oauth2::ClientSecret;
 use partnergraph_core::context::with_request_id;
-use partnergraph_core::demo::{billing_id, DemoData};
 use partnergraph_core::ids::InvoiceId;
+use partnergraph_demo::{billing_id, DemoData};
 use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
 use partnergraph_zuora::{ZuoraClient, ZuoraConfig, ZuoraError};
 use reqwest::Method;
@@ -24,7 +24,7 @@ async fn setup(secret: &str) -> Setup {
 
 /// A client over a local Zuora seeded with the demo world as `adjust` leaves it.
 async fn setup_with(secret: &str, adjust: impl FnOnce(&mut DemoData)) -> Setup {
-    let mut demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let mut demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     adjust(&mut demo);
     let zuora = Zuora::new(&demo, Duration::from_secs(3600));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

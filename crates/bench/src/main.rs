@@ -104,10 +104,8 @@ fn main() -> Result<(), Failure> {
 async fn sandboxes(load_customers: usize, seed_store: Option<PathBuf>) -> Result<(), Failure> {
     use partnergraph_sandbox::salesforce::{self, Salesforce};
     use partnergraph_sandbox::zuora::Zuora;
-    let demo = partnergraph_core::demo::generate_with_load(
-        chrono::Utc::now().date_naive(),
-        load_customers,
-    );
+    let demo =
+        partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), load_customers);
     let zuora = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let org = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let urls = [
@@ -119,7 +117,10 @@ async fn sandboxes(load_customers: usize, seed_store: Option<PathBuf>) -> Result
     tokio::spawn(async move { axum::serve(zuora, zuora_api).await });
     tokio::spawn(async move { axum::serve(org, org_api).await });
     if let Some(dir) = seed_store {
-        Gateway::start_with_demo(gateway_config(&dir, &urls[0], &urls[1]), demo).await?;
+        Gateway::builder(gateway_config(&dir, &urls[0], &urls[1]))
+            .demo(demo)
+            .start()
+            .await?;
     }
     // The parent starts once it reads the addresses: the store is seeded by then.
     for url in urls {
@@ -190,7 +191,7 @@ async fn start_gateway_in(
     // The mixed load runs more concurrent pages than the defaults let through.
     config.limits.max_concurrent_requests = 256;
     adjust(&mut config);
-    let gateway = Gateway::start(config).await?;
+    let gateway = Gateway::builder(config).start().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}/graphql", listener.local_addr()?);
     tokio::spawn(gateway.clone().serve(listener, std::future::pending()));

@@ -46,6 +46,17 @@ pub struct Outcome {
     pub stale: usize,
 }
 
+/// What a scenario is unless it says otherwise: one page, not paged, no outage, no mix.
+const PAGE: Scenario = Scenario {
+    name: "",
+    email: "",
+    query: "",
+    paged: false,
+    levels: &[],
+    outage: false,
+    mix: &[],
+};
+
 /// A partner's dashboard: 50 customers with balance, active subscriptions (and their offer),
 /// last 5 invoices, open cases.
 pub const DASHBOARD: Scenario = Scenario {
@@ -56,12 +67,10 @@ pub const DASHBOARD: Scenario = Scenario {
       subscriptions(first: 10, filter: { status: ACTIVE }) { nodes { number quantity offer { name } } }
       invoices(first: 5, orderBy: { field: INVOICE_DATE, direction: DESC }) { nodes { number invoiceDate amount { amount } balance { amount } } }
       cases(first: 10, filter: { open: true }) { nodes { subject status } } } } }",
-    paged: false,
     // One level: the subscriptions' offers come from the catalog, which the Zuora connector
     // reads once and keeps for five minutes (`CATALOG_TTL`), not per page.
     levels: &[&[Up::Zuora, Up::Salesforce]],
-    outage: false,
-    mix: &[],
+    ..PAGE
 };
 
 /// An end customer's own page: everything about their account.
@@ -75,10 +84,8 @@ pub const DETAIL: Scenario = Scenario {
       paymentMethods { type }
       cases(first: 20) { nodes { subject status comments { body } } }
       users(first: 20) { nodes { email } } } } }",
-    paged: false,
     levels: &[&[Up::Zuora, Up::Salesforce], &[Up::Zuora]],
-    outage: false,
-    mix: &[],
+    ..PAGE
 };
 
 /// An analyst's walk: a distributor's customers with three months of invoices, 100 a page,
@@ -92,19 +99,14 @@ pub const ANALYST: Scenario = Scenario {
         nodes { name invoices(first: 20, filter: { invoicedAfter: $since }) { nodes { number invoiceDate amount { amount } } } } } }",
     paged: true,
     levels: &[&[Up::Zuora]],
-    outage: false,
-    mix: &[],
+    ..PAGE
 };
 
 /// Portal traffic: dashboards, customer pages and analyst walks from concurrent clients.
 pub const MIXED: Scenario = Scenario {
     name: "mixed",
-    email: "",
-    query: "",
-    paged: false,
-    levels: &[],
-    outage: false,
     mix: &[&DASHBOARD, &DETAIL, &DETAIL, &ANALYST],
+    ..PAGE
 };
 
 /// Every scenario of the main table.
@@ -118,7 +120,7 @@ pub const ALL: [&Scenario; 4] = [&DASHBOARD, &DETAIL, &ANALYST, &MIXED];
 /// the cache holds an account's whole list whatever the page shows.
 pub const FILL: Scenario = Scenario {
     name: "fill",
-    email: partnergraph_core::demo::LOAD_ADMIN,
+    email: partnergraph_demo::LOAD_ADMIN,
     query: "query Fill($after: String, $partner: ID) {
       customers(first: 100, after: $after, filter: { partnerId: $partner }, orderBy: { field: NAME }) {
         pageInfo { hasNextPage endCursor }
@@ -130,8 +132,7 @@ pub const FILL: Scenario = Scenario {
           cases(first: 5) { nodes { subject status } } } } }",
     paged: true,
     levels: &[&[Up::Zuora, Up::Salesforce]],
-    outage: false,
-    mix: &[],
+    ..PAGE
 };
 
 /// The load-test distributor's renewals page: its customers whose terms end on one day (a day
@@ -139,17 +140,15 @@ pub const FILL: Scenario = Scenario {
 /// iteration reads customers the cache mostly does not hold, so a full cache keeps evicting.
 pub const RENEWALS: Scenario = Scenario {
     name: "renewals (load distributor)",
-    email: partnergraph_core::demo::LOAD_ADMIN,
+    email: partnergraph_demo::LOAD_ADMIN,
     query: "query Renewals($renewFrom: Date!, $renewTo: Date!) {
       customers(first: 50, filter: { expiresAfter: $renewFrom, expiresBefore: $renewTo }, orderBy: { field: NAME }) {
         nodes { name expiresOn balance { amount currency } contact { email }
           subscriptions(first: 10, filter: { status: ACTIVE }) { nodes { number quantity termEndDate offer { name } } }
           invoices(first: 5, orderBy: { field: INVOICE_DATE, direction: DESC }) { nodes { number amount { amount } balance { amount } } }
           cases(first: 10, filter: { open: true }) { nodes { subject status } } } } }",
-    paged: false,
     levels: &[&[Up::Zuora, Up::Salesforce]],
-    outage: false,
-    mix: &[],
+    ..PAGE
 };
 
 /// The mixed portal load over a full cache: [`MIXED`]'s pages, and as many renewals pages of the
@@ -187,10 +186,9 @@ pub const BILLING_ZUORA_DOWN: Scenario = Scenario {
     email: "paula@acme.example",
     query: "query Billing { customers(first: 50, orderBy: { field: NAME }) { nodes { name
       balance { amount } subscriptions(first: 10) { nodes { number } } invoices(first: 5) { nodes { number } } } } }",
-    paged: false,
     levels: &[&[Up::Zuora]],
     outage: true,
-    mix: &[],
+    ..PAGE
 };
 
 impl Scenario {

@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         cli.zuora = Some(SocketAddr::from(([127, 0, 0, 1], 8090)));
         cli.salesforce = Some(SocketAddr::from(([127, 0, 0, 1], 8091)));
     }
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     let mut servers = tokio::task::JoinSet::new();
     if let Some(addr) = cli.zuora {
         let zuora = Zuora::new(&demo, Duration::from_secs(3600));

@@ -15,7 +15,7 @@ fn key_file() -> std::path::PathBuf {
 }
 
 async fn start(settings: Settings) -> String {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     let org = Salesforce::new(&demo, settings).expect("the certificate loads");
     common::serve(org.router()).await
 }

@@ -9,13 +9,13 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 async fn start(token_ttl: Duration) -> String {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     common::serve(Zuora::new(&demo, token_ttl).router()).await
 }
 
 /// The first demo offer: its id is its product rate plan's.
 fn first_offer() -> String {
-    let demo = partnergraph_core::demo::generate(chrono::Utc::now().date_naive());
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
     demo.offers[0].id.as_str().to_owned()
 }
 

@@ -90,14 +90,18 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
             serve(config).await
         }
         Command::Migrate => {
-            Gateway::open(config).await?.migrate().await?;
+            Gateway::builder(config).open().await?.migrate().await?;
             eprintln!("migrations are up to date");
             Ok(())
         }
         Command::Token { email } => {
             println!(
                 "{}",
-                Gateway::open(config).await?.issue_token(&email).await?
+                Gateway::builder(config)
+                    .open()
+                    .await?
+                    .issue_token(&email)
+                    .await?
             );
             Ok(())
         }
@@ -108,14 +112,14 @@ async fn run(cli: Cli) -> Result<(), ServerError> {
 async fn serve(config: Config) -> Result<(), ServerError> {
     let started = Instant::now();
     let demo = config.demo;
-    let gateway = Gateway::start(config.clone()).await?;
+    let gateway = Gateway::builder(config.clone()).start().await?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, elapsed_ms = started.elapsed().as_millis() as u64, "partnergraph is ready");
     println!("partnergraph listening on http://{addr}  (GraphiQL: http://{addr}/graphiql)");
     if demo {
         println!("\nDemo personas — open a link to explore as that user:");
-        for email in partnergraph_core::demo::PERSONAS {
+        for email in partnergraph_demo::PERSONAS {
             let token = gateway.issue_token(email).await?;
             println!("  {email:<24} http://{addr}/graphiql#token={token}");
         }

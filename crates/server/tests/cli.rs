@@ -16,6 +16,24 @@ fn partnergraph(data_dir: &std::path::Path) -> Command {
     command
 }
 
+/// Runs `command` to its end; it must succeed (else its stderr is the failure). Its stdout.
+fn succeeds(command: &mut Command) -> String {
+    let output = command.output().expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// Runs `command` to its end; it must fail. Its stderr.
+fn fails(command: &mut Command) -> String {
+    let output = command.output().expect("the binary runs");
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// Starts `serve --demo` and reads stdout until the persona links are printed.
 fn serve_demo(data_dir: &std::path::Path) -> (Child, String, Vec<(String, String)>, Duration) {
     let started = Instant::now();
@@ -78,7 +96,7 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
     println!("serve --demo on an empty data directory was ready in {elapsed:?}");
     assert!(base.starts_with("http://127.0.0.1:"), "{base}");
     let emails: Vec<&str> = personas.iter().map(|(e, _)| e.as_str()).collect();
-    assert_eq!(emails, partnergraph_core::demo::PERSONAS);
+    assert_eq!(emails, partnergraph_demo::PERSONAS);
     for (email, token) in &personas {
         let body = query(&base, token, "{ viewer { user { email } } }");
         assert_eq!(
@@ -108,16 +126,7 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
 
     // The store and the signing key persist: `token` works against the same data directory,
     // and a second `serve --demo` does not seed twice.
-    let output = partnergraph(dir.path())
-        .args(["token", "--email", "paula@acme.example"])
-        .output()
-        .expect("token runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let token = String::from_utf8(output.stdout).expect("utf-8");
+    let token = succeeds(partnergraph(dir.path()).args(["token", "--email", "paula@acme.example"]));
     let (mut again, base, _, _) = serve_demo(dir.path());
     let body = query(&base, token.trim(), "{ customers { totalCount } }");
     assert_eq!(body["data"]["customers"]["totalCount"], 50, "{body}");
@@ -129,52 +138,34 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
 fn migrate_is_idempotent_and_unknown_config_keys_are_named() {
     let dir = tempfile::tempdir().expect("temporary directory");
     for _ in 0..2 {
-        let out = partnergraph(dir.path())
-            .arg("migrate")
-            .output()
-            .expect("migrate runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(partnergraph(dir.path()).arg("migrate"));
     }
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[limits]\nmax_dept = 3\n").expect("write config");
-    let out = partnergraph(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .arg("migrate")
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails(
+        partnergraph(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .arg("migrate"),
+    );
     assert!(
         stderr.contains("max_dept"),
         "the error names the unknown key: {stderr}"
     );
 
-    let out = partnergraph(dir.path())
-        .env("PARTNERGRAPH__LIMITS__MAX_BODY_BYTEZ", "1")
-        .arg("migrate")
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_bytez"));
+    let stderr = fails(
+        partnergraph(dir.path())
+            .env("PARTNERGRAPH__LIMITS__MAX_BODY_BYTEZ", "1")
+            .arg("migrate"),
+    );
+    assert!(stderr.contains("max_body_bytez"));
 }
 
 #[test]
 fn token_for_an_unknown_user_fails_clearly() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    assert!(partnergraph(dir.path())
-        .arg("migrate")
-        .status()
-        .expect("runs")
-        .success());
-    let out = partnergraph(dir.path())
-        .args(["token", "--email", "nobody@nowhere.example"])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody@nowhere.example"));
+    succeeds(partnergraph(dir.path()).arg("migrate"));
+    let stderr =
+        fails(partnergraph(dir.path()).args(["token", "--email", "nobody@nowhere.example"]));
+    assert!(stderr.contains("nobody@nowhere.example"));
 }

@@ -87,7 +87,7 @@ async fn weighed_and_held<F: std::future::Future<Output = ()>>(
 // One test: two in this binary would run at once and count each other's allocations.
 #[tokio::test(flavor = "current_thread")]
 async fn the_cache_weighs_records_and_empty_lists_within_a_fifth_of_the_memory_they_take() {
-    let world = partnergraph_core::demo::generate_with_load(
+    let world = partnergraph_demo::generate_with_load(
         chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         2_000,
     );

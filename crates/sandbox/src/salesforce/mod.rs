@@ -28,7 +28,7 @@ use crate::control::{lock, serve, Control, Recorded};
 use crate::indexed::Indexed;
 use axum::routing::{any, get, post};
 use axum::Router;
-use partnergraph_core::demo::{crm_id, DemoData};
+use partnergraph_demo::{crm_id, DemoData};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;

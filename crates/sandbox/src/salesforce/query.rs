@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn lookups_answer_what_scans_answer() {
         let demo =
-            partnergraph_core::demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
+            partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
         let org = Salesforce::new(&demo, Settings::default()).expect("starts");
         let accounts: Vec<String> = org
             .records("Account")

@@ -4,7 +4,7 @@
 
 use super::schema::Schema;
 use super::{soql, Org, Record};
-use partnergraph_core::demo::{crm_id, salesforce_id_suffix};
+use partnergraph_demo::{crm_id, salesforce_id_suffix};
 use serde_json::Value;
 
 /// How the API writes datetimes.

@@ -6,7 +6,7 @@
 use super::records::DATETIME;
 use super::schema::{derive, schema};
 use super::{Org, Record};
-use partnergraph_core::demo::{crm_id, DemoData};
+use partnergraph_demo::{crm_id, DemoData};
 use partnergraph_core::model::*;
 use serde_json::{json, Value};
 

@@ -114,7 +114,7 @@ impl Zuora {
 
     /// A Zuora id for a record the sandbox derives from another (rate plans, charges, products).
     fn zuora_id(name: &str) -> String {
-        partnergraph_core::demo::billing_id(name)
+        partnergraph_demo::billing_id(name)
     }
 
     /// The per-unit recurring charge of a demo offer's product rate plan (whose id is the offer's).
