@@ -331,8 +331,7 @@ mod tests {
     /// A query that a lookup narrows answers what a scan of every record answers, in order.
     #[test]
     fn lookups_answer_what_scans_answer() {
-        let demo =
-            partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
+        let demo = partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
         let org = Salesforce::new(&demo, Settings::default()).expect("starts");
         let accounts: Vec<String> = org
             .records("Account")

@@ -6,8 +6,8 @@
 use super::records::DATETIME;
 use super::schema::{derive, schema};
 use super::{Org, Record};
-use partnergraph_demo::{crm_id, DemoData};
 use partnergraph_core::model::*;
+use partnergraph_demo::{crm_id, DemoData};
 use serde_json::{json, Value};
 
 /// Fills `org` with `demo`'s CRM records, all owned by the user `user_id`.

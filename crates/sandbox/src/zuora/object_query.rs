@@ -386,8 +386,7 @@ mod tests {
     /// Reads that lookups narrow answer what a scan of every row answers, in the same order.
     #[test]
     fn lookups_answer_what_scans_answer() {
-        let demo =
-            partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
+        let demo = partnergraph_demo::generate_with_load(chrono::Utc::now().date_naive(), 300);
         let objects = Indexed::new(seed(&demo));
         // Upper-case ids and one unknown: `IN` compares case-insensitively.
         let wanted: Vec<String> = ids(objects["accounts"].iter().step_by(7))
