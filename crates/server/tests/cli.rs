@@ -16,6 +16,24 @@ fn partnergraph(data_dir: &std::path::Path) -> Command {
     command
 }
 
+/// Runs a command to its end and asserts it succeeded, showing its stderr when it did not.
+fn succeeds(command: &mut Command, what: &str) -> std::process::Output {
+    let output = command.output().expect(what);
+    assert!(
+        output.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// Runs a command to its end, asserts it failed, and returns what it printed on stderr.
+fn fails(command: &mut Command) -> String {
+    let output = command.output().expect("runs");
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 /// Starts `serve --demo` and reads stdout until the persona links are printed.
 fn serve_demo(data_dir: &std::path::Path) -> (Child, String, Vec<(String, String)>, Duration) {
     let started = Instant::now();
@@ -108,15 +126,8 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
 
     // The store and the signing key persist: `token` works against the same data directory,
     // and a second `serve --demo` does not seed twice.
-    let output = partnergraph(dir.path())
-        .args(["token", "--email", "paula@acme.example"])
-        .output()
-        .expect("token runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let paula = ["token", "--email", "paula@acme.example"];
+    let output = succeeds(partnergraph(dir.path()).args(paula), "token runs");
     let token = String::from_utf8(output.stdout).expect("utf-8");
     let (mut again, base, _, _) = serve_demo(dir.path());
     let body = query(&base, token.trim(), "{ customers { totalCount } }");
@@ -129,38 +140,27 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
 fn migrate_is_idempotent_and_unknown_config_keys_are_named() {
     let dir = tempfile::tempdir().expect("temporary directory");
     for _ in 0..2 {
-        let out = partnergraph(dir.path())
-            .arg("migrate")
-            .output()
-            .expect("migrate runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeds(partnergraph(dir.path()).arg("migrate"), "migrate runs");
     }
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[limits]\nmax_dept = 3\n").expect("write config");
-    let out = partnergraph(dir.path())
-        .arg("--config")
-        .arg(&config)
-        .arg("migrate")
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails(
+        partnergraph(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .arg("migrate"),
+    );
     assert!(
         stderr.contains("max_dept"),
         "the error names the unknown key: {stderr}"
     );
 
-    let out = partnergraph(dir.path())
-        .env("PARTNERGRAPH__LIMITS__MAX_BODY_BYTEZ", "1")
-        .arg("migrate")
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_bytez"));
+    let stderr = fails(
+        partnergraph(dir.path())
+            .env("PARTNERGRAPH__LIMITS__MAX_BODY_BYTEZ", "1")
+            .arg("migrate"),
+    );
+    assert!(stderr.contains("max_body_bytez"), "{stderr}");
 }
 
 #[test]
@@ -171,10 +171,7 @@ fn token_for_an_unknown_user_fails_clearly() {
         .status()
         .expect("runs")
         .success());
-    let out = partnergraph(dir.path())
-        .args(["token", "--email", "nobody@nowhere.example"])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("nobody@nowhere.example"));
+    let stderr =
+        fails(partnergraph(dir.path()).args(["token", "--email", "nobody@nowhere.example"]));
+    assert!(stderr.contains("nobody@nowhere.example"), "{stderr}");
 }
