@@ -13,6 +13,7 @@ mod m20261123_000002_operations;
 mod m20261123_000003_identity;
 mod m20261201_000004_customer_terms;
 mod m20261207_000005_profile_owners;
+mod statements;
 
 /// Runs partnergraph's migrations in order.
 pub struct Migrator;

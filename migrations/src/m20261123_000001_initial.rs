@@ -1,5 +1,6 @@
 //! The initial schema: one table per record kind.
 
+use crate::statements::{create_index, drop_tables, lookup_column, record_table};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -38,48 +39,22 @@ const TABLES: &[(&str, &[&str])] = &[
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (table, columns) in TABLES {
-            let mut create = Table::create();
-            create
-                .table(Alias::new(*table))
-                .if_not_exists()
-                .col(
-                    ColumnDef::new(Alias::new("id"))
-                        .string()
-                        .not_null()
-                        .primary_key(),
-                )
-                .col(ColumnDef::new(Alias::new("doc")).text().not_null());
+            let mut create = record_table(table);
             for column in *columns {
-                create.col(ColumnDef::new(Alias::new(*column)).string().null());
+                create.col(lookup_column(column));
             }
             manager.create_table(create).await?;
             for column in *columns {
-                let mut index = Index::create();
-                index
-                    .name(format!("ix_{table}_{column}"))
-                    .table(Alias::new(*table))
-                    .col(Alias::new(*column))
-                    .if_not_exists();
-                if *table == "users" && *column == "email_lower" {
-                    index.unique();
-                }
-                manager.create_index(index).await?;
+                let unique = *table == "users" && *column == "email_lower";
+                let name = format!("ix_{table}_{column}");
+                create_index(manager, &name, table, &[column], unique).await?;
             }
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (table, _) in TABLES.iter().rev() {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(*table))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        let tables: Vec<&str> = TABLES.iter().rev().map(|(table, _)| *table).collect();
+        drop_tables(manager, tables).await
     }
 }

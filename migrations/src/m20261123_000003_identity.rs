@@ -4,6 +4,7 @@
 //! - `identities`: sign-in identities of the embedded store (email, argon2id hash, user);
 //! - `activation_tokens`: activation links by the SHA-256 of their token.
 
+use crate::statements::{drop_tables, record_table};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -20,36 +21,12 @@ const TABLES: [&str; 3] = ["revoked_tokens", "identities", "activation_tokens"];
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES {
-            manager
-                .create_table(
-                    Table::create()
-                        .table(Alias::new(table))
-                        .if_not_exists()
-                        .col(
-                            ColumnDef::new(Alias::new("id"))
-                                .string()
-                                .not_null()
-                                .primary_key(),
-                        )
-                        .col(ColumnDef::new(Alias::new("doc")).text().not_null())
-                        .to_owned(),
-                )
-                .await?;
+            manager.create_table(record_table(table)).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in TABLES.iter().rev() {
-            manager
-                .drop_table(
-                    Table::drop()
-                        .table(Alias::new(*table))
-                        .if_exists()
-                        .to_owned(),
-                )
-                .await?;
-        }
-        Ok(())
+        drop_tables(manager, TABLES.into_iter().rev()).await
     }
 }

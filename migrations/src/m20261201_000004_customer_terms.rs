@@ -5,8 +5,8 @@
 //! read its whole scope for every page; with these columns the store reads only the customers
 //! whose term ends in the window. Existing rows are filled from their JSON record.
 
+use crate::statements::{add_column, create_index, drop_column, drop_index, execute_per_backend};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 pub struct Migration;
 
@@ -31,63 +31,29 @@ const INDEXES: [(&str, [&str; 2]); 2] = [
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // SQLite adds one column per ALTER TABLE.
         for column in COLUMNS {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("customers"))
-                        .add_column(ColumnDef::new(Alias::new(column)).string().null())
-                        .to_owned(),
-                )
-                .await?;
+            add_column(manager, "customers", column).await?;
         }
-        let db = manager.get_connection();
-        let backfill = match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                "UPDATE customers SET expires_on = doc::jsonb ->> 'expires_on', \
-                 status = doc::jsonb ->> 'status'"
-            }
-            _ => {
-                "UPDATE customers SET expires_on = json_extract(doc, '$.expires_on'), \
-                 status = json_extract(doc, '$.status')"
-            }
-        };
-        db.execute_unprepared(backfill).await?;
+        execute_per_backend(
+            manager,
+            "UPDATE customers SET expires_on = doc::jsonb ->> 'expires_on', \
+             status = doc::jsonb ->> 'status'",
+            "UPDATE customers SET expires_on = json_extract(doc, '$.expires_on'), \
+             status = json_extract(doc, '$.status')",
+        )
+        .await?;
         for (name, columns) in INDEXES {
-            let mut index = Index::create();
-            index
-                .name(name)
-                .table(Alias::new("customers"))
-                .if_not_exists();
-            for column in columns {
-                index.col(Alias::new(column));
-            }
-            manager.create_index(index).await?;
+            create_index(manager, name, "customers", &columns, false).await?;
         }
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for (name, _) in INDEXES {
-            manager
-                .drop_index(
-                    Index::drop()
-                        .name(name)
-                        .table(Alias::new("customers"))
-                        .to_owned(),
-                )
-                .await?;
+            drop_index(manager, name, "customers").await?;
         }
         for column in COLUMNS {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(Alias::new("customers"))
-                        .drop_column(Alias::new(column))
-                        .to_owned(),
-                )
-                .await?;
+            drop_column(manager, "customers", column).await?;
         }
         Ok(())
     }

@@ -9,8 +9,8 @@
 //! removes access rather than granting any (the safe default). Built-in profiles are marked as
 //! such (the store restores them from the code after migrating anyway).
 
+use crate::statements::{add_column, create_index, drop_column, drop_index, execute_per_backend};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
 pub struct Migration;
 
@@ -26,75 +26,37 @@ const INDEX: &str = "ix_profiles_owner_org_id";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("profiles"))
-                    .add_column(ColumnDef::new(Alias::new(COLUMN)).string().null())
-                    .to_owned(),
-            )
-            .await?;
+        add_column(manager, "profiles", COLUMN).await?;
         // The record's `built_in` flag becomes its `owner`; no stored profile has an
         // organization yet, so the new column stays null.
-        let db = manager.get_connection();
-        let owners = match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                "UPDATE profiles SET doc = ((doc::jsonb - 'built_in') || jsonb_build_object('owner', \
-                 CASE WHEN COALESCE((doc::jsonb ->> 'built_in')::boolean, false) \
-                 THEN 'BuiltIn' ELSE 'Platform' END))::text \
-                 WHERE doc::jsonb -> 'owner' IS NULL"
-            }
-            _ => {
-                "UPDATE profiles SET doc = json_set(json_remove(doc, '$.built_in'), '$.owner', \
-                 CASE WHEN COALESCE(json_extract(doc, '$.built_in'), 0) \
-                 THEN 'BuiltIn' ELSE 'Platform' END) \
-                 WHERE json_extract(doc, '$.owner') IS NULL"
-            }
-        };
-        db.execute_unprepared(owners).await?;
-        manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(Alias::new("profiles"))
-                    .col(Alias::new(COLUMN))
-                    .if_not_exists()
-                    .to_owned(),
-            )
-            .await
+        execute_per_backend(
+            manager,
+            "UPDATE profiles SET doc = ((doc::jsonb - 'built_in') || jsonb_build_object('owner', \
+             CASE WHEN COALESCE((doc::jsonb ->> 'built_in')::boolean, false) \
+             THEN 'BuiltIn' ELSE 'Platform' END))::text \
+             WHERE doc::jsonb -> 'owner' IS NULL",
+            "UPDATE profiles SET doc = json_set(json_remove(doc, '$.built_in'), '$.owner', \
+             CASE WHEN COALESCE(json_extract(doc, '$.built_in'), 0) \
+             THEN 'BuiltIn' ELSE 'Platform' END) \
+             WHERE json_extract(doc, '$.owner') IS NULL",
+        )
+        .await?;
+        create_index(manager, INDEX, "profiles", &[COLUMN], false).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(
-                Index::drop()
-                    .name(INDEX)
-                    .table(Alias::new("profiles"))
-                    .to_owned(),
-            )
-            .await?;
+        drop_index(manager, INDEX, "profiles").await?;
         // Records keep their owner; the code before this migration ignores it and reads
         // `built_in`, which is restored from it.
-        let db = manager.get_connection();
-        let flags = match db.get_database_backend() {
-            DatabaseBackend::Postgres => {
-                "UPDATE profiles SET doc = (doc::jsonb || jsonb_build_object('built_in', \
-                 doc::jsonb ->> 'owner' = 'BuiltIn'))::text"
-            }
-            _ => {
-                "UPDATE profiles SET doc = json_set(doc, '$.built_in', \
-                 json(CASE WHEN json_extract(doc, '$.owner') = 'BuiltIn' \
-                 THEN 'true' ELSE 'false' END))"
-            }
-        };
-        db.execute_unprepared(flags).await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Alias::new("profiles"))
-                    .drop_column(Alias::new(COLUMN))
-                    .to_owned(),
-            )
-            .await
+        execute_per_backend(
+            manager,
+            "UPDATE profiles SET doc = (doc::jsonb || jsonb_build_object('built_in', \
+             doc::jsonb ->> 'owner' = 'BuiltIn'))::text",
+            "UPDATE profiles SET doc = json_set(doc, '$.built_in', \
+             json(CASE WHEN json_extract(doc, '$.owner') = 'BuiltIn' \
+             THEN 'true' ELSE 'false' END))",
+        )
+        .await?;
+        drop_column(manager, "profiles", COLUMN).await
     }
 }

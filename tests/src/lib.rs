@@ -21,6 +21,12 @@ use serde_json::{json, Value};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+pub mod assert;
+pub mod backends;
+pub mod faults;
+pub mod personas;
+pub mod queries;
+
 /// Which store the gateway under test uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

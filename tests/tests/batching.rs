@@ -61,16 +61,11 @@ async fn a_page_of_50_customers_costs_as_many_statements_as_a_page_of_5(backend:
     }
 }
 
-#[tokio::test]
-async fn sqlite_page_of_50_customers_costs_a_constant_number_of_statements() {
-    a_page_of_50_customers_costs_as_many_statements_as_a_page_of_5(Backend::Sqlite).await;
-}
-
-#[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres_page_of_50_customers_costs_a_constant_number_of_statements() {
-    a_page_of_50_customers_costs_as_many_statements_as_a_page_of_5(Backend::Postgres).await;
-}
+partnergraph_tests::on_sqlite_and_postgres!(
+    sqlite_page_of_50_customers_costs_a_constant_number_of_statements,
+    postgres_page_of_50_customers_costs_a_constant_number_of_statements,
+    a_page_of_50_customers_costs_as_many_statements_as_a_page_of_5,
+);
 
 /// Zuora requests of one dashboard page of `n` customers: (queries, requests). A query is a
 /// request that starts a read; the rest follow its pages (Object Query returns 50 records a

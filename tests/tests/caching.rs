@@ -4,6 +4,7 @@
 //! circuit keeps requests from reaching a dead upstream, no more requests are open at once than
 //! the configured limit, and authorization still decides on every cache hit.
 
+use partnergraph_tests::queries::customer_names as names;
 use partnergraph_tests::{read_through, Backend, TestServer};
 use partnergraph_upstream::{BreakerConfig, TtlConfig};
 use serde_json::{json, Value};
@@ -34,13 +35,6 @@ fn customers(body: &Value) -> Vec<Value> {
         .as_array()
         .cloned()
         .unwrap_or_default()
-}
-
-fn names(body: &Value) -> Vec<String> {
-    customers(body)
-        .iter()
-        .filter_map(|c| c["name"].as_str().map(str::to_owned))
-        .collect()
 }
 
 #[tokio::test]
@@ -274,13 +268,8 @@ async fn operation_names_past_the_label_ceiling_are_counted_as_one_other_series(
     let s = TestServer::dedicated(Backend::Zuora);
     let sent = 300;
     for i in 0..sent {
-        let r = s
-            .query(
-                PAULA,
-                &format!("query Flood{i} {{ __typename }}"),
-                json!({}),
-            )
-            .await;
+        let flood = format!("query Flood{i} {{ __typename }}");
+        let r = s.query(PAULA, &flood, json!({})).await;
         assert!(r.body.get("errors").is_none(), "{}", r.body);
     }
     let metrics = s.metrics().await;

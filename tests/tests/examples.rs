@@ -93,13 +93,8 @@ async fn example_mutations_run_for_their_personas_and_replay_identically(backend
     );
 }
 
-#[tokio::test]
-async fn sqlite_example_mutations_run_for_their_personas_and_replay_identically() {
-    example_mutations_run_for_their_personas_and_replay_identically(Backend::Sqlite).await;
-}
-
-#[cfg(feature = "postgres")]
-#[tokio::test]
-async fn postgres_example_mutations_run_for_their_personas_and_replay_identically() {
-    example_mutations_run_for_their_personas_and_replay_identically(Backend::Postgres).await;
-}
+partnergraph_tests::on_sqlite_and_postgres!(
+    sqlite_example_mutations_run_for_their_personas_and_replay_identically,
+    postgres_example_mutations_run_for_their_personas_and_replay_identically,
+    example_mutations_run_for_their_personas_and_replay_identically,
+);

@@ -3,6 +3,7 @@
 //! requests, and authentication has connections of its own. Each test runs a gateway of its
 //! own, on loopback, for a bounded number of requests and seconds.
 
+use partnergraph_tests::queries::find;
 use partnergraph_tests::{Backend, Response, TestServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -21,11 +22,7 @@ const OTHERS_WITHIN: Duration = Duration::from_secs(1);
 /// selecting only `totalCount`.
 fn aliased_invoice_counts(s: &TestServer, n: usize, first: u32) -> String {
     let demo = s.demo();
-    let acme = demo
-        .organizations
-        .iter()
-        .find(|o| o.name == "Acme Cloud")
-        .expect("Acme");
+    let acme = find(&demo.organizations, "Acme", |o| o.name == "Acme Cloud");
     let lists: Vec<String> = demo
         .customers
         .iter()

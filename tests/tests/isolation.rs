@@ -3,6 +3,7 @@
 
 use partnergraph_core::demo::DemoData;
 use partnergraph_core::model::*;
+use partnergraph_tests::queries::{assert_no_node, find};
 use partnergraph_tests::{on_both_backends, TestServer};
 use serde_json::{json, Value};
 
@@ -15,6 +16,20 @@ struct Globex {
     case: Case,
     subscription: Subscription,
     user: User,
+}
+
+impl Globex {
+    /// The global ids of the records: organization, customer, invoice, case, subscription, user.
+    fn ids(&self) -> [String; 6] {
+        [
+            self.org.id.global().encode(),
+            self.customer.id.global().encode(),
+            self.invoice.id.global().encode(),
+            self.case.id.global().encode(),
+            self.subscription.id.global().encode(),
+            self.user.id.global().encode(),
+        ]
+    }
 }
 
 /// Records of Globex (another partner, under another distributor) that Acme must never reach.
@@ -80,15 +95,7 @@ fn nodes(data: &Value, field: &str) -> Vec<Value> {
 }
 
 async fn another_partners_records_are_unreachable_by_id(s: &TestServer) {
-    let g = globex(&s.demo());
-    let ids = [
-        g.org.id.global().encode(),
-        g.customer.id.global().encode(),
-        g.invoice.id.global().encode(),
-        g.case.id.global().encode(),
-        g.subscription.id.global().encode(),
-        g.user.id.global().encode(),
-    ];
+    let ids = globex(&s.demo()).ids();
     let r = s
         .query(
             PAULA,
@@ -101,16 +108,7 @@ async fn another_partners_records_are_unreachable_by_id(s: &TestServer) {
     let d = r.data();
     assert!(d["organization"].is_null() && d["customer"].is_null());
     assert_eq!(d["nodes"], json!([null, null, null, null, null, null]));
-    for id in &ids {
-        let r = s
-            .query(
-                PAULA,
-                "query($id: ID!) { node(id: $id) { id } }",
-                json!({ "id": id }),
-            )
-            .await;
-        assert!(r.data()["node"].is_null(), "node({id}) leaked");
-    }
+    assert_no_node(s, PAULA, &ids).await;
 }
 
 async fn filters_naming_another_partners_records_yield_empty_lists(s: &TestServer) {
@@ -166,24 +164,13 @@ async fn every_list_and_nested_path_stays_inside_the_partner(s: &TestServer) {
         .await;
     let d = r.data();
     let body = d.to_string();
-    for forbidden in [
-        g.org.id.global().encode(),
-        g.customer.id.global().encode(),
-        g.invoice.id.global().encode(),
-        g.case.id.global().encode(),
-        g.subscription.id.global().encode(),
-        g.user.id.global().encode(),
-    ] {
+    for forbidden in g.ids() {
         assert!(
             !body.contains(&forbidden),
             "Acme's view contains Globex's {forbidden}"
         );
     }
-    let acme = demo
-        .organizations
-        .iter()
-        .find(|o| o.name == "Acme Cloud")
-        .expect("Acme")
+    let acme = find(&demo.organizations, "Acme", |o| o.name == "Acme Cloud")
         .id
         .global()
         .encode();
@@ -202,11 +189,9 @@ async fn every_list_and_nested_path_stays_inside_the_partner(s: &TestServer) {
 
 async fn a_customer_user_reaches_no_other_customer_of_its_partner(s: &TestServer) {
     let demo = s.demo();
-    let sibling = demo
-        .customers
-        .iter()
-        .find(|c| c.partner_id.as_str() == "org-acme" && c.name != "Initech")
-        .expect("another Acme customer");
+    let sibling = find(&demo.customers, "another Acme customer", |c| {
+        c.partner_id.as_str() == "org-acme" && c.name != "Initech"
+    });
     let r = s
         .query(
             "carl@initech.example",

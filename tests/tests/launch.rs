@@ -7,6 +7,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use partnergraph_server::config::{LaunchAlgorithm, SalesforceOrgConfig};
+use partnergraph_tests::queries::find;
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -48,11 +49,7 @@ fn server(backend: Backend) -> TestServer {
 /// The CRM account id of the demo customer Initech, and Initech's global id.
 fn initech(s: &TestServer) -> (String, String) {
     let demo = s.demo();
-    let c = demo
-        .customers
-        .iter()
-        .find(|c| c.name == "Initech")
-        .expect("Initech");
+    let c = find(&demo.customers, "Initech", |c| c.name == "Initech");
     let crm = c.external.crm.as_ref().expect("Initech is in the CRM");
     (crm.as_str().to_owned(), c.id.global().encode())
 }
@@ -84,13 +81,20 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-async fn launch(s: &TestServer, token: &str) -> reqwest::Response {
-    client()
-        .get(format!("{}/launch/salesforce", s.url))
-        .query(&[("token", token)])
+/// Sends a launch request built on [`client`], failing the test when the gateway is not there.
+async fn send(
+    s: &TestServer,
+    build: impl FnOnce(&reqwest::Client, String) -> reqwest::RequestBuilder,
+) -> reqwest::Response {
+    let url = format!("{}/launch/salesforce", s.url);
+    build(&client(), url)
         .send()
         .await
-        .expect("launch request")
+        .expect("the gateway answers a launch")
+}
+
+async fn launch(s: &TestServer, token: &str) -> reqwest::Response {
+    send(s, |c, url| c.get(url).query(&[("token", token)])).await
 }
 
 /// Follows a successful launch: the redirect names the customer, and its token signs in.
@@ -224,12 +228,11 @@ fn signed_request(secret: &str, org: &str, account: &str, issued_at: i64) -> Str
 }
 
 async fn canvas(s: &TestServer, signed: &str) -> reqwest::Response {
-    client()
-        .post(format!("{}/launch/salesforce/canvas", s.url))
-        .form(&[("signed_request", signed)])
-        .send()
-        .await
-        .expect("canvas request")
+    send(s, |c, url| {
+        c.post(format!("{url}/canvas"))
+            .form(&[("signed_request", signed)])
+    })
+    .await
 }
 
 async fn a_canvas_signed_request_signs_the_rep_in_once_and_forgeries_are_refused(backend: Backend) {

@@ -3,6 +3,7 @@
 use chrono::Utc;
 use partnergraph_core::ids::OrgId;
 use partnergraph_core::model::*;
+use partnergraph_tests::queries::edge_names;
 use partnergraph_tests::{on_both_backends, TestServer};
 use serde_json::{json, Value};
 
@@ -50,19 +51,7 @@ async fn paging_forward_and_backward_visits_every_customer_once(s: &TestServer) 
 
     let r = s.query(PAULA, q, json!({ "last": 5 })).await;
     let c = &r.data()["customers"];
-    let tail: Vec<&str> = c["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .filter_map(|e| e["node"]["name"].as_str())
-        .collect();
-    assert_eq!(
-        tail,
-        expected[45..]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(edge_names(c), expected[45..], "the last five");
     assert_eq!(c["pageInfo"]["hasPreviousPage"], true);
     assert_eq!(c["pageInfo"]["hasNextPage"], false);
 
@@ -70,18 +59,10 @@ async fn paging_forward_and_backward_visits_every_customer_once(s: &TestServer) 
     let r = s
         .query(PAULA, q, json!({ "last": 5, "before": before }))
         .await;
-    let prev: Vec<&str> = r.data()["customers"]["edges"]
-        .as_array()
-        .expect("edges")
-        .iter()
-        .filter_map(|e| e["node"]["name"].as_str())
-        .collect();
     assert_eq!(
-        prev,
-        expected[40..45]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
+        edge_names(&r.data()["customers"]),
+        expected[40..45],
+        "the five before them"
     );
 
     let r = s.query(PAULA, q, json!({ "first": 0 })).await;

@@ -8,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use partnergraph_server::config::{OidcIssuerConfig, OidcUserClaim};
+use partnergraph_tests::queries::items;
 use partnergraph_tests::{Backend, TestServer};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -243,92 +244,81 @@ async fn gateway_trusting(issuer: &TestIssuer, refresh: u64) -> TestServer {
 /// Asserts that `token` is refused with 401, and that the gateway still serves good tokens.
 async fn refused(s: &TestServer, issuer: &TestIssuer, token: &str) {
     assert_eq!(viewer_email(s, token).await.0, 401, "refused: {token}");
-    let good = rs256("k1", K1_PRIVATE, &claims(&issuer.url, AUDIENCE, 0));
+    let good = k1_signed(&claims(&issuer.url, AUDIENCE, 0));
     assert_eq!(viewer_email(s, &good).await, (200, json!(PAULA)));
+}
+
+/// A fresh issuer the test controls, and a gateway trusting it (keys refreshed every 30 s).
+async fn issuer_and_gateway() -> (TestIssuer, TestServer) {
+    let issuer = test_issuer().await;
+    let s = gateway_trusting(&issuer, 30).await;
+    (issuer, s)
+}
+
+/// Asserts that a gateway trusting a fresh issuer refuses the token `make` builds for that
+/// issuer's URL.
+async fn refuses(make: impl FnOnce(&str) -> String) {
+    let (issuer, s) = issuer_and_gateway().await;
+    refused(&s, &issuer, &make(&issuer.url)).await;
+}
+
+/// `claims` signed with the key the issuer publishes as `k1`.
+fn k1_signed(claims: &Value) -> String {
+    rs256("k1", K1_PRIVATE, claims)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_external_token_signed_with_the_issuers_key_is_accepted() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    let token = rs256("k1", K1_PRIVATE, &claims(&issuer.url, AUDIENCE, 0));
+    let (issuer, s) = issuer_and_gateway().await;
+    let token = k1_signed(&claims(&issuer.url, AUDIENCE, 0));
     assert_eq!(viewer_email(&s, &token).await, (200, json!(PAULA)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alg_none_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT","kid":"k1"}"#);
-    let body = URL_SAFE_NO_PAD.encode(claims(&issuer.url, AUDIENCE, 0).to_string());
-    refused(&s, &issuer, &format!("{header}.{body}.")).await;
+    refuses(|url| {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT","kid":"k1"}"#);
+        let body = URL_SAFE_NO_PAD.encode(claims(url, AUDIENCE, 0).to_string());
+        format!("{header}.{body}.")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hmac_keyed_with_the_public_key_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some("k1".to_owned());
-    let key = EncodingKey::from_secret(K1_PUBLIC.as_bytes());
-    let token =
-        jsonwebtoken::encode(&header, &claims(&issuer.url, AUDIENCE, 0), &key).expect("sign");
-    refused(&s, &issuer, &token).await;
+    refuses(|url| {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("k1".to_owned());
+        let key = EncodingKey::from_secret(K1_PUBLIC.as_bytes());
+        jsonwebtoken::encode(&header, &claims(url, AUDIENCE, 0), &key).expect("sign")
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    refused(
-        &s,
-        &issuer,
-        &rs256("k1", K1_PRIVATE, &claims(&issuer.url, AUDIENCE, -3600)),
-    )
-    .await;
+    refuses(|url| k1_signed(&claims(url, AUDIENCE, -3600))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_not_yet_valid_token_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    refused(
-        &s,
-        &issuer,
-        &rs256("k1", K1_PRIVATE, &claims(&issuer.url, AUDIENCE, 600)),
-    )
-    .await;
+    refuses(|url| k1_signed(&claims(url, AUDIENCE, 600))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_audience_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    refused(
-        &s,
-        &issuer,
-        &rs256("k1", K1_PRIVATE, &claims(&issuer.url, "another-api", 0)),
-    )
-    .await;
+    refuses(|url| k1_signed(&claims(url, "another-api", 0))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_from_another_issuer_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    let evil = rs256(
-        "k1",
-        K1_PRIVATE,
-        &claims("https://evil.example/", AUDIENCE, 0),
-    );
-    refused(&s, &issuer, &evil).await;
+    refuses(|_| k1_signed(&claims("https://evil.example/", AUDIENCE, 0))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_signature_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    let good = rs256("k1", K1_PRIVATE, &claims(&issuer.url, AUDIENCE, 0));
+    let (issuer, s) = issuer_and_gateway().await;
+    let good = k1_signed(&claims(&issuer.url, AUDIENCE, 0));
     let mut forged = claims(&issuer.url, AUDIENCE, 0);
     forged["email"] = json!("admin@platform.example");
     let parts: Vec<&str> = good.split('.').collect();
@@ -340,18 +330,13 @@ async fn a_tampered_signature_is_refused() {
     );
     refused(&s, &issuer, &tampered).await;
     // Signed by a key the issuer never published, under the published key's id.
-    refused(
-        &s,
-        &issuer,
-        &rs256("k1", K2_PRIVATE, &claims(&issuer.url, AUDIENCE, 0)),
-    )
-    .await;
+    let unpublished = rs256("k1", K2_PRIVATE, &claims(&issuer.url, AUDIENCE, 0));
+    refused(&s, &issuer, &unpublished).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_tokens_are_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
+    let (issuer, s) = issuer_and_gateway().await;
     for token in [
         "",
         "abc",
@@ -368,11 +353,12 @@ async fn malformed_tokens_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unverified_email_is_refused() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
-    let mut unverified = claims(&issuer.url, AUDIENCE, 0);
-    unverified["email_verified"] = json!(false);
-    refused(&s, &issuer, &rs256("k1", K1_PRIVATE, &unverified)).await;
+    refuses(|url| {
+        let mut unverified = claims(url, AUDIENCE, 0);
+        unverified["email_verified"] = json!(false);
+        k1_signed(&unverified)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -415,15 +401,14 @@ async fn rotated_keys_are_picked_up_without_a_restart_and_unknown_kids_do_not_ha
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_person_is_pending_and_sees_nothing_until_an_admin_activates_them() {
-    let issuer = test_issuer().await;
-    let s = gateway_trusting(&issuer, 30).await;
+    let (issuer, s) = issuer_and_gateway().await;
     let person = |email: &str, org: Option<&str>| {
         let mut c = claims(&issuer.url, AUDIENCE, 0);
         c["email"] = json!(email);
         if let Some(org) = org {
             c["https://portal.example/org"] = json!(org);
         }
-        rs256("k1", K1_PRIVATE, &c)
+        k1_signed(&c)
     };
     let newbie = person("newbie@acme.example", Some("org-acme"));
     let probe = json!({ "query": "{ viewer { user { id status } } customers { totalCount } }" });
@@ -451,10 +436,7 @@ async fn an_unknown_person_is_pending_and_sees_nothing_until_an_admin_activates_
     let profiles = s
         .query("anna@acme.example", "{ profiles { id code } }", json!({}))
         .await;
-    let viewer = profiles.data()["profiles"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let viewer = items(&profiles.data()["profiles"])
         .find(|p| p["code"] == "VIEWER")
         .map(|p| p["id"].clone())
         .expect("VIEWER");

@@ -5,6 +5,7 @@
 
 use partnergraph_core::demo::DemoData;
 use partnergraph_core::model::*;
+use partnergraph_tests::queries::{find, strings};
 use partnergraph_tests::{on_both_backends, TestServer};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -46,18 +47,13 @@ fn expect_for(
         .collect();
     let visible_customers: Vec<&Customer> =
         demo.customers.iter().filter(|c| customers(c)).collect();
-    let billing: HashSet<_> = visible_orgs
-        .iter()
-        .map(|o| &o.external)
-        .chain(visible_customers.iter().map(|c| &c.external))
-        .filter_map(|e| e.billing.clone())
-        .collect();
-    let crm: HashSet<_> = visible_orgs
-        .iter()
-        .map(|o| &o.external)
-        .chain(visible_customers.iter().map(|c| &c.external))
-        .filter_map(|e| e.crm.clone())
-        .collect();
+    // The upstream accounts of everything visible.
+    let external = || {
+        let orgs = visible_orgs.iter().map(|o| &o.external);
+        orgs.chain(visible_customers.iter().map(|c| &c.external))
+    };
+    let billing: HashSet<_> = external().filter_map(|e| e.billing.clone()).collect();
+    let crm: HashSet<_> = external().filter_map(|e| e.crm.clone()).collect();
     let org_ids = ids(&visible_orgs, |o| o.id.clone());
     let partners: Vec<&Organization> = match visible_orgs.as_slice() {
         [] => demo
@@ -123,66 +119,42 @@ fn expect_for(
     }
 }
 
+/// What a caller may see of the customers.
+type Sees<'a> = &'a dyn Fn(&Customer) -> bool;
+
+/// (email, profile, organizations seen, customers seen, lists users, reads the audit log)
+type Persona<'a> = (
+    &'static str,
+    &'static str,
+    &'a [&'a str],
+    Sees<'a>,
+    bool,
+    bool,
+);
+
 fn personas(demo: &DemoData) -> Vec<Expect> {
     let all: Vec<&str> = demo.organizations.iter().map(|o| o.id.as_str()).collect();
     let northwind = ["org-northwind", "org-acme", "org-contoso", "org-umbrella"];
-    vec![
-        expect_for(
-            demo,
-            "admin@platform.example",
-            "PLATFORM_ADMIN",
-            &all,
-            &|_| true,
-            true,
-            true,
-        ),
-        expect_for(
-            demo,
-            "dana@northwind.example",
-            "DISTRIBUTOR_ADMIN",
-            &northwind,
-            &|c| northwind.contains(&c.partner_id.as_str()),
-            true,
-            true,
-        ),
-        expect_for(
-            demo,
-            "paula@acme.example",
-            "PARTNER",
-            &["org-acme"],
-            &|c| c.partner_id.as_str() == "org-acme",
-            true,
-            false,
-        ),
-        expect_for(
-            demo,
-            "victor@acme.example",
-            "VIEWER",
-            &["org-acme"],
-            &|c| c.partner_id.as_str() == "org-acme",
-            true,
-            false,
-        ),
-        expect_for(
-            demo,
-            "olga@globex.example",
-            "ADMIN",
-            &["org-globex"],
-            &|c| c.partner_id.as_str() == "org-globex",
-            true,
-            true,
-        ),
-        // A customer user sees its own account and nothing of the organizations above it.
-        expect_for(
-            demo,
-            "carl@initech.example",
-            "CUSTOMER_ADMIN",
-            &[],
-            &|c| c.name == "Initech",
-            true,
-            false,
-        ),
-    ]
+    let in_northwind = |c: &Customer| northwind.contains(&c.partner_id.as_str());
+    let of_acme = |c: &Customer| c.partner_id.as_str() == "org-acme";
+    let of_globex = |c: &Customer| c.partner_id.as_str() == "org-globex";
+    let initech = |c: &Customer| c.name == "Initech";
+    // A customer user sees its own account and nothing of the organizations above it.
+    #[rustfmt::skip]
+    let table: [Persona; 6] = [
+        ("admin@platform.example", "PLATFORM_ADMIN", &all, &|_| true, true, true),
+        ("dana@northwind.example", "DISTRIBUTOR_ADMIN", &northwind, &in_northwind, true, true),
+        ("paula@acme.example", "PARTNER", &["org-acme"], &of_acme, true, false),
+        ("victor@acme.example", "VIEWER", &["org-acme"], &of_acme, true, false),
+        ("olga@globex.example", "ADMIN", &["org-globex"], &of_globex, true, true),
+        ("carl@initech.example", "CUSTOMER_ADMIN", &[], &initech, true, false),
+    ];
+    table
+        .into_iter()
+        .map(|(email, profile, orgs, customers, operators, audit)| {
+            expect_for(demo, email, profile, orgs, customers, operators, audit)
+        })
+        .collect()
 }
 
 fn total(data: &Value, field: &str) -> usize {
@@ -216,67 +188,52 @@ async fn every_root_list_shows_each_persona_exactly_its_part_of_the_channel(s: &
                 .is_none_or(Vec::is_empty),
             "{who}"
         );
-        assert_eq!(
-            total(d, "organizations"),
-            e.organizations,
-            "{who}: organizations"
-        );
-        assert_eq!(total(d, "customers"), e.customers, "{who}: customers");
-        assert_eq!(total(d, "offers"), e.offers, "{who}: offers");
-        assert_eq!(
-            total(d, "subscriptions"),
-            e.subscriptions,
-            "{who}: subscriptions"
-        );
-        assert_eq!(total(d, "invoices"), e.invoices, "{who}: invoices");
-        assert_eq!(total(d, "cases"), e.cases, "{who}: cases");
+        let lists = [
+            ("organizations", e.organizations),
+            ("customers", e.customers),
+            ("offers", e.offers),
+            ("subscriptions", e.subscriptions),
+            ("invoices", e.invoices),
+            ("cases", e.cases),
+        ];
+        for (field, expected) in lists {
+            assert_eq!(total(d, field), expected, "{who}: {field}");
+        }
         assert!(
             d["profiles"].as_array().is_some_and(|p| p.len() >= 8),
             "{who}: profiles"
         );
 
-        let r = s
-            .query(
-                who,
+        // `None` expects the list refused.
+        let guarded = [
+            (
+                "users",
                 "{ users(first: 100) { totalCount nodes { email } } }",
-                json!({}),
-            )
-            .await;
-        match e.operators {
-            Some(n) => assert_eq!(total(r.data(), "users"), n, "{who}: users"),
-            None => assert_eq!(r.error_code(), "FORBIDDEN", "{who}: users"),
-        }
-        let r = s
-            .query(
-                who,
+                e.operators,
+            ),
+            (
+                "auditLog",
                 "{ auditLog(first: 100) { totalCount nodes { action actorEmail } } }",
-                json!({}),
-            )
-            .await;
-        match e.audit {
-            Some(n) => assert_eq!(total(r.data(), "auditLog"), n, "{who}: auditLog"),
-            None => assert_eq!(r.error_code(), "FORBIDDEN", "{who}: auditLog"),
+                e.audit,
+            ),
+        ];
+        for (field, query, expected) in guarded {
+            let r = s.query(who, query, json!({})).await;
+            match expected {
+                Some(n) => assert_eq!(total(r.data(), field), n, "{who}: {field}"),
+                None => assert_eq!(r.error_code(), "FORBIDDEN", "{who}: {field}"),
+            }
         }
     }
 }
 
 async fn single_lookups_return_visible_records_and_null_for_the_rest(s: &TestServer) {
     let demo = s.demo();
-    let initech = demo
-        .customers
-        .iter()
-        .find(|c| c.name == "Initech")
-        .expect("Initech");
-    let globex_customer = demo
-        .customers
-        .iter()
-        .find(|c| c.partner_id.as_str() == "org-globex")
-        .expect("a Globex customer");
-    let acme = demo
-        .organizations
-        .iter()
-        .find(|o| o.name == "Acme Cloud")
-        .expect("Acme");
+    let initech = find(&demo.customers, "Initech", |c| c.name == "Initech");
+    let globex_customer = find(&demo.customers, "a Globex customer", |c| {
+        c.partner_id.as_str() == "org-globex"
+    });
+    let acme = find(&demo.organizations, "Acme", |o| o.name == "Acme Cloud");
     let query = "query($c: ID!, $g: ID!, $o: ID!) {
         mine: customer(id: $c) { name }  theirs: customer(id: $g) { name }
         org: organization(id: $o) { name }
@@ -345,12 +302,7 @@ async fn a_customer_user_sees_its_own_account_in_full_but_no_organization(s: &Te
     assert!(c["paymentMethods"]
         .as_array()
         .is_some_and(|m| !m.is_empty()));
-    let users: Vec<&str> = c["users"]["nodes"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .filter_map(|u| u["email"].as_str())
-        .collect();
+    let users = strings(&c["users"]["nodes"], "email");
     assert!(users.contains(&"carl@initech.example"));
 }
 
@@ -390,12 +342,7 @@ async fn a_distributor_sees_its_partners_and_their_customers_through_the_hierarc
     let org = &r.data()["viewer"]["organization"];
     assert_eq!(org["name"], "Northwind Distribution");
     assert_eq!(org["kind"], "DISTRIBUTOR");
-    let names: Vec<&str> = org["partners"]["nodes"]
-        .as_array()
-        .expect("partners")
-        .iter()
-        .filter_map(|p| p["name"].as_str())
-        .collect();
+    let names = strings(&org["partners"]["nodes"], "name");
     assert_eq!(names, ["Acme Cloud", "Contoso Digital", "Umbrella IT"]);
     assert_eq!(
         org["partners"]["nodes"][0]["parent"]["name"],

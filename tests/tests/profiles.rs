@@ -8,18 +8,11 @@ use partnergraph_core::ids::{
     CustomerId, InvoiceId, OfferId, OrgId, PaymentMethodId, ProfileId, SubscriptionId,
 };
 use partnergraph_demo::billing_id;
+use partnergraph_tests::assert::{assert_ok, bare_mutation, mutate as run, refused};
+use partnergraph_tests::personas::{ADMIN, ANNA, CARL, DANA, INES, OLGA, PAULA, SID, VICTOR};
+use partnergraph_tests::queries::{by_id, items, user_id};
 use partnergraph_tests::{on_each_backend, Backend, Response, TestServer};
 use serde_json::{json, Value};
-
-const ADMIN: &str = "admin@platform.example";
-const ANNA: &str = "anna@acme.example";
-const PAULA: &str = "paula@acme.example";
-const VICTOR: &str = "victor@acme.example";
-const DANA: &str = "dana@northwind.example";
-const OLGA: &str = "olga@globex.example";
-const CARL: &str = "carl@initech.example";
-const INES: &str = "ines@initech.example";
-const SID: &str = "suspended@globex.example";
 
 const CREATE: &str = "mutation($input: CreateProfileInput!) { createProfile(input: $input) { profile { id code } } }";
 const UPDATE: &str = "mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { profile { name permissions } } }";
@@ -29,47 +22,9 @@ const INVITE: &str = "mutation($input: InviteCustomerUserInput!) { inviteCustome
 const PROFILE: &str =
     "query($id: ID!) { node(id: $id) { ... on Profile { code name permissions organization { id } } } }";
 
-async fn run(s: &TestServer, who: &str, mutation: &str, input: Value) -> Response {
-    s.query(who, mutation, json!({ "input": input })).await
-}
-
 /// The error a client gets, code and message, to compare two answers exactly.
 fn error_of(r: &Response) -> (String, Value) {
     (r.error_code(), r.body["errors"][0]["message"].clone())
-}
-
-/// The global id of the user with this email, as the platform admin sees it.
-async fn user_id(s: &TestServer, email: &str) -> String {
-    let operators = s
-        .query(
-            ADMIN,
-            "query($e: String!) { users(filter: { emailContains: $e }) { nodes { id email } } }",
-            json!({ "e": email }),
-        )
-        .await;
-    let customers = s
-        .query(
-            ADMIN,
-            "query($e: String!) { customers(first: 100) { nodes { users(filter: { emailContains: $e }) { nodes { id email } } } } }",
-            json!({ "e": email }),
-        )
-        .await;
-    let mut users: Vec<Value> = operators.data()["users"]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for c in customers.data()["customers"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        users.extend(c["users"]["nodes"].as_array().cloned().unwrap_or_default());
-    }
-    users
-        .iter()
-        .find(|u| u["email"] == email)
-        .and_then(|u| u["id"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| panic!("no user {email}"))
 }
 
 /// The global id of the built-in profile with this code.
@@ -77,13 +32,11 @@ async fn built_in(s: &TestServer, code: &str) -> String {
     let r = s
         .query(ADMIN, "{ profiles { id code builtIn } }", json!({}))
         .await;
-    r.data()["profiles"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let found = items(&r.data()["profiles"])
         .find(|p| p["code"] == code && p["builtIn"] == true)
         .and_then(|p| p["id"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| panic!("no built-in profile {code}"))
+        .unwrap_or_else(|| panic!("no built-in profile {code}"));
+    found
 }
 
 /// Creates a custom profile as `who` and returns its global id.
@@ -98,33 +51,20 @@ async fn create(s: &TestServer, who: &str, code: &str, permissions: &[&str]) -> 
 
 /// The profile as the platform admin sees it, to show that a refused write changed nothing.
 async fn as_platform(s: &TestServer, profile: &str) -> Value {
-    s.query(ADMIN, PROFILE, json!({ "id": profile }))
-        .await
-        .data()["node"]
-        .clone()
+    by_id(s, ADMIN, PROFILE, &json!(profile)).await.data()["node"].clone()
 }
 
 /// The code of the profile a user holds, as the platform admin sees it.
 async fn held_by(s: &TestServer, user: &str) -> Value {
-    s.query(
-        ADMIN,
-        "query($id: ID!) { node(id: $id) { ... on User { profile { code } } } }",
-        json!({ "id": user }),
-    )
-    .await
-    .data()["node"]["profile"]["code"]
-        .clone()
+    let profile_of = "query($id: ID!) { node(id: $id) { ... on User { profile { code } } } }";
+    by_id(s, ADMIN, profile_of, &json!(user)).await.data()["node"]["profile"]["code"].clone()
 }
 
 /// Whether `who` finds the profile, by id and in the `profiles` list.
 async fn sees(s: &TestServer, who: &str, profile: &str) -> (bool, bool) {
-    let node = s.query(who, PROFILE, json!({ "id": profile })).await;
+    let node = by_id(s, who, PROFILE, &json!(profile)).await;
     let list = s.query(who, "{ profiles { id } }", json!({})).await;
-    let listed = list.data()["profiles"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|p| p["id"] == profile);
+    let listed = items(&list.data()["profiles"]).any(|p| p["id"] == profile);
     (!node.data()["node"].is_null(), listed)
 }
 
@@ -217,13 +157,8 @@ async fn a_custom_profile_out_of_reach_answers_like_one_that_does_not_exist(back
             input["profileId"] = json!(profile);
             input
         };
-        let unknown = run(&s, who, mutation, with(&w.missing)).await;
-        assert_eq!(
-            unknown.error_code(),
-            "NOT_FOUND",
-            "{who} {field}: {}",
-            unknown.body
-        );
+        let why = format!("{who} {field}");
+        let unknown = refused(&s, who, mutation, with(&w.missing), "NOT_FOUND", &why).await;
         let foreign: &[&str] = if *who == ANNA {
             &[&w.platform]
         } else {
@@ -257,13 +192,8 @@ async fn a_custom_profile_out_of_reach_answers_like_one_that_does_not_exist(back
     assert_eq!(held_by(&s, &ines).await, "CUSTOMER_USER");
 
     // Dana sees Acme's users but not Acme's profiles: Victor's profile is hidden from her.
-    let victor_seen = s
-        .query(
-            DANA,
-            "query($id: ID!) { node(id: $id) { ... on User { email profile { code } } } }",
-            json!({ "id": victor }),
-        )
-        .await;
+    let user_of = "query($id: ID!) { node(id: $id) { ... on User { email profile { code } } } }";
+    let victor_seen = by_id(&s, DANA, user_of, &json!(victor)).await;
     assert_eq!(victor_seen.data()["node"]["email"], VICTOR);
     assert!(victor_seen.data()["node"]["profile"].is_null());
 }
@@ -323,13 +253,10 @@ async fn an_owner_and_the_platform_edit_and_give_a_custom_profile_and_its_holder
         )
         .await;
         if expected == "BAD_USER_INPUT" {
-            assert_eq!(
-                r.error_code(),
-                expected,
-                "another organization's profile does not fit"
-            );
+            let why = "another organization's profile does not fit";
+            assert_eq!(r.error_code(), expected, "{why}");
         } else {
-            assert!(r.body.get("errors").is_none(), "{who}: {}", r.body);
+            assert_ok(&r, who);
             assert_eq!(held_by(&s, user).await, expected);
         }
     }
@@ -350,14 +277,10 @@ async fn an_owner_and_the_platform_edit_and_give_a_custom_profile_and_its_holder
 
     // Codes are per owner: Globex may use Acme's code; nobody takes a built-in code.
     let twin = json!({ "code": "acme_ops", "name": "Twin", "permissions": ["VIEW_CUSTOMERS"] });
-    assert!(run(&s, OLGA, CREATE, twin.clone())
-        .await
-        .body
-        .get("errors")
-        .is_none());
-    assert_eq!(run(&s, ANNA, CREATE, twin).await.error_code(), "CONFLICT");
+    assert_ok(&run(&s, OLGA, CREATE, twin.clone()).await, "Globex's twin");
+    refused(&s, ANNA, CREATE, twin, "CONFLICT", "Acme's code, again").await;
     let viewer = json!({ "code": "viewer", "name": "Mine", "permissions": ["VIEW_CUSTOMERS"] });
-    assert_eq!(run(&s, OLGA, CREATE, viewer).await.error_code(), "CONFLICT");
+    refused(&s, OLGA, CREATE, viewer, "CONFLICT", "a built-in code").await;
 }
 
 async fn nobody_edits_a_built_in_profile(backend: Backend) {
@@ -365,7 +288,7 @@ async fn nobody_edits_a_built_in_profile(backend: Backend) {
     for code in ["VIEWER", "ADMIN", "CUSTOMER_USER"] {
         let profile = built_in(&s, code).await;
         let before = as_platform(&s, &profile).await;
-        for (who, refused) in [
+        for (who, code_refused) in [
             (ADMIN, "CONFLICT"),
             (ANNA, "CONFLICT"),
             (OLGA, "CONFLICT"),
@@ -373,8 +296,8 @@ async fn nobody_edits_a_built_in_profile(backend: Backend) {
             (CARL, "FORBIDDEN"),
         ] {
             let input = json!({ "profileId": profile, "name": "Changed", "permissions": ["VIEW_CUSTOMERS"] });
-            let r = run(&s, who, UPDATE, input).await;
-            assert_eq!(r.error_code(), refused, "{who} edits {code}: {}", r.body);
+            let why = format!("{who} edits {code}");
+            refused(&s, who, UPDATE, input, code_refused, &why).await;
         }
         assert_eq!(as_platform(&s, &profile).await, before);
     }
@@ -388,33 +311,24 @@ async fn another_organizations_admin_cannot_escalate_a_holder_of_its_profile(bac
     let before = as_platform(&s, &w.acme).await;
     let escalate = json!({ "profileId": w.acme, "name": "Victor",
         "permissions": ["VIEW_CUSTOMERS", "MANAGE_CUSTOMERS", "DELETE_CUSTOMERS", "MANAGE_USERS", "IMPERSONATE"] });
-    assert_eq!(
-        run(&s, OLGA, UPDATE, escalate).await.error_code(),
-        "NOT_FOUND"
-    );
+    let why = "Olga widens Acme's";
+    refused(&s, OLGA, UPDATE, escalate, "NOT_FOUND", why).await;
     assert_eq!(as_platform(&s, &w.acme).await, before);
 
     let initech = CustomerId::from("cus-001").global().to_string();
     let deactivate = "mutation($input: CustomerActionInput!) { deactivateCustomer(input: $input) { customer { status } } }";
-    let r = run(&s, VICTOR, deactivate, json!({ "customerId": initech })).await;
-    assert_eq!(r.error_code(), "FORBIDDEN", "Victor still may only view");
-    let status = s
-        .query(
-            ADMIN,
-            "query($id: ID!) { customer(id: $id) { status } }",
-            json!({ "id": initech }),
-        )
-        .await;
+    let why = "Victor still may only view";
+    let initech_only = json!({ "customerId": initech });
+    refused(&s, VICTOR, deactivate, initech_only, "FORBIDDEN", why).await;
+    let status_of = "query($id: ID!) { customer(id: $id) { status } }";
+    let status = by_id(&s, ADMIN, status_of, &json!(initech)).await;
     assert_eq!(status.data()["customer"]["status"], "ACTIVE");
 }
 
 /// An offer the platform sells that Acme may not.
 async fn offer_acme_may_not_sell(s: &TestServer) -> String {
     let ids = |r: Response| -> Vec<String> {
-        r.data()["offers"]["nodes"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        items(&r.data()["offers"]["nodes"])
             .filter_map(|o| o["id"].as_str().map(str::to_owned))
             .collect()
     };
@@ -435,13 +349,11 @@ async fn sibling_payment_method(s: &TestServer) -> String {
             json!({}),
         )
         .await;
-    r.data()["customers"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let found = items(&r.data()["customers"]["nodes"])
         .filter(|c| c["name"] != "Initech")
         .find_map(|c| c["paymentMethods"][0]["id"].as_str().map(str::to_owned))
-        .expect("another Acme customer with a payment method")
+        .expect("another Acme customer with a payment method");
+    found
 }
 
 async fn a_foreign_record_named_by_a_write_input_is_not_found_and_changes_nothing(
@@ -470,44 +382,58 @@ async fn a_foreign_record_named_by_a_write_input_is_not_found_and_changes_nothin
     let missing_card = PaymentMethodId::from("pm-none").global().to_string();
     let standard = OfferId(billing_id("offer-01")).global().to_string();
 
-    // (who, input type and field, input naming a foreign record, the same naming none)
+    // (who, input type and field, the input, where in it a record is named, the foreign record,
+    // and one that does not exist)
     let new = json!({ "name": "Foreign Co", "email": "it@foreign.example" });
-    let cases: Vec<(&str, &str, Value, Value)> = vec![
+    let spy = json!({ "email": "spy@globex.example", "firstName": "S", "lastName": "Py" });
+    let cases: Vec<(&str, &str, Value, &str, &str, &str)> = vec![
         (
             CARL,
             "PayInvoiceInput payInvoice",
-            json!({ "invoiceId": invoice, "paymentMethodId": sibling_card }),
-            json!({ "invoiceId": invoice, "paymentMethodId": missing_card }),
+            json!({ "invoiceId": invoice }),
+            "/paymentMethodId",
+            &sibling_card,
+            &missing_card,
         ),
         (
             PAULA,
             "PlaceOrderInput placeOrder",
-            json!({ "customerId": initech, "offerId": foreign_offer, "quantity": 5 }),
-            json!({ "customerId": initech, "offerId": missing_offer, "quantity": 5 }),
+            json!({ "customerId": initech, "quantity": 5 }),
+            "/offerId",
+            &foreign_offer,
+            &missing_offer,
         ),
         (
             PAULA,
             "PlaceOrderInput placeOrder",
-            json!({ "customerId": globex_customer, "offerId": standard, "quantity": 5 }),
-            json!({ "customerId": missing_customer, "offerId": standard, "quantity": 5 }),
+            json!({ "offerId": standard, "quantity": 5 }),
+            "/customerId",
+            &globex_customer,
+            &missing_customer,
         ),
         (
             PAULA,
             "ChangeSubscriptionInput changeSubscription",
-            json!({ "subscriptionId": subscription, "offerId": foreign_offer }),
-            json!({ "subscriptionId": subscription, "offerId": missing_offer }),
+            json!({ "subscriptionId": subscription }),
+            "/offerId",
+            &foreign_offer,
+            &missing_offer,
         ),
         (
             DANA,
             "CreateCustomerInput createCustomer",
-            json!({ "customer": { "partnerId": globex, "name": new["name"], "email": new["email"] } }),
-            json!({ "customer": { "partnerId": missing_org, "name": new["name"], "email": new["email"] } }),
+            json!({ "customer": new }),
+            "/customer/partnerId",
+            &globex,
+            &missing_org,
         ),
         (
             OLGA,
             "InviteCustomerUserInput inviteCustomerUser",
-            json!({ "customerId": initech, "email": "spy@globex.example", "firstName": "S", "lastName": "Py" }),
-            json!({ "customerId": missing_customer, "email": "spy@globex.example", "firstName": "S", "lastName": "Py" }),
+            spy,
+            "/customerId",
+            &initech,
+            &missing_customer,
         ),
     ];
     let state = async || {
@@ -525,37 +451,31 @@ async fn a_foreign_record_named_by_a_write_input_is_not_found_and_changes_nothin
             .clone()
     };
     let before = state().await;
-    for (who, mutation, foreign, missing) in cases {
-        let (input_type, field) = mutation.split_once(' ').unwrap_or_default();
-        let query = format!(
-            "mutation($input: {input_type}!) {{ {field}(input: $input) {{ __typename }} }}"
-        );
-        let unknown = s.query(who, &query, json!({ "input": missing })).await;
-        assert_eq!(
-            unknown.error_code(),
-            "NOT_FOUND",
-            "{who} {field}: {}",
-            unknown.body
-        );
-        let r = s.query(who, &query, json!({ "input": foreign })).await;
-        assert_eq!(
-            error_of(&r),
-            error_of(&unknown),
-            "{who} {field}: {}",
-            r.body
-        );
+    for (who, mutation, input, at, foreign, missing) in cases {
+        let naming = |id: &str| {
+            let mut input = input.clone();
+            let (parent, key) = at.rsplit_once('/').unwrap_or_default();
+            if let Some(Value::Object(fields)) = input.pointer_mut(parent) {
+                fields.insert(key.to_owned(), json!(id));
+            }
+            input
+        };
+        let query = bare_mutation(mutation);
+        let why = format!("{who} {mutation}");
+        let unknown = refused(&s, who, &query, naming(missing), "NOT_FOUND", &why).await;
+        let r = run(&s, who, &query, naming(foreign)).await;
+        assert_eq!(error_of(&r), error_of(&unknown), "{why}: {}", r.body);
     }
     assert_eq!(state().await, before, "nothing changed");
 
     // Another account's method the caller does see is the wrong input, not a missing one.
     let pay = "mutation($input: PayInvoiceInput!) { payInvoice(input: $input) { __typename } }";
     let wrong = json!({ "invoiceId": invoice, "paymentMethodId": sibling_card });
-    let r = s.query(ANNA, pay, json!({ "input": wrong })).await;
-    assert_eq!(r.error_code(), "BAD_USER_INPUT", "{}", r.body);
+    let why = "a visible sibling's card";
+    refused(&s, ANNA, pay, wrong, "BAD_USER_INPUT", why).await;
     assert_eq!(state().await, before);
     let right = json!({ "invoiceId": invoice, "paymentMethodId": card, "amount": "1" });
-    let r = s.query(CARL, pay, json!({ "input": right })).await;
-    assert!(r.body.get("errors").is_none(), "{}", r.body);
+    assert_ok(&run(&s, CARL, pay, right).await, "Carl pays with his card");
 }
 
 on_each_backend!(

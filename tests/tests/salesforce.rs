@@ -3,6 +3,10 @@
 //! Salesforce (limits, outages, timeouts, expired sessions, malformed bodies) degrades only the
 //! CRM fields of a page, with a typed error and no upstream detail.
 
+use partnergraph_tests::faults::{
+    clear_requests, control, expire_tokens, faults, read_through_timing_out_after,
+};
+use partnergraph_tests::queries::{by_id, customer_names as names, data, items, strings};
 use partnergraph_tests::{read_through, Backend, TestServer};
 use serde_json::{json, Value};
 
@@ -16,19 +20,6 @@ async fn cases_page(s: &TestServer) -> Value {
     s.query(PAULA, CASES_PAGE, json!({})).await.body
 }
 
-async fn faults(s: &TestServer, faults: Value) {
-    s.salesforce_control("/_sandbox/faults", &faults).await;
-}
-
-fn names(body: &Value) -> Vec<String> {
-    body["data"]["customers"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n["name"].as_str().map(str::to_owned))
-        .collect()
-}
-
 /// The Salesforce records of `object` whose `field` is `value`.
 fn records_where(s: &TestServer, object: &str, field: &str, value: &str) -> Vec<Value> {
     s.salesforce_records(object)
@@ -37,39 +28,31 @@ fn records_where(s: &TestServer, object: &str, field: &str, value: &str) -> Vec<
         .collect()
 }
 
+/// Whether a logged request's path passes `test`.
+fn path_is(r: &Value, test: impl Fn(&str) -> bool) -> bool {
+    r["path"].as_str().is_some_and(test)
+}
+
 /// API requests (not token requests) the sandbox received.
 async fn api_requests(s: &TestServer) -> Vec<Value> {
     s.salesforce_requests()
         .await
         .into_iter()
-        .filter(|r| {
-            r["path"]
-                .as_str()
-                .is_some_and(|p| p.starts_with("/services/data/"))
-        })
+        .filter(|r| path_is(r, |p| p.starts_with("/services/data/")))
         .collect()
 }
 
 #[tokio::test]
 async fn cases_listed_created_updated_and_commented_in_the_portal_are_salesforce_records() {
     let s = TestServer::shared(Backend::Salesforce);
-    let mine = s
-        .query(
-            CARL,
-            "{ viewer { customer { externalIds { crm } cases(first: 50) { nodes { id subject } } } } }",
-            json!({}),
-        )
-        .await;
-    let customer = &mine.data()["viewer"]["customer"];
+    let own_cases =
+        "{ viewer { customer { externalIds { crm } cases(first: 50) { nodes { id subject } } } } }";
+    let mine = data(&s, CARL, own_cases).await;
+    let customer = &mine["viewer"]["customer"];
     let account = customer["externalIds"]["crm"]
         .as_str()
         .expect("a CRM account");
-    let listed: Vec<&str> = customer["cases"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c["subject"].as_str())
-        .collect();
+    let listed = strings(&customer["cases"]["nodes"], "subject");
     let held = records_where(&s, "Case", "AccountId", account);
     assert_eq!(
         listed.len(),
@@ -78,14 +61,10 @@ async fn cases_listed_created_updated_and_commented_in_the_portal_are_salesforce
     );
     assert!(!listed.is_empty());
 
-    let created = s
-        .query(
-            CARL,
-            "mutation { createCase(input: { subject: \"Printer on fire\", description: \"Since Monday\", priority: HIGH }) { case { id number status } } }",
-            json!({}),
-        )
-        .await;
-    let case = &created.data()["createCase"]["case"];
+    let create = "mutation { createCase(input: { subject: \"Printer on fire\",
+        description: \"Since Monday\", priority: HIGH }) { case { id number status } } }";
+    let created = data(&s, CARL, create).await;
+    let case = &created["createCase"]["case"];
     assert_eq!(case["status"], "NEW");
     let record = records_where(&s, "Case", "Subject", "Printer on fire");
     assert_eq!(record.len(), 1);
@@ -98,13 +77,9 @@ async fn cases_listed_created_updated_and_commented_in_the_portal_are_salesforce
     );
     let case_id = case["id"].as_str().expect("an id");
 
-    let updated = s
-        .query(
-            PAULA,
-            "mutation($id: ID!) { updateCase(input: { caseId: $id, status: ESCALATED, priority: LOW }) { case { status } } }",
-            json!({ "id": case_id }),
-        )
-        .await;
+    let escalate = "mutation($id: ID!) {
+        updateCase(input: { caseId: $id, status: ESCALATED, priority: LOW }) { case { status } } }";
+    let updated = by_id(&s, PAULA, escalate, &json!(case_id)).await;
     assert_eq!(updated.data()["updateCase"]["case"]["status"], "ESCALATED");
     let record = records_where(&s, "Case", "Subject", "Printer on fire");
     assert_eq!(
@@ -130,13 +105,9 @@ async fn cases_listed_created_updated_and_commented_in_the_portal_are_salesforce
         body.starts_with("Still burning") && body.contains(CARL),
         "{body}"
     );
-    let read = s
-        .query(
-            CARL,
-            "query($id: ID!) { node(id: $id) { ... on Case { comments { body authorEmail } } } }",
-            json!({ "id": case_id }),
-        )
-        .await;
+    let comments_of =
+        "query($id: ID!) { node(id: $id) { ... on Case { comments { body authorEmail } } } }";
+    let read = by_id(&s, CARL, comments_of, &json!(case_id)).await;
     assert_eq!(
         read.data()["node"]["comments"],
         json!([{ "body": "Still burning", "authorEmail": CARL }])
@@ -198,10 +169,7 @@ async fn a_fifty_customer_page_with_open_cases_and_their_comments_costs_two_sale
     // Warm the session, so the counts below are the page's alone; the first open case gets a
     // comment.
     let first = s.query(PAULA, &page(5), json!({})).await;
-    let case_id = first.data()["customers"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let case_id = items(&first.data()["customers"]["nodes"])
         .find_map(|c| c["cases"]["nodes"][0]["id"].as_str())
         .expect("an open case among the first five customers")
         .to_owned();
@@ -214,19 +182,15 @@ async fn a_fifty_customer_page_with_open_cases_and_their_comments_costs_two_sale
     .data();
     let (mut costs, mut comments) = (Vec::new(), 0);
     for n in [5, 50] {
-        s.salesforce_control("/_sandbox/requests", &Value::Null)
-            .await;
+        clear_requests(&s).await;
         let body = s.query(PAULA, &page(n), json!({})).await;
         let rows = body.data()["customers"]["nodes"]
             .as_array()
             .map_or(0, Vec::len);
         assert_eq!(rows, n as usize);
-        comments += body.data()["customers"]["nodes"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["cases"]["nodes"].as_array().into_iter().flatten())
-            .flat_map(|case| case["comments"].as_array().into_iter().flatten())
+        comments += items(&body.data()["customers"]["nodes"])
+            .flat_map(|c| items(&c["cases"]["nodes"]))
+            .flat_map(|case| items(&case["comments"]))
             .filter(|c| c["body"] == "Any news?")
             .count();
         let requests = api_requests(&s).await;
@@ -276,8 +240,7 @@ async fn reads_recover_from_transient_errors_concurrency_limits_and_expired_sess
         assert_eq!(cases_page(&s).await, healthy, "after {fault}");
     }
     let tokens = s.salesforce_tokens().await.len();
-    s.salesforce_control("/_sandbox/expire-tokens", &json!({}))
-        .await;
+    expire_tokens(&s).await;
     assert_eq!(cases_page(&s).await, healthy, "after the session expired");
     assert_eq!(
         s.salesforce_tokens().await.len(),
@@ -300,13 +263,9 @@ async fn a_lasting_outage_or_a_spent_api_budget_fails_only_the_crm_fields() {
         faults(&s, json!({})).await;
         assert_eq!(cases_page(&s).await, healthy, "recovers after {what}");
     }
-    s.salesforce_control(
-        "/_sandbox/salesforce/limits",
-        &json!({ "dailyApiLimit": 1000, "used": 1000 }),
-    )
-    .await;
-    s.salesforce_control("/_sandbox/requests", &Value::Null)
-        .await;
+    let spent = json!({ "dailyApiLimit": 1000, "used": 1000 });
+    control(&s, "/_sandbox/salesforce/limits", &spent).await;
+    clear_requests(&s).await;
     assert_only_crm_fields_fail(&cases_page(&s).await, &healthy, "spent budget");
     let refused = api_requests(&s).await;
     assert!(
@@ -340,15 +299,8 @@ fn assert_only_crm_fields_fail(body: &Value, healthy: &Value, what: &str) {
 
 #[tokio::test]
 async fn a_salesforce_slower_than_the_timeout_fails_the_fields_not_the_page() {
-    let s = TestServer::dedicated_with_config(
-        Backend::Salesforce,
-        Box::new(|c| {
-            read_through(c);
-            if let Some(sf) = c.salesforce.as_mut() {
-                sf.timeout_secs = 1;
-            }
-        }),
-    );
+    let s =
+        TestServer::dedicated_with_config(Backend::Salesforce, read_through_timing_out_after(1));
     let healthy = cases_page(&s).await;
     faults(&s, json!({ "latencyMs": 1500 })).await;
     assert_only_crm_fields_fail(&cases_page(&s).await, &healthy, "timeout");
@@ -364,23 +316,14 @@ async fn a_refused_case_write_is_a_typed_error_and_changes_nothing() {
         json!({ "failNext": 1, "status": 500, "path": "/services/data/v62.0/composite" }),
     )
     .await;
-    let r = s
-        .query(
-            CARL,
-            "mutation { createCase(input: { subject: \"Lost in transit\" }) { case { id } } }",
-            json!({}),
-        )
-        .await;
+    let lost = "mutation { createCase(input: { subject: \"Lost in transit\" }) { case { id } } }";
+    let r = s.query(CARL, lost, json!({})).await;
     assert_eq!(r.error_code(), "UPSTREAM_UNAVAILABLE", "{}", r.body);
     assert_eq!(s.salesforce_records("Case").len(), before);
     let composites = api_requests(&s)
         .await
-        .into_iter()
-        .filter(|r| {
-            r["path"]
-                .as_str()
-                .is_some_and(|p| p.ends_with("/composite"))
-        })
+        .iter()
+        .filter(|r| path_is(r, |p| p.ends_with("/composite")))
         .count();
     assert_eq!(composites, 1, "writes are never retried blindly");
 }

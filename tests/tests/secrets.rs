@@ -4,8 +4,9 @@
 //! reads, writes, token renewal and failures.
 
 use partnergraph_sandbox::zuora::DEFAULT_CLIENT_SECRET;
+use partnergraph_tests::faults::{expire_tokens, faults};
 use partnergraph_tests::{Backend, TestServer};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +27,22 @@ impl Write for Captured {
     }
 }
 
+/// Reads `page` as Paula while healthy, after the sandbox expired the gateway's token (so it
+/// renews it), and while the sandbox fails with `status`; keeps every answer in `responses`.
+async fn read_through_renewal_and_outage(
+    s: &TestServer,
+    page: &str,
+    status: u16,
+    responses: &mut Vec<Value>,
+) {
+    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
+    expire_tokens(s).await;
+    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
+    faults(s, json!({ "failNext": 100, "status": status })).await;
+    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
+    faults(s, json!({})).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_client_secret_or_token_appears_in_logs_traces_or_responses() {
     let logs = Captured::default();
@@ -39,16 +56,7 @@ async fn no_client_secret_or_token_appears_in_logs_traces_or_responses() {
     let mut responses = Vec::new();
     let page = "{ customers(first: 10) { nodes { name balance { amount } invoices(first: 3) { nodes { number } }
                  payments(first: 3) { nodes { number invoice { number } } } } } }";
-    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
-    s.zuora_control("/_sandbox/expire-tokens", &json!({})).await;
-    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
-    s.zuora_control(
-        "/_sandbox/faults",
-        &json!({ "failNext": 100, "status": 503 }),
-    )
-    .await;
-    responses.push(s.query("paula@acme.example", page, json!({})).await.body);
-    s.zuora_control("/_sandbox/faults", &json!({})).await;
+    read_through_renewal_and_outage(&s, page, 503, &mut responses).await;
     let order =
         "mutation($i: CreateCustomerInput!) { createCustomer(input: $i) { customer { id } } }";
     let input = json!({ "i": { "name": "Secretive Ltd", "email": "it@secretive.example" } });
@@ -56,17 +64,7 @@ async fn no_client_secret_or_token_appears_in_logs_traces_or_responses() {
 
     let crm = TestServer::dedicated(Backend::Salesforce);
     let cases = "{ customers(first: 10) { nodes { name contact { email } cases(first: 3) { nodes { subject comments { body } } } } } }";
-    responses.push(crm.query("paula@acme.example", cases, json!({})).await.body);
-    crm.salesforce_control("/_sandbox/expire-tokens", &json!({}))
-        .await;
-    responses.push(crm.query("paula@acme.example", cases, json!({})).await.body);
-    crm.salesforce_control(
-        "/_sandbox/faults",
-        &json!({ "failNext": 100, "status": 500 }),
-    )
-    .await;
-    responses.push(crm.query("paula@acme.example", cases, json!({})).await.body);
-    crm.salesforce_control("/_sandbox/faults", &json!({})).await;
+    read_through_renewal_and_outage(&crm, cases, 500, &mut responses).await;
     let case = "mutation { createCase(input: { subject: \"Keep it secret\" }) { case { id } } }";
     responses.push(
         crm.query("carl@initech.example", case, json!({}))

@@ -9,6 +9,7 @@
 use async_trait::async_trait;
 use partnergraph_core::model::{Customer, CustomerStatus, Membership};
 use partnergraph_core::write::{StepHook, StepPhase};
+use partnergraph_tests::queries::find;
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -79,11 +80,7 @@ fn crm_contact(s: &TestServer, customer: &Customer) -> Option<String> {
 /// Acme's billing account number: an organization's, not a customer's.
 fn acme_number(s: &TestServer) -> String {
     let demo = s.demo();
-    let acme = demo
-        .organizations
-        .iter()
-        .find(|o| o.id.as_str() == "org-acme")
-        .expect("Acme");
+    let acme = find(&demo.organizations, "Acme", |o| o.id.as_str() == "org-acme");
     let billing = acme.external.billing.as_ref().expect("billed");
     demo.billing_accounts
         .iter()
@@ -140,6 +137,12 @@ async fn token(s: &TestServer, email: &str) -> String {
     let (status, body) = login(s, email, PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     body["token"].as_str().expect("a token").to_owned()
+}
+
+/// Reads [`READ_ALL`] with `token`.
+async fn read_all(s: &TestServer, token: &str) -> partnergraph_tests::Response {
+    s.post_json(Some(token), &json!({ "query": READ_ALL }))
+        .await
 }
 
 /// The activation token last mailed to `email`.
@@ -253,9 +256,7 @@ async fn a_contact_signs_up_pending_and_reads_their_customer_only_after_the_link
     );
 
     let pending = token(&s, &address).await;
-    let read = s
-        .post_json(Some(&pending), &json!({ "query": READ_ALL }))
-        .await;
+    let read = read_all(&s, &pending).await;
     assert_eq!(
         read.body["data"],
         json!({
@@ -291,10 +292,7 @@ async fn a_contact_signs_up_pending_and_reads_their_customer_only_after_the_link
         (200, json!(true)),
         "{body}"
     );
-    let active = token(&s, &address).await;
-    let read = s
-        .post_json(Some(&active), &json!({ "query": READ_ALL }))
-        .await;
+    let read = read_all(&s, &token(&s, &address).await).await;
     assert_eq!(
         read.data()["viewer"],
         json!({ "user": { "status": "ACTIVE", "profile": { "code": "CUSTOMER_USER" } },
@@ -310,12 +308,7 @@ async fn a_contact_signs_up_pending_and_reads_their_customer_only_after_the_link
     let r = sign_up(&s, &contact, &crm.account_number).await;
     assert_eq!(r.data()["signUp"]["user"]["status"], "PENDING");
     assert_eq!(follow_link(&s, &contact).await.0, 200);
-    let read = s
-        .post_json(
-            Some(&token(&s, &contact).await),
-            &json!({ "query": READ_ALL }),
-        )
-        .await;
+    let read = read_all(&s, &token(&s, &contact).await).await;
     assert_eq!(read.data()["viewer"]["customer"]["name"], crm.name);
 
     assert_eq!(login(&s, &address, "wrong password!").await.0, 401);

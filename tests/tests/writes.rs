@@ -5,6 +5,9 @@ use async_trait::async_trait;
 use partnergraph_core::ids::{CaseId, InvoiceId, OfferId, PaymentMethodId, SubscriptionId};
 use partnergraph_core::write::{StepHook, StepPhase};
 use partnergraph_demo::{billing_id, crm_id};
+use partnergraph_tests::assert::{assert_audited, assert_ok, audit_log, bare_mutation, mutate};
+use partnergraph_tests::personas::ADMIN;
+use partnergraph_tests::queries::{by_id, find, CUSTOMER_CONTACT};
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -43,13 +46,8 @@ fn new_customer_order(name: &str, offer: &str, quantity: i64, key: &str) -> Valu
 
 /// How many customers named `name` the platform admin sees.
 async fn customers_named(s: &TestServer, name: &str) -> u64 {
-    let r = s
-        .query(
-            "admin@platform.example",
-            "query($n: String!) { customers(filter: { nameContains: $n }) { totalCount } }",
-            json!({ "n": name }),
-        )
-        .await;
+    let count = "query($n: String!) { customers(filter: { nameContains: $n }) { totalCount } }";
+    let r = s.query(ADMIN, count, json!({ "n": name })).await;
     r.data()["customers"]["totalCount"]
         .as_u64()
         .unwrap_or(u64::MAX)
@@ -86,37 +84,17 @@ async fn a_partner_orders_for_a_new_customer_once_per_idempotency_key(backend: B
     assert_eq!(customers_named(&s, "Hooli Other").await, 0);
 
     // The new customer is visible with its contact and subscription through the read side.
-    let id = payload["customer"]["id"].as_str().unwrap_or_default();
-    let read = s
-        .query(
-            PAULA,
-            "query($id: ID!) { customer(id: $id) { contact { email } subscriptions { totalCount } } }",
-            json!({ "id": id }),
-        )
-        .await;
-    assert_eq!(
-        read.data()["customer"]["contact"]["email"],
-        "it@example.com"
-    );
-    assert_eq!(read.data()["customer"]["subscriptions"]["totalCount"], 1);
+    assert_ordered_customer_reads_back(&s, payload, "the first order").await;
+    assert_audited(&s, "order.place", "SUCCESS").await;
+}
 
-    let audit = s
-        .query(
-            "admin@platform.example",
-            "{ auditLog(first: 100) { nodes { action outcome actor { email } } } }",
-            json!({}),
-        )
-        .await;
-    let events = audit.data()["auditLog"]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    assert!(
-        events
-            .iter()
-            .any(|e| e["action"] == "order.place" && e["outcome"] == "SUCCESS"),
-        "{events:?}"
-    );
+/// Asserts the customer an order created reads back with the order's contact and its one
+/// subscription; `why` names the order in a failure.
+async fn assert_ordered_customer_reads_back(s: &TestServer, payload: &Value, why: &str) {
+    let read = by_id(s, PAULA, CUSTOMER_CONTACT, &payload["customer"]["id"]).await;
+    let customer = &read.data()["customer"];
+    assert_eq!(customer["subscriptions"]["totalCount"], 1, "{why}");
+    assert_eq!(customer["contact"]["email"], "it@example.com", "{why}");
 }
 
 async fn twenty_concurrent_orders_with_one_key_create_one_customer(backend: Backend) {
@@ -169,25 +147,14 @@ async fn writes_are_refused_without_the_permission_and_out_of_scope_ids_are_not_
         .await;
     let acme_customer = acme.data()["customers"]["nodes"][0]["id"].clone();
     let delete = "mutation($i: CustomerActionInput!) { deleteCustomer(input: $i) { name } }";
-    let olga = s
-        .query(
-            "olga@globex.example",
-            delete,
-            json!({ "i": { "customerId": acme_customer } }),
-        )
-        .await;
+    let target = json!({ "i": { "customerId": acme_customer } });
+    let olga = s.query("olga@globex.example", delete, target.clone()).await;
     assert_eq!(
         olga.error_code(),
         "NOT_FOUND",
         "another partner's customer does not exist for Olga"
     );
-    let paula = s
-        .query(
-            PAULA,
-            delete,
-            json!({ "i": { "customerId": acme_customer } }),
-        )
-        .await;
+    let paula = s.query(PAULA, delete, target).await;
     assert_eq!(
         paula.error_code(),
         "FORBIDDEN",
@@ -235,12 +202,9 @@ async fn deleting_a_customer_leaves_no_row_of_it_in_any_table(backend: Backend) 
     let delete = "mutation($i: CustomerActionInput!) {
       deleteCustomer(input: $i) { deletedCustomerId name subscriptions invoices users cases }
     }";
+    let initech = json!({ "i": { "customerId": id } });
     let d = s
-        .query(
-            "dana@northwind.example",
-            delete,
-            json!({ "i": { "customerId": id } }),
-        )
+        .query("dana@northwind.example", delete, initech.clone())
         .await;
     let payload = &d.data()["deleteCustomer"];
     assert_eq!(payload["name"], "Initech", "{:?}", d.body);
@@ -254,13 +218,7 @@ async fn deleting_a_customer_leaves_no_row_of_it_in_any_table(backend: Backend) 
             "rows naming {needle}"
         );
     }
-    let again = s
-        .query(
-            "dana@northwind.example",
-            delete,
-            json!({ "i": { "customerId": id } }),
-        )
-        .await;
+    let again = s.query("dana@northwind.example", delete, initech).await;
     assert_eq!(again.error_code(), "NOT_FOUND");
 }
 
@@ -381,23 +339,7 @@ async fn an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart(
             let payload = &replay.data()["placeOrder"];
             assert_eq!(payload["customer"]["name"], name.as_str());
             assert_eq!(payload["subscription"]["quantity"], seats);
-            let id = payload["customer"]["id"].as_str().unwrap_or_default();
-            let read = s
-                .query(
-                    PAULA,
-                    "query($id: ID!) { customer(id: $id) { contact { email } subscriptions { totalCount } } }",
-                    json!({ "id": id }),
-                )
-                .await;
-            assert_eq!(
-                read.data()["customer"]["subscriptions"]["totalCount"],
-                1,
-                "{step} {phase:?}"
-            );
-            assert_eq!(
-                read.data()["customer"]["contact"]["email"],
-                "it@example.com"
-            );
+            assert_ordered_customer_reads_back(&s, payload, &format!("{step} {phase:?}")).await;
         }
     }
 }
@@ -437,13 +379,9 @@ async fn expect(
     outcome: Option<&str>,
 ) -> Value {
     let field = mutation.split(['(', ' ']).nth(1).unwrap_or_default();
-    let query = format!(
-        "mutation($input: {}!) {{ {field}(input: $input) {{ __typename }} }}",
-        mutation.split(' ').next().unwrap_or_default()
-    );
-    let r = s.query(who, &query, json!({ "input": input })).await;
+    let r = mutate(s, who, &bare_mutation(mutation), input).await;
     match outcome {
-        None => assert!(r.body.get("errors").is_none(), "{who} {field}: {}", r.body),
+        None => assert_ok(&r, &format!("{who} {field}")),
         Some(code) => assert_eq!(r.error_code(), code, "{who} {field}: {}", r.body),
     }
     r.body
@@ -478,13 +416,8 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     expect(&s, PAULA, update, bad, Some("BAD_USER_INPUT")).await;
     let phone = json!({ "customerId": INITECH, "contact": { "lastName": "Lumbergh", "phone": "+1 555 0100" } });
     expect(&s, PAULA, update, phone, None).await;
-    let contact = s
-        .query(
-            PAULA,
-            "query($id: ID!) { customer(id: $id) { contact { lastName phone } } }",
-            json!({ "id": INITECH }),
-        )
-        .await;
+    let contact_of = "query($id: ID!) { customer(id: $id) { contact { lastName phone } } }";
+    let contact = by_id(&s, PAULA, contact_of, &json!(INITECH)).await;
     assert_eq!(
         contact.data()["customer"]["contact"],
         json!({ "lastName": "Lumbergh", "phone": "+1 555 0100" })
@@ -525,26 +458,13 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     // Eligibility is enforced on the server: an offer whose channel or eligible partners
     // exclude Acme cannot be ordered for an Acme customer, by anyone.
     let demo = s.demo();
-    let acme = demo
-        .organizations
-        .iter()
-        .find(|o| o.id.as_str() == "org-acme")
-        .expect("Acme");
-    let ineligible = demo
-        .offers
-        .iter()
-        .find(|o| !o.is_eligible_for(acme))
-        .expect("the demo has offers Acme may not sell");
+    let acme = find(&demo.organizations, "Acme", |o| o.id.as_str() == "org-acme");
+    let ineligible = find(&demo.offers, "offers Acme may not sell", |o| {
+        !o.is_eligible_for(acme)
+    });
     let foreign = json!({ "customerId": INITECH, "offerId": ineligible.id.global().encode(), "quantity": ineligible.min_seats.max(1) });
     expect(&s, PAULA, order, foreign.clone(), Some("NOT_FOUND")).await;
-    expect(
-        &s,
-        "admin@platform.example",
-        order,
-        foreign,
-        Some("NOT_FOUND"),
-    )
-    .await;
+    expect(&s, ADMIN, order, foreign, Some("NOT_FOUND")).await;
 
     let change = "ChangeSubscriptionInput changeSubscription";
     let two = json!({ "subscriptionId": initech_subscription(), "quantity": 2 });
@@ -567,13 +487,9 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     let rest = json!({ "invoiceId": initech_open_invoice(), "paymentMethodId": initech_card() });
     expect(&s, carl, pay, rest.clone(), None).await;
     expect(&s, carl, pay, rest, Some("CONFLICT")).await;
-    let invoice = s
-        .query(
-            carl,
-            "query($id: ID!) { node(id: $id) { ... on Invoice { status balance { amount } } } }",
-            json!({ "id": initech_open_invoice() }),
-        )
-        .await;
+    let invoice_of =
+        "query($id: ID!) { node(id: $id) { ... on Invoice { status balance { amount } } } }";
+    let invoice = by_id(&s, carl, invoice_of, &json!(initech_open_invoice())).await;
     assert_eq!(invoice.data()["node"]["status"], "PAID");
 
     let open = "CreateCaseInput createCase";
@@ -582,14 +498,8 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     expect(&s, PAULA, open, case.clone(), None).await;
     expect(&s, victor, open, case.clone(), Some("FORBIDDEN")).await;
     expect(&s, olga, open, case, Some("NOT_FOUND")).await;
-    expect(
-        &s,
-        carl,
-        open,
-        json!({ "subject": "" }),
-        Some("BAD_USER_INPUT"),
-    )
-    .await;
+    let blank = json!({ "subject": "" });
+    expect(&s, carl, open, blank, Some("BAD_USER_INPUT")).await;
 
     let update_case = "UpdateCaseInput updateCase";
     let escalate = json!({ "caseId": initech_case(), "status": "ESCALATED", "priority": "HIGH" });
@@ -600,14 +510,8 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     let note = json!({ "caseId": initech_case(), "body": "Any news?", "idempotencyKey": "note-1" });
     expect(&s, carl, comment, note.clone(), None).await;
     expect(&s, carl, comment, note, None).await;
-    expect(
-        &s,
-        victor,
-        comment,
-        json!({ "caseId": initech_case(), "body": "x" }),
-        Some("FORBIDDEN"),
-    )
-    .await;
+    let x = json!({ "caseId": initech_case(), "body": "x" });
+    expect(&s, victor, comment, x, Some("FORBIDDEN")).await;
     let case = s
         .query(carl, "query($id: ID!) { node(id: $id) { ... on Case { status comments { body authorEmail } } } }", json!({ "id": initech_case() }))
         .await;
@@ -632,36 +536,17 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     expect(&s, carl, invite, peter, Some("CONFLICT")).await;
     let remove = "RemoveCustomerUserInput removeCustomerUser";
     let peter_id = invited.data()["inviteCustomerUser"]["user"]["id"].clone();
-    expect(
-        &s,
-        victor,
-        remove,
-        json!({ "userId": peter_id }),
-        Some("FORBIDDEN"),
-    )
-    .await;
-    expect(
-        &s,
-        olga,
-        remove,
-        json!({ "userId": peter_id }),
-        Some("NOT_FOUND"),
-    )
-    .await;
-    expect(&s, carl, remove, json!({ "userId": peter_id }), None).await;
+    let peter = json!({ "userId": peter_id });
+    expect(&s, victor, remove, peter.clone(), Some("FORBIDDEN")).await;
+    expect(&s, olga, remove, peter.clone(), Some("NOT_FOUND")).await;
+    expect(&s, carl, remove, peter, None).await;
     let carl_id = s
         .query(carl, "{ viewer { user { id } } }", json!({}))
         .await
         .data()["viewer"]["user"]["id"]
         .clone();
-    expect(
-        &s,
-        carl,
-        remove,
-        json!({ "userId": carl_id }),
-        Some("CONFLICT"),
-    )
-    .await;
+    let carl_self = json!({ "userId": carl_id });
+    expect(&s, carl, remove, carl_self, Some("CONFLICT")).await;
 
     let cancel = "CancelSubscriptionInput cancelSubscription";
     let now = json!({ "subscriptionId": initech_subscription(), "immediately": true });
@@ -671,17 +556,9 @@ async fn each_mutation_runs_for_a_persona_that_may_and_is_refused_for_others(bac
     expect(&s, carl, cancel, now, Some("CONFLICT")).await;
 
     // Every write above left an audit event, successes and refusals alike.
-    let audit = s
-        .query(
-            dana,
-            "{ auditLog(first: 100) { nodes { action outcome } } }",
-            json!({}),
-        )
-        .await;
-    let actions: Vec<String> = audit.data()["auditLog"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let actions: Vec<String> = audit_log(&s, dana, "action outcome")
+        .await
+        .iter()
         .map(|e| {
             format!(
                 "{} {}",

@@ -2,6 +2,8 @@
 //! throttling, outages, timeouts, expired tokens, `success: false` and malformed bodies, injected
 //! through the sandbox's control API, seen through the GraphQL API and the sandbox's state.
 
+use partnergraph_tests::faults::{expire_tokens, faults, read_through_timing_out_after};
+use partnergraph_tests::queries::{customer_names as names, items};
 use partnergraph_tests::{read_through, Backend, TestServer};
 use serde_json::{json, Value};
 
@@ -12,19 +14,6 @@ async fn acme_page(s: &TestServer) -> Value {
     s.query("paula@acme.example", ACME_PAGE, json!({}))
         .await
         .body
-}
-
-async fn faults(s: &TestServer, faults: Value) {
-    s.zuora_control("/_sandbox/faults", &faults).await;
-}
-
-fn names(body: &Value) -> Vec<String> {
-    body["data"]["customers"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|n| n["name"].as_str().map(str::to_owned))
-        .collect()
 }
 
 #[tokio::test]
@@ -41,7 +30,7 @@ async fn reads_recover_from_throttling_transient_errors_and_expired_tokens() {
         let body = acme_page(&s).await;
         assert_eq!(body, healthy, "after {fault}");
     }
-    s.zuora_control("/_sandbox/expire-tokens", &json!({})).await;
+    expire_tokens(&s).await;
     assert_eq!(acme_page(&s).await, healthy, "after the token expired");
 }
 
@@ -80,15 +69,7 @@ async fn a_lasting_outage_fails_only_the_billing_fields_with_a_typed_error() {
 
 #[tokio::test]
 async fn a_zuora_slower_than_the_timeout_fails_the_fields_not_the_page() {
-    let s = TestServer::dedicated_with_config(
-        Backend::Zuora,
-        Box::new(|c| {
-            read_through(c);
-            if let Some(z) = c.zuora.as_mut() {
-                z.timeout_secs = 1;
-            }
-        }),
-    );
+    let s = TestServer::dedicated_with_config(Backend::Zuora, read_through_timing_out_after(1));
     let healthy = acme_page(&s).await;
     faults(&s, json!({ "latencyMs": 1500 })).await;
     let body = acme_page(&s).await;
@@ -110,10 +91,7 @@ async fn subscriptions_named(s: &TestServer, name: &str) -> usize {
             json!({ "n": name }),
         )
         .await;
-    body.data()["customers"]["nodes"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    items(&body.data()["customers"]["nodes"])
         .map(|n| n["subscriptions"]["totalCount"].as_u64().unwrap_or(0) as usize)
         .sum()
 }
@@ -142,18 +120,48 @@ async fn orders_sent(s: &TestServer) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
+/// A gateway of its own on Zuora, an offer Acme may sell, and Zuora set to fail `fault`.
+async fn zuora_failing(fault: Value) -> (TestServer, String) {
     let s = TestServer::dedicated(Backend::Zuora);
     let offer = an_offer(&s).await;
-    let input = json!({ "i": { "newCustomer": { "name": "Lost Answer Ltd", "email": "it@lost.example" },
-                               "offerId": offer, "quantity": 10, "idempotencyKey": "lost-answer-1" } });
+    faults(&s, fault).await;
+    (s, offer)
+}
+
+/// New customers the tests order for: (name, email).
+const LOST: (&str, &str) = ("Lost Answer Ltd", "it@lost.example");
+const FOUND: (&str, &str) = ("Found Answer Ltd", "it@found.example");
+const TERMS: (&str, &str) = ("Refused Terms Inc", "it@terms.example");
+const REFUSED: (&str, &str) = ("Refused Order Inc", "it@refused.example");
+
+/// The variables of an order of `quantity` seats for the new customer `(name, email)`.
+fn order_for_new((name, email): (&str, &str), offer: &str, quantity: u32, key: &str) -> Value {
+    json!({ "i": { "newCustomer": { "name": name, "email": email },
+                   "offerId": offer, "quantity": quantity, "idempotencyKey": key } })
+}
+
+/// How many billing accounts the gateway asked Zuora to delete.
+async fn accounts_deleted(s: &TestServer) -> usize {
+    s.zuora_requests()
+        .await
+        .iter()
+        .filter(|r| {
+            r["method"] == "DELETE"
+                && r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("/v1/accounts/"))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
     // Zuora creates the subscription, and its answer never arrives.
-    faults(
-        &s,
+    let (s, offer) = zuora_failing(
         json!({ "failNext": 1, "status": 500, "path": "/v1/orders", "afterProcessing": true }),
     )
     .await;
+    let input = order_for_new(LOST, &offer, 10, "lost-answer-1");
     let first = s.query("paula@acme.example", ORDER, input.clone()).await;
     assert_eq!(first.error_code(), "UPSTREAM_UNAVAILABLE", "{}", first.body);
     // The saga asked Zuora again under the same key, learnt what it had created, and undid it.
@@ -176,8 +184,7 @@ async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
     );
     assert_eq!(orders_sent(&s).await.len(), 2);
     // A new attempt goes through once.
-    let fresh = json!({ "i": { "newCustomer": { "name": "Found Answer Ltd", "email": "it@found.example" },
-                               "offerId": offer, "quantity": 10, "idempotencyKey": "lost-answer-2" } });
+    let fresh = order_for_new(FOUND, &offer, 10, "lost-answer-2");
     let placed = s.query("paula@acme.example", ORDER, fresh.clone()).await;
     let replayed = s.query("paula@acme.example", ORDER, fresh).await;
     assert_eq!(placed.data(), replayed.data(), "a replay answers the same");
@@ -188,16 +195,12 @@ async fn an_order_whose_answer_is_lost_is_undone_once_and_never_doubled() {
 
 #[tokio::test]
 async fn an_order_zuora_refuses_is_rejected_and_undone_all_the_way() {
-    let s = TestServer::dedicated(Backend::Zuora);
-    let offer = an_offer(&s).await;
     // A business refusal (HTTP 200, `success: false`, reason category 30), not an outage.
-    faults(
-        &s,
+    let (s, offer) = zuora_failing(
         json!({ "failNext": 1, "status": 200, "reason": 50000030, "path": "/v1/orders" }),
     )
     .await;
-    let input = json!({ "i": { "newCustomer": { "name": "Refused Terms Inc", "email": "it@terms.example" },
-                               "offerId": offer, "quantity": 12, "idempotencyKey": "terms-1" } });
+    let input = order_for_new(TERMS, &offer, 12, "terms-1");
     let r = s.query("paula@acme.example", ORDER, input.clone()).await;
     assert_eq!(r.error_code(), "UPSTREAM_REJECTED", "{}", r.body);
     assert_eq!(
@@ -206,13 +209,10 @@ async fn an_order_zuora_refuses_is_rejected_and_undone_all_the_way() {
         "a refused order created nothing: the undo does not re-issue it to find out"
     );
     // The undo went on with the steps before the refused one.
-    let account_deleted = s.zuora_requests().await.iter().any(|r| {
-        r["method"] == "DELETE"
-            && r["path"]
-                .as_str()
-                .is_some_and(|p| p.starts_with("/v1/accounts/"))
-    });
-    assert!(account_deleted, "the new billing account is undone");
+    assert!(
+        accounts_deleted(&s).await > 0,
+        "the new billing account is undone"
+    );
     assert_eq!(
         s.tables_mentioning("Refused Terms").await,
         Vec::<&str>::new()
@@ -229,15 +229,9 @@ async fn an_order_zuora_refuses_is_rejected_and_undone_all_the_way() {
 
 #[tokio::test]
 async fn a_refused_order_leaves_nothing_behind_in_zuora() {
-    let s = TestServer::dedicated(Backend::Zuora);
-    let offer = an_offer(&s).await;
-    faults(
-        &s,
-        json!({ "failNext": 1, "status": 503, "path": "/v1/orders" }),
-    )
-    .await;
-    let input = json!({ "i": { "newCustomer": { "name": "Refused Order Inc", "email": "it@refused.example" },
-                               "offerId": offer, "quantity": 12, "idempotencyKey": "refused-1" } });
+    let (s, offer) =
+        zuora_failing(json!({ "failNext": 1, "status": 503, "path": "/v1/orders" })).await;
+    let input = order_for_new(REFUSED, &offer, 12, "refused-1");
     let r = s.query("paula@acme.example", ORDER, input).await;
     assert_eq!(r.error_code(), "UPSTREAM_UNAVAILABLE", "{}", r.body);
     let keys = orders_sent(&s).await;
@@ -246,19 +240,9 @@ async fn a_refused_order_leaves_nothing_behind_in_zuora() {
         "only replays under one key, never a blind retry: {keys:?}"
     );
     assert_eq!(subscriptions_named(&s, "Refused Order").await, 0);
-    let accounts = s
-        .zuora_requests()
-        .await
-        .into_iter()
-        .filter(|r| {
-            r["method"] == "DELETE"
-                && r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.starts_with("/v1/accounts/"))
-        })
-        .count();
     assert_eq!(
-        accounts, 1,
+        accounts_deleted(&s).await,
+        1,
         "the new customer's billing account is removed again"
     );
 }

@@ -1,0 +1,45 @@
+//! Faults injected into the Zuora and Salesforce sandboxes, and the gateway settings the fault
+//! tests run with, shared by every test binary that degrades an upstream.
+//!
+//! The two sandboxes share one control API (`/_sandbox/…`); these helpers pick the sandbox a
+//! gateway runs against, so a test reads the same whichever upstream it breaks.
+
+use crate::{read_through, Backend, Configure, TestServer};
+use serde_json::{json, Value};
+
+/// Calls the control API of the sandbox `s` runs against (Zuora or Salesforce).
+pub async fn control(s: &TestServer, path: &str, body: &Value) {
+    match s.backend() {
+        Backend::Zuora => s.zuora_control(path, body).await,
+        Backend::Salesforce => s.salesforce_control(path, body).await,
+        other => panic!("{other:?} has no sandbox to control"),
+    }
+}
+
+/// Sets the sandbox's faults (`{}` clears them).
+pub async fn faults(s: &TestServer, faults: Value) {
+    control(s, "/_sandbox/faults", &faults).await;
+}
+
+/// Expires every access token the sandbox issued, so the gateway's next call renews its own.
+pub async fn expire_tokens(s: &TestServer) {
+    control(s, "/_sandbox/expire-tokens", &json!({})).await;
+}
+
+/// Forgets the requests the sandbox logged, so a test counts only what follows.
+pub async fn clear_requests(s: &TestServer) {
+    control(s, "/_sandbox/requests", &Value::Null).await;
+}
+
+/// [`read_through`], with every upstream call given up after `secs` seconds.
+pub fn read_through_timing_out_after(secs: u64) -> Configure {
+    Box::new(move |c| {
+        read_through(c);
+        if let Some(z) = c.zuora.as_mut() {
+            z.timeout_secs = secs;
+        }
+        if let Some(sf) = c.salesforce.as_mut() {
+            sf.timeout_secs = secs;
+        }
+    })
+}
