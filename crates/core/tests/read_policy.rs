@@ -5,11 +5,14 @@
 //! ids are out of reach). Lookups are counted, so that the policy is seen to load only what a
 //! decision needs.
 
-use chrono::{TimeZone, Utc};
+mod common;
+
+use common::{customer, of_customer, org, organization};
+use common::{ACME, CONTOSO, GLOBEX, INITECH, NORTHWIND, UMBRELLA};
 use partnergraph_core::ids::{CustomerId, NodeKind, OrgId, ProfileId};
 use partnergraph_core::model::{
-    AccountHolder, BillingPeriod, Customer, CustomerStatus, ExternalIds, InvoiceOwner, Membership,
-    Money, Offer, OrgKind, Organization, Profile, ProfileOwner, User, UserStatus,
+    AccountHolder, BillingPeriod, Customer, CustomerStatus, Membership, Money, Offer, OrgKind,
+    Organization, Profile, ProfileOwner, User, UserStatus,
 };
 use partnergraph_core::permission::{BuiltInProfile, Permission};
 use partnergraph_core::policy::read::{Lookup, ReadArea, ReadPolicy};
@@ -53,42 +56,11 @@ impl Lookup for Directory {
     }
 }
 
-const NORTHWIND: &str = "org-northwind";
-const CONTOSO: &str = "org-contoso";
-const ACME: &str = "org-acme";
 const HOOLI: &str = "org-hooli";
-const GLOBEX: &str = "org-globex";
-const INITECH: &str = "cus-initech";
-const UMBRELLA: &str = "cus-umbrella";
 
-fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organization {
-    Organization {
-        id: id.into(),
-        kind,
-        name: id.to_owned(),
-        parent_id: parent.map(OrgId::from),
-        sales_channel: "direct".to_owned(),
-        invoice_owner: InvoiceOwner::Customer,
-        external: ExternalIds::default(),
-        created_at: Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-    }
-}
-
-fn customer(id: &str, partner: &str, distributor: &str) -> Customer {
-    Customer {
-        id: id.into(),
-        partner_id: partner.into(),
-        distributor_id: Some(distributor.into()),
-        name: id.to_owned(),
-        email: format!("{id}@example.com"),
-        account_number: "A00000001".to_owned(),
-        status: CustomerStatus::Active,
-        seats: 0,
-        skus: Vec::new(),
-        expires_on: None,
-        external: ExternalIds::default(),
-        created_at: Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-    }
+/// A user of `membership` with the read-only VIEWER profile.
+fn user(id: &str, membership: Membership) -> User {
+    common::user(id, membership, BuiltInProfile::Viewer.id())
 }
 
 fn directory() -> Directory {
@@ -110,44 +82,11 @@ fn directory() -> Directory {
     }
 }
 
-fn user(id: &str, membership: Membership) -> User {
-    User {
-        id: id.into(),
-        email: format!("{id}@example.com"),
-        first_name: id.to_owned(),
-        last_name: "Example".to_owned(),
-        profile_id: BuiltInProfile::Viewer.id(),
-        status: UserStatus::Active,
-        membership,
-        created_at: Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-    }
-}
-
 fn principal(id: &str, tenant: Tenant, profile: BuiltInProfile) -> Principal {
     Principal {
-        user_id: id.into(),
-        email: format!("{id}@example.com"),
-        status: UserStatus::Active,
-        tenant,
         profile_id: profile.id(),
         profile_code: profile.code().to_owned(),
-        permissions: profile.permissions(),
-        impersonator: None,
-    }
-}
-
-fn in_org(id: &str, kind: OrgKind) -> Tenant {
-    Tenant::Organization {
-        id: id.into(),
-        kind,
-    }
-}
-
-fn in_customer(id: &str, partner: &str) -> Tenant {
-    Tenant::Customer {
-        id: id.into(),
-        partner_id: partner.into(),
-        status: CustomerStatus::Active,
+        ..common::principal(id, tenant, profile.permissions())
     }
 }
 
@@ -185,27 +124,27 @@ impl Persona {
             ),
             Persona::DistributorAdmin => principal(
                 "u-northwind",
-                in_org(NORTHWIND, OrgKind::Distributor),
+                organization(NORTHWIND, OrgKind::Distributor),
                 BuiltInProfile::DistributorAdmin,
             ),
             Persona::PartnerAdmin => principal(
                 "u-acme-admin",
-                in_org(ACME, OrgKind::Partner),
+                organization(ACME, OrgKind::Partner),
                 BuiltInProfile::Admin,
             ),
             Persona::PartnerUser => principal(
                 "u-acme-rep",
-                in_org(ACME, OrgKind::Partner),
+                organization(ACME, OrgKind::Partner),
                 BuiltInProfile::AccountExecutive,
             ),
             Persona::CustomerAdmin => principal(
                 "u-initech-admin",
-                in_customer(INITECH, ACME),
+                of_customer(INITECH, ACME),
                 BuiltInProfile::CustomerAdmin,
             ),
             Persona::CustomerUser => principal(
                 "u-carl",
-                in_customer(INITECH, ACME),
+                of_customer(INITECH, ACME),
                 BuiltInProfile::CustomerUser,
             ),
             Persona::Impersonating => {
@@ -213,7 +152,7 @@ impl Persona {
                 let admin = BuiltInProfile::Admin.permissions();
                 let mut p = principal(
                     "u-carl",
-                    in_customer(INITECH, ACME),
+                    of_customer(INITECH, ACME),
                     BuiltInProfile::CustomerUser,
                 );
                 p.permissions.retain(|perm| admin.contains(perm));
