@@ -405,26 +405,11 @@ fn offer_visibility_looks_up_the_audience_once_and_only_when_needed() {
 
 #[test]
 fn node_kinds_open_by_permission_and_audit_events_never() {
-    let kinds = [
-        NodeKind::Organization,
-        NodeKind::Customer,
-        NodeKind::User,
-        NodeKind::Profile,
-        NodeKind::Offer,
-        NodeKind::Subscription,
-        NodeKind::Invoice,
-        NodeKind::Payment,
-        NodeKind::PaymentMethod,
-        NodeKind::Case,
-        NodeKind::AuditEvent,
-        NodeKind::BillingAccount,
-        NodeKind::CrmAccount,
-    ];
     for persona in PERSONAS {
         let principal = persona.principal();
         let billing = principal.has(Permission::ViewBilling);
         let cases = principal.has(Permission::ViewCases);
-        for kind in kinds {
+        for kind in NodeKind::ALL {
             let want = match kind {
                 NodeKind::Subscription
                 | NodeKind::Invoice
