@@ -191,17 +191,29 @@ fn ok<T>(r: Result<T, Infallible>) -> T {
     }
 }
 
-/// Checks a table of expectations: per persona, one bool per item.
+/// Checks a table of expectations: per persona, one bool per item (named by id).
 fn table<const N: usize>(
     what: &str,
     items: [&str; N],
     expected: [[bool; N]; 8],
     sees: impl Fn(&ReadPolicy<'_, Directory>, &str) -> bool,
 ) {
+    let name = |item: &&str| format!("{what} {item}");
+    records_table(&items, expected, name, |p, item| sees(p, item));
+}
+
+/// Checks a table of expectations about records: per persona, one bool per record; `name`
+/// says which record a failure is about.
+fn records_table<T, const N: usize>(
+    records: &[T; N],
+    expected: [[bool; N]; 8],
+    name: impl Fn(&T) -> String,
+    sees: impl Fn(&ReadPolicy<'_, Directory>, &T) -> bool,
+) {
     for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (item, want) in items.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| sees(p, item));
-            assert_eq!(got, want, "{persona:?} seeing {what} {item}");
+        for (record, want) in records.iter().zip(row) {
+            let got = with_policy(*persona, |p, _| sees(p, record));
+            assert_eq!(got, want, "{persona:?} seeing {}", name(record));
         }
     }
 }
@@ -264,12 +276,12 @@ fn account_holders_follow_organization_and_customer_visibility() {
         [false, false, true, false],
         [false, false, false, false],
     ];
-    for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (holder, want) in holders.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| p.holder(Some(holder.clone())).is_some());
-            assert_eq!(got, want, "{persona:?} seeing the records of {holder:?}");
-        }
-        assert!(with_policy(*persona, |p, _| p.holder(None).is_none()));
+    let name = |holder: &AccountHolder| format!("the records of {holder:?}");
+    records_table(&holders, expected, name, |p, holder| {
+        p.holder(Some(holder.clone())).is_some()
+    });
+    for persona in PERSONAS {
+        assert!(with_policy(persona, |p, _| p.holder(None).is_none()));
     }
 }
 
@@ -296,12 +308,8 @@ fn users_see_themselves_and_others_only_with_view_users_in_scope() {
         [false, false, false, false, true, false, false],
         [false, false, false, false, false, false, false],
     ];
-    for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (u, want) in users.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| ok(block_on(p.user(u))));
-            assert_eq!(got, want, "{persona:?} seeing user {}", u.id.as_str());
-        }
-    }
+    let name = |u: &User| format!("user {}", u.id.as_str());
+    records_table(&users, expected, name, |p, u| ok(block_on(p.user(u))));
 }
 
 #[test]
@@ -518,12 +526,8 @@ fn profiles_of_other_tenants_are_out_of_reach_but_ones_own_is_not() {
         // Built-in profiles are no secret: a sign-up's answer shows one to an anonymous caller.
         [true, false, false, false],
     ];
-    for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (profile, want) in profiles.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| p.profile(profile));
-            assert_eq!(got, want, "{persona:?} seeing {}", profile.code);
-        }
-    }
+    let name = |profile: &Profile| profile.code.clone();
+    records_table(&profiles, expected, name, |p, profile| p.profile(profile));
     // A customer user holding Acme's custom profile sees that one, and no other of Acme's.
     let mut carl = Persona::CustomerUser.principal();
     carl.profile_id = ProfileId::from("p-acme");

@@ -71,7 +71,7 @@ impl Writes {
             };
             self.c.directory.save_user(&user).await?;
             let holder = AccountHolder::Customer(customer);
-            self.audit_target(actor, "user.invite", user.id.global(), &holder)
+            self.audit_user(actor, "user.invite", &user, Some(holder))
                 .await;
             Ok(user.id)
         })
@@ -93,7 +93,7 @@ impl Writes {
             policy::may_remove_customer_user(actor.principal, &user)?;
             self.c.directory.delete_user(&user.id).await?;
             let holder = AccountHolder::Customer(customer);
-            self.audit_target(actor, "user.remove", user.id.global(), &holder)
+            self.audit_user(actor, "user.remove", &user, Some(holder))
                 .await;
             Ok(user.id)
         })
@@ -108,19 +108,8 @@ impl Writes {
         profile_id: ProfileId,
         key: Option<&str>,
     ) -> Result<UserId> {
-        let input = (&user_id, &profile_id);
-        let change = async |user: &mut User, holder: Option<&AccountHolder>| {
-            // Every record the input names is resolved before the user's state is judged, so
-            // that a profile out of reach answers NOT_FOUND whatever state the user is in.
-            let found = self.load_profile(&profile_id).await?;
-            let profile = policy::grantable_profile(actor.principal, user, holder, found)?;
-            still_pending(user)?;
-            user.profile_id = profile.id;
-            user.status = UserStatus::Active;
-            self.c.directory.save_user(user).await
-        };
         let mutation = ("activateUser", "user.activate");
-        self.edit_user(actor, mutation, key, &input, &user_id, change)
+        self.grant_profile(actor, mutation, key, user_id, profile_id, true)
             .await
     }
 
@@ -132,13 +121,34 @@ impl Writes {
         profile_id: ProfileId,
         key: Option<&str>,
     ) -> Result<UserId> {
+        let mutation = ("changeUserProfile", "user.profile");
+        self.grant_profile(actor, mutation, key, user_id, profile_id, false)
+            .await
+    }
+
+    /// Gives a managed user the profile `profile_id` when the caller may grant it; with
+    /// `activate`, only to a `PENDING` user, who becomes `ACTIVE`.
+    async fn grant_profile(
+        &self,
+        actor: Actor<'_>,
+        mutation: (&str, &str),
+        key: Option<&str>,
+        user_id: UserId,
+        profile_id: ProfileId,
+        activate: bool,
+    ) -> Result<UserId> {
         let input = (&user_id, &profile_id);
         let change = async |user: &mut User, holder: Option<&AccountHolder>| {
+            // Every record the input names is resolved before the user's state is judged, so
+            // that a profile out of reach answers NOT_FOUND whatever state the user is in.
             let found = self.load_profile(&profile_id).await?;
             user.profile_id = policy::grantable_profile(actor.principal, user, holder, found)?.id;
+            if activate {
+                still_pending(user)?;
+                user.status = UserStatus::Active;
+            }
             self.c.directory.save_user(user).await
         };
-        let mutation = ("changeUserProfile", "user.profile");
         self.edit_user(actor, mutation, key, &input, &user_id, change)
             .await
     }
