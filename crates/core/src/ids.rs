@@ -116,7 +116,9 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 13] = [
+    /// Every kind, in declaration order: what an id's type name is parsed against, and what a
+    /// check over all kinds walks.
+    pub const ALL: [NodeKind; 13] = [
         NodeKind::Organization,
         NodeKind::Customer,
         NodeKind::User,

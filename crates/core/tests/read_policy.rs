@@ -5,11 +5,14 @@
 //! ids are out of reach). Lookups are counted, so that the policy is seen to load only what a
 //! decision needs.
 
-use chrono::{TimeZone, Utc};
+mod common;
+
+use common::{customer, of_customer, org, organization};
+use common::{ACME, CONTOSO, GLOBEX, INITECH, NORTHWIND, UMBRELLA};
 use partnergraph_core::ids::{CustomerId, NodeKind, OrgId, ProfileId};
 use partnergraph_core::model::{
-    AccountHolder, BillingPeriod, Customer, CustomerStatus, ExternalIds, InvoiceOwner, Membership,
-    Money, Offer, OrgKind, Organization, Profile, ProfileOwner, User, UserStatus,
+    AccountHolder, BillingPeriod, Customer, CustomerStatus, Membership, Money, Offer, OrgKind,
+    Organization, Profile, ProfileOwner, User, UserStatus,
 };
 use partnergraph_core::permission::{BuiltInProfile, Permission};
 use partnergraph_core::policy::read::{Lookup, ReadArea, ReadPolicy};
@@ -53,42 +56,11 @@ impl Lookup for Directory {
     }
 }
 
-const NORTHWIND: &str = "org-northwind";
-const CONTOSO: &str = "org-contoso";
-const ACME: &str = "org-acme";
 const HOOLI: &str = "org-hooli";
-const GLOBEX: &str = "org-globex";
-const INITECH: &str = "cus-initech";
-const UMBRELLA: &str = "cus-umbrella";
 
-fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organization {
-    Organization {
-        id: id.into(),
-        kind,
-        name: id.to_owned(),
-        parent_id: parent.map(OrgId::from),
-        sales_channel: "direct".to_owned(),
-        invoice_owner: InvoiceOwner::Customer,
-        external: ExternalIds::default(),
-        created_at: Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-    }
-}
-
-fn customer(id: &str, partner: &str, distributor: &str) -> Customer {
-    Customer {
-        id: id.into(),
-        partner_id: partner.into(),
-        distributor_id: Some(distributor.into()),
-        name: id.to_owned(),
-        email: format!("{id}@example.com"),
-        account_number: "A00000001".to_owned(),
-        status: CustomerStatus::Active,
-        seats: 0,
-        skus: Vec::new(),
-        expires_on: None,
-        external: ExternalIds::default(),
-        created_at: Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-    }
+/// A user of `membership` with the read-only VIEWER profile.
+fn user(id: &str, membership: Membership) -> User {
+    common::user(id, membership, BuiltInProfile::Viewer.id())
 }
 
 fn directory() -> Directory {
@@ -110,44 +82,11 @@ fn directory() -> Directory {
     }
 }
 
-fn user(id: &str, membership: Membership) -> User {
-    User {
-        id: id.into(),
-        email: format!("{id}@example.com"),
-        first_name: id.to_owned(),
-        last_name: "Example".to_owned(),
-        profile_id: BuiltInProfile::Viewer.id(),
-        status: UserStatus::Active,
-        membership,
-        created_at: Utc.timestamp_opt(0, 0).single().unwrap_or_default(),
-    }
-}
-
 fn principal(id: &str, tenant: Tenant, profile: BuiltInProfile) -> Principal {
     Principal {
-        user_id: id.into(),
-        email: format!("{id}@example.com"),
-        status: UserStatus::Active,
-        tenant,
         profile_id: profile.id(),
         profile_code: profile.code().to_owned(),
-        permissions: profile.permissions(),
-        impersonator: None,
-    }
-}
-
-fn in_org(id: &str, kind: OrgKind) -> Tenant {
-    Tenant::Organization {
-        id: id.into(),
-        kind,
-    }
-}
-
-fn in_customer(id: &str, partner: &str) -> Tenant {
-    Tenant::Customer {
-        id: id.into(),
-        partner_id: partner.into(),
-        status: CustomerStatus::Active,
+        ..common::principal(id, tenant, profile.permissions())
     }
 }
 
@@ -185,27 +124,27 @@ impl Persona {
             ),
             Persona::DistributorAdmin => principal(
                 "u-northwind",
-                in_org(NORTHWIND, OrgKind::Distributor),
+                organization(NORTHWIND, OrgKind::Distributor),
                 BuiltInProfile::DistributorAdmin,
             ),
             Persona::PartnerAdmin => principal(
                 "u-acme-admin",
-                in_org(ACME, OrgKind::Partner),
+                organization(ACME, OrgKind::Partner),
                 BuiltInProfile::Admin,
             ),
             Persona::PartnerUser => principal(
                 "u-acme-rep",
-                in_org(ACME, OrgKind::Partner),
+                organization(ACME, OrgKind::Partner),
                 BuiltInProfile::AccountExecutive,
             ),
             Persona::CustomerAdmin => principal(
                 "u-initech-admin",
-                in_customer(INITECH, ACME),
+                of_customer(INITECH, ACME),
                 BuiltInProfile::CustomerAdmin,
             ),
             Persona::CustomerUser => principal(
                 "u-carl",
-                in_customer(INITECH, ACME),
+                of_customer(INITECH, ACME),
                 BuiltInProfile::CustomerUser,
             ),
             Persona::Impersonating => {
@@ -213,7 +152,7 @@ impl Persona {
                 let admin = BuiltInProfile::Admin.permissions();
                 let mut p = principal(
                     "u-carl",
-                    in_customer(INITECH, ACME),
+                    of_customer(INITECH, ACME),
                     BuiltInProfile::CustomerUser,
                 );
                 p.permissions.retain(|perm| admin.contains(perm));
@@ -252,17 +191,29 @@ fn ok<T>(r: Result<T, Infallible>) -> T {
     }
 }
 
-/// Checks a table of expectations: per persona, one bool per item.
+/// Checks a table of expectations: per persona, one bool per item (named by id).
 fn table<const N: usize>(
     what: &str,
     items: [&str; N],
     expected: [[bool; N]; 8],
     sees: impl Fn(&ReadPolicy<'_, Directory>, &str) -> bool,
 ) {
+    let name = |item: &&str| format!("{what} {item}");
+    records_table(&items, expected, name, |p, item| sees(p, item));
+}
+
+/// Checks a table of expectations about records: per persona, one bool per record; `name`
+/// says which record a failure is about.
+fn records_table<T, const N: usize>(
+    records: &[T; N],
+    expected: [[bool; N]; 8],
+    name: impl Fn(&T) -> String,
+    sees: impl Fn(&ReadPolicy<'_, Directory>, &T) -> bool,
+) {
     for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (item, want) in items.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| sees(p, item));
-            assert_eq!(got, want, "{persona:?} seeing {what} {item}");
+        for (record, want) in records.iter().zip(row) {
+            let got = with_policy(*persona, |p, _| sees(p, record));
+            assert_eq!(got, want, "{persona:?} seeing {}", name(record));
         }
     }
 }
@@ -325,12 +276,12 @@ fn account_holders_follow_organization_and_customer_visibility() {
         [false, false, true, false],
         [false, false, false, false],
     ];
-    for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (holder, want) in holders.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| p.holder(Some(holder.clone())).is_some());
-            assert_eq!(got, want, "{persona:?} seeing the records of {holder:?}");
-        }
-        assert!(with_policy(*persona, |p, _| p.holder(None).is_none()));
+    let name = |holder: &AccountHolder| format!("the records of {holder:?}");
+    records_table(&holders, expected, name, |p, holder| {
+        p.holder(Some(holder.clone())).is_some()
+    });
+    for persona in PERSONAS {
+        assert!(with_policy(persona, |p, _| p.holder(None).is_none()));
     }
 }
 
@@ -357,12 +308,8 @@ fn users_see_themselves_and_others_only_with_view_users_in_scope() {
         [false, false, false, false, true, false, false],
         [false, false, false, false, false, false, false],
     ];
-    for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (u, want) in users.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| ok(block_on(p.user(u))));
-            assert_eq!(got, want, "{persona:?} seeing user {}", u.id.as_str());
-        }
-    }
+    let name = |u: &User| format!("user {}", u.id.as_str());
+    records_table(&users, expected, name, |p, u| ok(block_on(p.user(u))));
 }
 
 #[test]
@@ -466,26 +413,11 @@ fn offer_visibility_looks_up_the_audience_once_and_only_when_needed() {
 
 #[test]
 fn node_kinds_open_by_permission_and_audit_events_never() {
-    let kinds = [
-        NodeKind::Organization,
-        NodeKind::Customer,
-        NodeKind::User,
-        NodeKind::Profile,
-        NodeKind::Offer,
-        NodeKind::Subscription,
-        NodeKind::Invoice,
-        NodeKind::Payment,
-        NodeKind::PaymentMethod,
-        NodeKind::Case,
-        NodeKind::AuditEvent,
-        NodeKind::BillingAccount,
-        NodeKind::CrmAccount,
-    ];
     for persona in PERSONAS {
         let principal = persona.principal();
         let billing = principal.has(Permission::ViewBilling);
         let cases = principal.has(Permission::ViewCases);
-        for kind in kinds {
+        for kind in NodeKind::ALL {
             let want = match kind {
                 NodeKind::Subscription
                 | NodeKind::Invoice
@@ -594,12 +526,8 @@ fn profiles_of_other_tenants_are_out_of_reach_but_ones_own_is_not() {
         // Built-in profiles are no secret: a sign-up's answer shows one to an anonymous caller.
         [true, false, false, false],
     ];
-    for (persona, row) in PERSONAS.iter().zip(expected) {
-        for (profile, want) in profiles.iter().zip(row) {
-            let got = with_policy(*persona, |p, _| p.profile(profile));
-            assert_eq!(got, want, "{persona:?} seeing {}", profile.code);
-        }
-    }
+    let name = |profile: &Profile| profile.code.clone();
+    records_table(&profiles, expected, name, |p, profile| p.profile(profile));
     // A customer user holding Acme's custom profile sees that one, and no other of Acme's.
     let mut carl = Persona::CustomerUser.principal();
     carl.profile_id = ProfileId::from("p-acme");

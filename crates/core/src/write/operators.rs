@@ -71,7 +71,7 @@ impl Writes {
             };
             self.c.directory.save_user(&user).await?;
             let holder = AccountHolder::Customer(customer);
-            self.audit_target(actor, "user.invite", user.id.global(), &holder)
+            self.audit_user(actor, "user.invite", &user, Some(holder))
                 .await;
             Ok(user.id)
         })
@@ -93,7 +93,7 @@ impl Writes {
             policy::may_remove_customer_user(actor.principal, &user)?;
             self.c.directory.delete_user(&user.id).await?;
             let holder = AccountHolder::Customer(customer);
-            self.audit_target(actor, "user.remove", user.id.global(), &holder)
+            self.audit_user(actor, "user.remove", &user, Some(holder))
                 .await;
             Ok(user.id)
         })
@@ -108,26 +108,9 @@ impl Writes {
         profile_id: ProfileId,
         key: Option<&str>,
     ) -> Result<UserId> {
-        let input = (&user_id, &profile_id);
-        self.journaled(actor, "activateUser", key, &input, async |_| {
-            let (mut user, holder) = self.managed_user(actor, &user_id).await?;
-            // Every record the input names is resolved before the user's state is judged, so
-            // that a profile out of reach answers NOT_FOUND whatever state the user is in.
-            let found = self.load_profile(&profile_id).await?;
-            let profile =
-                policy::grantable_profile(actor.principal, &user, holder.as_ref(), found)?;
-            if user.status != UserStatus::Pending {
-                return Err(Error::Conflict(
-                    "only a pending user can be activated".to_owned(),
-                ));
-            }
-            user.profile_id = profile.id;
-            user.status = UserStatus::Active;
-            self.c.directory.save_user(&user).await?;
-            self.audit_user(actor, "user.activate", &user, holder).await;
-            Ok(user.id)
-        })
-        .await
+        let mutation = ("activateUser", "user.activate");
+        self.grant_profile(actor, mutation, key, user_id, profile_id, true)
+            .await
     }
 
     /// Gives a user another profile; takes effect on the user's next request.
@@ -138,17 +121,36 @@ impl Writes {
         profile_id: ProfileId,
         key: Option<&str>,
     ) -> Result<UserId> {
+        let mutation = ("changeUserProfile", "user.profile");
+        self.grant_profile(actor, mutation, key, user_id, profile_id, false)
+            .await
+    }
+
+    /// Gives a managed user the profile `profile_id` when the caller may grant it; with
+    /// `activate`, only to a `PENDING` user, who becomes `ACTIVE`.
+    async fn grant_profile(
+        &self,
+        actor: Actor<'_>,
+        mutation: (&str, &str),
+        key: Option<&str>,
+        user_id: UserId,
+        profile_id: ProfileId,
+        activate: bool,
+    ) -> Result<UserId> {
         let input = (&user_id, &profile_id);
-        self.journaled(actor, "changeUserProfile", key, &input, async |_| {
-            let (mut user, holder) = self.managed_user(actor, &user_id).await?;
+        let change = async |user: &mut User, holder: Option<&AccountHolder>| {
+            // Every record the input names is resolved before the user's state is judged, so
+            // that a profile out of reach answers NOT_FOUND whatever state the user is in.
             let found = self.load_profile(&profile_id).await?;
-            user.profile_id =
-                policy::grantable_profile(actor.principal, &user, holder.as_ref(), found)?.id;
-            self.c.directory.save_user(&user).await?;
-            self.audit_user(actor, "user.profile", &user, holder).await;
-            Ok(user.id)
-        })
-        .await
+            user.profile_id = policy::grantable_profile(actor.principal, user, holder, found)?.id;
+            if activate {
+                still_pending(user)?;
+                user.status = UserStatus::Active;
+            }
+            self.c.directory.save_user(user).await
+        };
+        self.edit_user(actor, mutation, key, &input, &user_id, change)
+            .await
     }
 
     /// Suspends a user: its tokens stop working on the next request.
@@ -158,14 +160,13 @@ impl Writes {
         user_id: UserId,
         key: Option<&str>,
     ) -> Result<UserId> {
-        self.journaled(actor, "suspendUser", key, &user_id, async |_| {
-            let (mut user, holder) = self.managed_user(actor, &user_id).await?;
+        let change = async |user: &mut User, _: Option<&AccountHolder>| {
             user.status = UserStatus::Suspended;
-            self.c.directory.save_user(&user).await?;
-            self.audit_user(actor, "user.suspend", &user, holder).await;
-            Ok(user.id)
-        })
-        .await
+            self.c.directory.save_user(user).await
+        };
+        let mutation = ("suspendUser", "user.suspend");
+        self.edit_user(actor, mutation, key, &user_id, &user_id, change)
+            .await
     }
 
     /// Removes an operator (customer users have `removeCustomerUser`).
@@ -175,10 +176,31 @@ impl Writes {
         user_id: UserId,
         key: Option<&str>,
     ) -> Result<UserId> {
-        self.journaled(actor, "removeUser", key, &user_id, async |_| {
-            let (user, holder) = self.managed_user(actor, &user_id).await?;
-            self.c.directory.delete_user(&user.id).await?;
-            self.audit_user(actor, "user.remove", &user, holder).await;
+        let change = async |user: &mut User, _: Option<&AccountHolder>| {
+            self.c.directory.delete_user(&user.id).await
+        };
+        let mutation = ("removeUser", "user.remove");
+        self.edit_user(actor, mutation, key, &user_id, &user_id, change)
+            .await
+    }
+
+    /// Runs a journaled write to the user `id` that the caller manages ([`Self::managed_user`]):
+    /// `mutation` names the write and its audit action; `change` edits the user and keeps the
+    /// result (saves, deletes or mails), after which the write is audited in the log of the
+    /// user's organization or customer.
+    async fn edit_user<I: Serialize>(
+        &self,
+        actor: Actor<'_>,
+        (mutation, action): (&str, &str),
+        key: Option<&str>,
+        input: &I,
+        id: &UserId,
+        change: impl AsyncFnOnce(&mut User, Option<&AccountHolder>) -> Result<()>,
+    ) -> Result<UserId> {
+        self.journaled(actor, mutation, key, input, async |_| {
+            let (mut user, holder) = self.managed_user(actor, id).await?;
+            change(&mut user, holder.as_ref()).await?;
+            self.audit_user(actor, action, &user, holder).await;
             Ok(user.id)
         })
         .await
@@ -284,24 +306,14 @@ impl Writes {
         portal_url: &str,
         key: Option<&str>,
     ) -> Result<UserId> {
-        self.journaled(actor, "sendActivationLink", key, &user_id, async |_| {
-            let (user, holder) = self.managed_user(actor, &user_id).await?;
-            if user.status != UserStatus::Pending {
-                return Err(Error::Conflict(
-                    "only a pending user can be activated".to_owned(),
-                ));
-            }
-            self.mail_activation_link(
-                &user,
-                portal_url,
-                "open this link to activate your portal account:",
-            )
-            .await?;
-            self.audit_user(actor, "user.activation_link", &user, holder)
-                .await;
-            Ok(user.id)
-        })
-        .await
+        let change = async |user: &mut User, _: Option<&AccountHolder>| {
+            still_pending(user)?;
+            let intro = "open this link to activate your portal account:";
+            self.mail_activation_link(user, portal_url, intro).await
+        };
+        let mutation = ("sendActivationLink", "user.activation_link");
+        self.edit_user(actor, mutation, key, &user_id, &user_id, change)
+            .await
     }
 
     /// Stores a single-use activation link for the PENDING `user`, valid for
@@ -462,6 +474,18 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// `CONFLICT` unless `user` is still `PENDING`: only such a user can be activated, by an admin
+/// or by a link.
+fn still_pending(user: &User) -> Result<()> {
+    if user.status == UserStatus::Pending {
+        Ok(())
+    } else {
+        Err(Error::Conflict(
+            "only a pending user can be activated".to_owned(),
+        ))
+    }
 }
 
 /// The stored form of an activation token.

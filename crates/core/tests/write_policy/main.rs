@@ -11,6 +11,8 @@
 //! `world` builds the channel and the personas; `profiles` holds the cases about profiles and
 //! login-as; this file the permissions and the reach of customers, users, billing and orders.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod profiles;
 mod world;
 

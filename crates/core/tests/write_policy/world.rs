@@ -2,45 +2,18 @@
 //! (customer Initech), distributor Contoso with partner Globex (customer Umbrella); one
 //! principal per persona kind, and records of users, profiles and offers to judge.
 
-use chrono::{DateTime, TimeZone, Utc};
 use partnergraph_core::ids::{CustomerId, OfferId, OrgId, ProfileId, UserId};
 use partnergraph_core::model::{
-    AccountHolder, BillingPeriod, Customer, CustomerStatus, ExternalIds, InvoiceOwner, Membership,
-    Money, Offer, OrgKind, Organization, Profile, ProfileOwner, User, UserStatus,
+    AccountHolder, BillingPeriod, Customer, CustomerStatus, Membership, Money, Offer, OrgKind,
+    Organization, Profile, ProfileOwner, User, UserStatus,
 };
 use partnergraph_core::permission::{BuiltInProfile, Permission};
 use partnergraph_core::principal::{Impersonator, Principal, Tenant};
 use rust_decimal::Decimal;
-use std::collections::BTreeSet;
 
 // ---- The channel ----------------------------------------------------------------------------
 
-pub(crate) const NORTHWIND: &str = "org-northwind";
-pub(crate) const CONTOSO: &str = "org-contoso";
-pub(crate) const ACME: &str = "org-acme";
-pub(crate) const GLOBEX: &str = "org-globex";
-pub(crate) const INITECH: &str = "cus-initech";
-pub(crate) const UMBRELLA: &str = "cus-umbrella";
-
-/// When every record here was created: the policy never looks at it.
-pub(crate) fn created() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
-        .single()
-        .expect("a valid date")
-}
-
-pub(crate) fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organization {
-    Organization {
-        id: OrgId::from(id),
-        kind,
-        name: id.to_owned(),
-        parent_id: parent.map(OrgId::from),
-        sales_channel: "direct".to_owned(),
-        invoice_owner: InvoiceOwner::Partner,
-        external: ExternalIds::default(),
-        created_at: created(),
-    }
-}
+pub(crate) use crate::common::*;
 
 pub(crate) fn northwind() -> Organization {
     org(NORTHWIND, OrgKind::Distributor, None)
@@ -54,42 +27,12 @@ pub(crate) fn globex() -> Organization {
     org(GLOBEX, OrgKind::Partner, Some(CONTOSO))
 }
 
-pub(crate) fn customer(id: &str, partner: &str, distributor: &str) -> Customer {
-    Customer {
-        id: CustomerId::from(id),
-        partner_id: OrgId::from(partner),
-        distributor_id: Some(OrgId::from(distributor)),
-        name: id.to_owned(),
-        email: format!("billing@{id}.example"),
-        account_number: "A00000001".to_owned(),
-        status: CustomerStatus::Active,
-        seats: 0,
-        skus: Vec::new(),
-        expires_on: None,
-        external: ExternalIds::default(),
-        created_at: created(),
-    }
-}
-
 pub(crate) fn initech() -> Customer {
     customer(INITECH, ACME, NORTHWIND)
 }
 
 pub(crate) fn umbrella() -> Customer {
     customer(UMBRELLA, GLOBEX, CONTOSO)
-}
-
-pub(crate) fn user(id: &str, membership: Membership, profile: ProfileId) -> User {
-    User {
-        id: UserId::from(id),
-        email: format!("{id}@example.com"),
-        first_name: String::new(),
-        last_name: id.to_owned(),
-        profile_id: profile,
-        status: UserStatus::Active,
-        membership,
-        created_at: created(),
-    }
 }
 
 /// A user record with the holder (organization or customer) it belongs to.
@@ -189,34 +132,6 @@ pub(crate) fn offer(eligible: &[&str]) -> Offer {
 }
 
 // ---- The personas ---------------------------------------------------------------------------
-
-pub(crate) fn principal(id: &str, tenant: Tenant, permissions: BTreeSet<Permission>) -> Principal {
-    Principal {
-        user_id: UserId::from(id),
-        email: format!("{id}@example.com"),
-        status: UserStatus::Active,
-        tenant,
-        profile_id: ProfileId::from("profile"),
-        profile_code: String::new(),
-        permissions,
-        impersonator: None,
-    }
-}
-
-pub(crate) fn organization(id: &str, kind: OrgKind) -> Tenant {
-    Tenant::Organization {
-        id: OrgId::from(id),
-        kind,
-    }
-}
-
-pub(crate) fn of_customer(id: &str, partner: &str) -> Tenant {
-    Tenant::Customer {
-        id: CustomerId::from(id),
-        partner_id: OrgId::from(partner),
-        status: CustomerStatus::Active,
-    }
-}
 
 pub(crate) fn platform_admin() -> Principal {
     let perms = BuiltInProfile::PlatformAdmin.permissions();
