@@ -28,10 +28,12 @@ use partnergraph_core::permission::BuiltInProfile;
 use partnergraph_core::UpstreamError;
 use partnergraph_migrations::{Migrator, MigratorTrait};
 use rows::Table;
-use sea_orm::sea_query::{Alias, Cond, Expr, Query};
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
-use statements::{eq, insert, upsert};
+use statements::{insert, upsert};
+#[cfg(feature = "testing")]
 use std::sync::atomic::{AtomicU64, Ordering};
+#[cfg(feature = "testing")]
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -83,6 +85,8 @@ pub struct LocalStore {
     db: DatabaseConnection,
     /// A small pool of its own for [`reserved_for_authentication`]'s reads.
     reserved: DatabaseConnection,
+    /// Statements run on either pool, for the tests crate's batching proofs.
+    #[cfg(feature = "testing")]
     statements: Arc<AtomicU64>,
 }
 
@@ -114,6 +118,17 @@ pub async fn reserved_for_authentication<F: std::future::Future>(work: F) -> F::
     AUTHENTICATING.scope((), work).await
 }
 
+/// `db`, its statements counted in `statements` (only the tests count them: the callback
+/// costs every statement a call).
+#[cfg(feature = "testing")]
+fn counted(mut db: DatabaseConnection, statements: &Arc<AtomicU64>) -> DatabaseConnection {
+    let counter = statements.clone();
+    db.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+    });
+    db
+}
+
 /// A page cache no smaller than this per SQLite connection, in KiB (16 pages of 4 KiB): the
 /// schema and the B-trees' upper levels stay cached whatever the budget.
 const MIN_PAGE_CACHE_KIB: u64 = 64;
@@ -132,26 +147,29 @@ impl LocalStore {
         } else {
             POSTGRES_CONNECTIONS
         };
-        let statements = Arc::new(AtomicU64::new(0));
-        let db = Self::pool(url, connections, sqlite_page_cache_kib, &statements).await?;
+        let db = Self::pool(url, connections, sqlite_page_cache_kib).await?;
         if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
             // Readers do not block the writer; the setting persists in the file.
             db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
         }
-        let reserved = Self::pool(url, RESERVED_CONNECTIONS, 0, &statements).await?;
+        let reserved = Self::pool(url, RESERVED_CONNECTIONS, 0).await?;
+        #[cfg(feature = "testing")]
+        let statements = Arc::new(AtomicU64::new(0));
+        #[cfg(feature = "testing")]
+        let (db, reserved) = (counted(db, &statements), counted(reserved, &statements));
         Ok(Self {
             db,
             reserved,
+            #[cfg(feature = "testing")]
             statements,
         })
     }
 
-    /// A pool of `connections` to `url`, its statements counted in `statements`.
+    /// A pool of `connections` to `url`.
     async fn pool(
         url: &str,
         connections: u32,
         sqlite_page_cache_kib: u64,
-        statements: &Arc<AtomicU64>,
     ) -> Result<DatabaseConnection> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
@@ -167,14 +185,9 @@ impl LocalStore {
                 sqlite.pragma("cache_size", format!("-{per_connection}"))
             });
         }
-        let mut db = Database::connect(options)
+        Database::connect(options)
             .await
-            .map_err(LocalError::Connect)?;
-        let counter = statements.clone();
-        db.set_metric_callback(move |_| {
-            counter.fetch_add(1, Ordering::Relaxed);
-        });
-        Ok(db)
+            .map_err(LocalError::Connect)
     }
 
     /// Runs pending migrations, then makes the built-in profiles match the code.
@@ -220,7 +233,9 @@ impl LocalStore {
     }
 
     /// The tables holding a row whose key or record names `id`, ignoring the audit log and
-    /// the operation journal, which keep history on purpose. Proves deletions complete.
+    /// the operation journal, which keep history on purpose. Proves deletions complete: a seam
+    /// for the tests crate, built only with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub async fn tables_mentioning(&self, id: &str) -> Result<Vec<&'static str>> {
         let mut found = Vec::new();
         for table in Table::ALL {
@@ -235,8 +250,8 @@ impl LocalStore {
                 .expr(Expr::col(Alias::new("id")))
                 .from(table.alias())
                 .cond_where(
-                    Cond::any()
-                        .add(eq("id", id))
+                    sea_orm::sea_query::Cond::any()
+                        .add(statements::eq("id", id))
                         .add(Expr::col(Alias::new("doc")).like(pattern)),
                 )
                 .limit(1)
@@ -250,7 +265,8 @@ impl LocalStore {
     }
 
     /// SQL statements executed through this store since it connected (tests prove batching
-    /// with it).
+    /// with it): a seam for the tests crate, built only with the `testing` feature.
+    #[cfg(feature = "testing")]
     pub fn statement_count(&self) -> u64 {
         self.statements.load(Ordering::Relaxed)
     }

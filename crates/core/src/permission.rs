@@ -68,7 +68,7 @@ permissions! {
     ManagePartners = "MANAGE_PARTNERS",
 }
 
-/// The built-in profiles of DESIGN.md; admins may add their own.
+/// The built-in profiles every installation has; admins may add their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuiltInProfile {
     /// Operates the whole platform.

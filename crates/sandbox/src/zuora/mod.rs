@@ -1,7 +1,7 @@
 //! A local Zuora: the OAuth token endpoint and Object Query reads of accounts, subscriptions,
 //! invoices, payments, payment methods and the product catalog (products, product rate plans,
-//! their charges and price tiers), in Zuora's wire format (see
-//! `shared/reference/API-NOTES.md` §1), seeded from the demo world.
+//! their charges and price tiers), in Zuora's wire format
+//! (as Zuora's REST reference and OpenAPI spec describe it), seeded from the demo world.
 //!
 //! Faithful where a connector can trip: 32-hex ids, `bearer` tokens that expire, the
 //! `success: false` envelope with numeric codes, `pageSize` 1–50 else 400 (Zuora's OpenAPI spec; its docs say 99), opaque `nextPage`
