@@ -16,7 +16,7 @@ use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
 use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
-use partnergraph_core::traits::AccountSet;
+use partnergraph_core::traits::{AccountSet, ScopedAccounts};
 use partnergraph_core::write::{InvoicePayment, Order, OrderFor, SubscriptionChange};
 use partnergraph_core::{Error, NodeKind};
 use std::hash::Hash;
@@ -128,6 +128,90 @@ impl Accounts<'_> {
         Ok(Some(methods.iter().cloned().map(PaymentMethod).collect()))
     }
 }
+
+/// An [`object!`](crate::paging::object) for an account holder (an organization or a
+/// customer): the holder's own fields, then the billing and CRM fields every holder has, in
+/// this order, each resolved by the holder's [`Accounts`] and documented by the holder, whose
+/// readers the descriptions address.
+macro_rules! holder_object {
+    (impl $ty:ident { $($own:tt)* }
+    accounts {
+        $(#[$balance:meta])* balance,
+        $(#[$subscriptions:meta])* subscriptions,
+        $(#[$invoices:meta])* invoices,
+        $(#[$payments:meta])* payments,
+        $(#[$payment_methods:meta])* payment_methods,
+        $(#[$cases:meta])* cases,
+    }) => {
+        $crate::paging::object! {
+        impl $ty {
+            $($own)*
+            $(#[$balance])*
+            async fn balance(
+                &self,
+                ctx: &async_graphql::Context<'_>
+            ) -> $crate::req::R<Option<$crate::schema::Money>> {
+                self.accounts().balance(ctx).await
+            }
+            $(#[$subscriptions])*
+            async fn subscriptions(
+                &self,
+                ctx: &async_graphql::Context<'_>
+            ) -> $crate::req::R<Option<$crate::paging::Conn<$crate::schema::Subscription>>>
+            where list(
+                cost,
+                args,
+                filter: $crate::inputs::SubscriptionFilter,
+                order_by: $crate::inputs::SubscriptionOrderField
+            ) {
+                self.accounts().subscriptions(ctx, args).await
+            }
+            $(#[$invoices])*
+            async fn invoices(
+                &self,
+                ctx: &async_graphql::Context<'_>
+            ) -> $crate::req::R<Option<$crate::paging::Conn<$crate::schema::Invoice>>>
+            where list(
+                cost,
+                args,
+                filter: $crate::inputs::InvoiceFilter,
+                order_by: $crate::inputs::InvoiceOrderField
+            ) {
+                self.accounts().invoices(ctx, args).await
+            }
+            $(#[$payments])*
+            async fn payments(
+                &self,
+                ctx: &async_graphql::Context<'_>
+            ) -> $crate::req::R<Option<$crate::paging::Conn<$crate::schema::Payment>>>
+            where list(cost, args, order_by: $crate::inputs::PaymentOrderField) {
+                self.accounts().payments(ctx, args).await
+            }
+            $(#[$payment_methods])*
+            async fn payment_methods(
+                &self,
+                ctx: &async_graphql::Context<'_>
+            ) -> $crate::req::R<Option<Vec<$crate::schema::PaymentMethod>>> {
+                self.accounts().payment_methods(ctx).await
+            }
+            $(#[$cases])*
+            async fn cases(
+                &self,
+                ctx: &async_graphql::Context<'_>
+            ) -> $crate::req::R<Option<$crate::paging::Conn<$crate::schema::Case>>>
+            where list(
+                cost,
+                args,
+                filter: $crate::inputs::CaseFilter,
+                order_by: $crate::inputs::CaseOrderField
+            ) {
+                self.accounts().cases(ctx, args).await
+            }
+        }
+        }
+    };
+}
+pub(crate) use holder_object;
 
 /// A subscription of a customer to an offer, from billing.
 #[derive(Description)]
@@ -323,25 +407,33 @@ impl PaymentMethod {
 }
 
 /// The external ids of the account a filter names, if the caller may see it.
-pub(crate) async fn holder_of(r: &Req, account: AccountRef) -> R<Option<model::ExternalIds>> {
+async fn holder_of(r: &Req, account: AccountRef) -> R<Option<model::ExternalIds>> {
     Ok(match account {
         AccountRef::Organization(id) => r.organization(&id).await?.map(|o| o.external),
         AccountRef::Customer(id) => r.customer(&id).await?.map(|c| c.external),
     })
 }
 
-/// The billing accounts a root list covers: the scope's, narrowed to the filter's account.
-async fn billing_accounts(r: &Req, account: Option<AccountRef>) -> R<AccountSet<BillingAccountId>> {
-    let scoped = r
-        .connectors
-        .directory
-        .accounts_in_scope(&r.scope)
-        .await
-        .or_fail(r)?;
+/// The accounts of one upstream a root list covers: the scope's (`side` picks billing or CRM),
+/// narrowed to the filter's account (`of` picks that holder's account on the same side). A
+/// holder the caller may not see, or without an account there, narrows to nothing.
+pub(crate) async fn accounts_in_reach<Id: PartialEq + Clone>(
+    r: &Req,
+    account: Option<AccountRef>,
+    side: fn(ScopedAccounts) -> AccountSet<Id>,
+    of: fn(model::ExternalIds) -> Option<Id>,
+) -> R<AccountSet<Id>> {
+    let scoped = side(
+        r.connectors
+            .directory
+            .accounts_in_scope(&r.scope)
+            .await
+            .or_fail(r)?,
+    );
     Ok(match account {
-        None => scoped.billing,
-        Some(account) => match holder_of(r, account).await?.and_then(|e| e.billing) {
-            Some(id) => scoped.billing.narrow_to(&id),
+        None => scoped,
+        Some(account) => match holder_of(r, account).await?.and_then(of) {
+            Some(id) => scoped.narrow_to(&id),
             None => AccountSet::Only(Vec::new()),
         },
     })
@@ -361,7 +453,8 @@ impl BillingQuery {
         r.require(ReadArea::Billing)?;
         let page = args.page_request().or_fail(r)?;
         let (filter, customer) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let accounts = billing_accounts(r, customer.map(AccountRef::Customer)).await?;
+        let customer = customer.map(AccountRef::Customer);
+        let accounts = accounts_in_reach(r, customer, |s| s.billing, |e| e.billing).await?;
         let order = order(
             args.order_by,
             (filter::SubscriptionOrderField::StartDate, Direction::Desc),
@@ -383,7 +476,7 @@ impl BillingQuery {
         r.require(ReadArea::Billing)?;
         let page = args.page_request().or_fail(r)?;
         let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let accounts = billing_accounts(r, account).await?;
+        let accounts = accounts_in_reach(r, account, |s| s.billing, |e| e.billing).await?;
         let order = order(
             args.order_by,
             (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
@@ -470,16 +563,14 @@ pub struct PayInvoicePayload {
 #[derive(Default, Description)]
 pub(crate) struct OrdersMutation;
 
-#[Object(use_type_description)]
+object! {
 impl OrdersMutation {
     /// Orders an offer for an existing customer or a new one created with the order (needs
     /// MANAGE_SUBSCRIPTIONS, and MANAGE_CUSTOMERS for a new customer). The invoice owner of
     /// the subscription follows the partner's setting.
-    async fn place_order(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: PlaceOrderInput,
-    ) -> R<PlaceOrderPayload> {
+    async fn place_order(&self, ctx: &Context<'_>) -> R<PlaceOrderPayload>
+    where write(input: PlaceOrderInput)
+    {
         let key = input.idempotency_key.clone();
         let (r, result) = run_write(ctx, input.into_core(), |w, actor, order| {
             w.place_order(actor, order, key.as_deref())
@@ -501,11 +592,9 @@ impl OrdersMutation {
 
     /// Pays an invoice in full or in part with a stored payment method of its account (needs
     /// PAY_INVOICES). Paying more than the balance, or a paid invoice, is refused.
-    async fn pay_invoice(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: PayInvoiceInput,
-    ) -> R<PayInvoicePayload> {
+    async fn pay_invoice(&self, ctx: &Context<'_>) -> R<PayInvoicePayload>
+    where write(input: PayInvoiceInput)
+    {
         let key = input.idempotency_key.as_deref();
         let payment = (|| {
             Ok::<_, Error>(InvoicePayment {
@@ -532,6 +621,7 @@ impl OrdersMutation {
             invoice: invoice.into_iter().next().map(Invoice),
         })
     }
+}
 }
 
 write_input! {
@@ -580,14 +670,12 @@ fn subscription_id(id: &ID) -> partnergraph_core::Result<SubscriptionId> {
 #[derive(Default, Description)]
 pub(crate) struct SubscriptionsMutation;
 
-#[Object(use_type_description)]
+object! {
 impl SubscriptionsMutation {
     /// Changes a subscription's seats or offer (needs MANAGE_SUBSCRIPTIONS).
-    async fn change_subscription(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: ChangeSubscriptionInput,
-    ) -> R<SubscriptionPayload> {
+    async fn change_subscription(&self, ctx: &Context<'_>) -> R<SubscriptionPayload>
+    where write(input: ChangeSubscriptionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let change = subscription_id(&input.subscription_id).and_then(|subscription_id| {
             Ok(SubscriptionChange {
@@ -609,11 +697,9 @@ impl SubscriptionsMutation {
 
     /// Cancels a subscription at the end of its term, or immediately (needs
     /// MANAGE_SUBSCRIPTIONS).
-    async fn cancel_subscription(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CancelSubscriptionInput,
-    ) -> R<SubscriptionPayload> {
+    async fn cancel_subscription(&self, ctx: &Context<'_>) -> R<SubscriptionPayload>
+    where write(input: CancelSubscriptionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let id = subscription_id(&input.subscription_id);
         let (r, id) = run_write(ctx, id, |w, actor, id| {
@@ -622,4 +708,5 @@ impl SubscriptionsMutation {
         .await?;
         subscription_payload(r, id).await
     }
+}
 }
