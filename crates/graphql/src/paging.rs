@@ -211,8 +211,20 @@ pub(crate) mod root_cost {
 /// written `where write(input: PlaceOrderInput)` gets its one `input` argument, documented as
 /// every mutation documents it. Every item of the impl is one method, so that the whole impl
 /// is one expansion: the complexity expression and the arguments it reads then share their
-/// hygiene.
+/// hygiene. Written `node impl`, the impl starts with the `id` field of a `Node`.
 macro_rules! object {
+    // A `Node`: its `id` first, the global id every node type gives alike.
+    (node impl $ty:ident { $($items:tt)* }) => {
+        $crate::paging::object! {
+        impl $ty {
+            /// The global id.
+            pub(crate) async fn id(&self) -> async_graphql::ID {
+                self.0.id.global().encode().into()
+            }
+            $($items)*
+        }
+        }
+    };
     (impl $ty:ident { $(
         $(#[$m:meta])*
         $vis:vis async fn $name:ident ($($params:tt)*) -> $ret:ty

@@ -10,7 +10,7 @@ use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Description, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, SimpleObject, ID};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
@@ -129,12 +129,12 @@ impl Accounts<'_> {
     }
 }
 
-/// An [`object!`](crate::paging::object) for an account holder (an organization or a
-/// customer): the holder's own fields, then the billing and CRM fields every holder has, in
-/// this order, each resolved by the holder's [`Accounts`] and documented by the holder, whose
-/// readers the descriptions address.
+/// An [`object!`](crate::paging::object) `node` for an account holder (an organization or a
+/// customer, `as` the [`AccountRef`] variant naming it): its `id`, the holder's own fields,
+/// then the billing and CRM fields every holder has, in this order, each resolved by the
+/// holder's [`Accounts`] and described by the holder, whose readers the descriptions address.
 macro_rules! holder_object {
-    (impl $ty:ident { $($own:tt)* }
+    (impl $ty:ident as $me:path { $($own:tt)* }
     accounts {
         $(#[$balance:meta])* balance,
         $(#[$subscriptions:meta])* subscriptions,
@@ -143,8 +143,18 @@ macro_rules! holder_object {
         $(#[$payment_methods:meta])* payment_methods,
         $(#[$cases:meta])* cases,
     }) => {
-        $crate::paging::object! {
         impl $ty {
+            /// The holder's side in billing and CRM.
+            fn accounts(&self) -> $crate::schema::billing::Accounts<'_> {
+                $crate::schema::billing::Accounts {
+                    external: &self.0.external,
+                    me: $me(self.0.id.clone()),
+                }
+            }
+        }
+
+        $crate::paging::object! {
+        node impl $ty {
             $($own)*
             $(#[$balance])*
             async fn balance(
@@ -217,12 +227,8 @@ pub(crate) use holder_object;
 #[derive(Description)]
 pub struct Subscription(pub model::Subscription);
 
-#[Object(use_type_description)]
-impl Subscription {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Subscription {
     /// Subscription number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -270,17 +276,14 @@ impl Subscription {
         self.0.invoice_owner.into()
     }
 }
+}
 
 /// An invoice from billing.
 #[derive(Description)]
 pub struct Invoice(pub model::Invoice);
 
-#[Object(use_type_description)]
-impl Invoice {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Invoice {
     /// Invoice number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -314,6 +317,7 @@ impl Invoice {
         self.0.is_overdue(today())
     }
 }
+}
 
 /// The visible holder of a billing account, as the union objects show it.
 async fn holder_union(
@@ -327,12 +331,8 @@ async fn holder_union(
 #[derive(Description)]
 pub struct Payment(pub model::Payment);
 
-#[Object(use_type_description)]
-impl Payment {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Payment {
     /// Payment number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -372,17 +372,14 @@ impl Payment {
         }
     }
 }
+}
 
 /// A stored payment method of a billing account.
 #[derive(Description)]
 pub struct PaymentMethod(pub model::PaymentMethod);
 
-#[Object(use_type_description)]
-impl PaymentMethod {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl PaymentMethod {
     /// Card, bank transfer or PayPal.
     #[graphql(name = "type")]
     async fn kind(&self) -> PaymentMethodType {
@@ -404,6 +401,7 @@ impl PaymentMethod {
     async fn is_default(&self) -> bool {
         self.0.is_default
     }
+}
 }
 
 /// The external ids of the account a filter names, if the caller may see it.

@@ -2,13 +2,13 @@
 //! offers, billing and cases) and the catalog's offers, with their queries.
 
 use super::access::users_page;
-use super::billing::{holder_object, Accounts};
+use super::billing::holder_object;
 use super::{page_of, Customer, ExternalIds, Money, User};
 use crate::inputs::*;
 use crate::loaders::{CustomersOf, PartnersOf, UsersOfOrganization};
 use crate::paging::{connection, object, Conn};
 use crate::req::{req, OrFail, R};
-use async_graphql::{Context, Description, Object, ID};
+use async_graphql::{Context, Description, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -21,21 +21,8 @@ use partnergraph_core::NodeKind;
 #[derive(Description)]
 pub struct Organization(pub model::Organization);
 
-impl Organization {
-    fn accounts(&self) -> Accounts<'_> {
-        Accounts {
-            external: &self.0.external,
-            me: AccountRef::Organization(self.0.id.clone()),
-        }
-    }
-}
-
 holder_object! {
-impl Organization {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+impl Organization as AccountRef::Organization {
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -138,12 +125,8 @@ accounts {
 #[derive(Description)]
 pub struct Offer(pub model::Offer);
 
-#[Object(use_type_description)]
-impl Offer {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Offer {
     /// Stable offer code.
     async fn code(&self) -> &str {
         &self.0.code
@@ -192,6 +175,7 @@ impl Offer {
         }
         Ok(out)
     }
+}
 }
 
 /// Organizations by id and as a list.

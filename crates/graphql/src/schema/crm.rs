@@ -9,7 +9,7 @@ use crate::loaders::{CasesOf, ContactsOf};
 use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
-use async_graphql::{Context, Description, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -79,12 +79,8 @@ pub(crate) async fn contact_of(
 #[derive(Description)]
 pub struct Case(pub model::Case);
 
-#[Object(use_type_description)]
-impl Case {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Case {
     /// Case number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -135,6 +131,7 @@ impl Case {
             })
             .collect()
     }
+}
 }
 
 /// A comment on a support case.

@@ -2,7 +2,7 @@
 //! queries, and the writes that create, change, deactivate and delete customers.
 
 use super::access::users_page;
-use super::billing::{holder_object, Accounts};
+use super::billing::holder_object;
 use super::crm::contact_of;
 use super::{run_write, Contact, Date, ExternalIds, Organization, User};
 use crate::inputs::*;
@@ -23,21 +23,8 @@ use partnergraph_core::NodeKind;
 #[derive(Description)]
 pub struct Customer(pub model::Customer);
 
-impl Customer {
-    fn accounts(&self) -> Accounts<'_> {
-        Accounts {
-            external: &self.0.external,
-            me: AccountRef::Customer(self.0.id.clone()),
-        }
-    }
-}
-
 holder_object! {
-impl Customer {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+impl Customer as AccountRef::Customer {
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
