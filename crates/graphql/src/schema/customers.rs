@@ -215,6 +215,15 @@ pub struct CustomerPayload {
     pub customer: Customer,
 }
 
+impl CustomerPayload {
+    /// The payload of a write that answers with the customer as it now is.
+    fn written<T>((_, customer): (T, model::Customer)) -> Self {
+        CustomerPayload {
+            customer: Customer(customer),
+        }
+    }
+}
+
 /// What `deleteCustomer` removed. The customer is gone for good.
 #[derive(SimpleObject)]
 pub struct DeleteCustomerPayload {
@@ -248,13 +257,11 @@ async fn set_active(
     active: bool,
 ) -> R<CustomerPayload> {
     let key = input.idempotency_key.as_deref();
-    let (_, customer) = run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
+    run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
         w.set_customer_active(actor, id, active, key)
     })
-    .await?;
-    Ok(CustomerPayload {
-        customer: Customer(customer),
-    })
+    .await
+    .map(CustomerPayload::written)
 }
 
 /// Creating, changing and removing customers.
@@ -269,13 +276,11 @@ impl CustomersMutation {
     where write(input: CreateCustomerInput)
     {
         let key = input.idempotency_key.as_deref();
-        let (_, customer) = run_write(ctx, input.customer.into_core(), |w, actor, new| {
+        run_write(ctx, input.customer.into_core(), |w, actor, new| {
             w.create_customer(actor, new, key)
         })
-        .await?;
-        Ok(CustomerPayload {
-            customer: Customer(customer),
-        })
+        .await
+        .map(CustomerPayload::written)
     }
 
     /// Changes a customer's name or contact email (needs MANAGE_CUSTOMERS).
@@ -293,13 +298,11 @@ impl CustomersMutation {
                 phone: c.phone,
             }),
         });
-        let (_, customer) = run_write(ctx, changes, |w, actor, changes| {
+        run_write(ctx, changes, |w, actor, changes| {
             w.update_customer(actor, changes, key)
         })
-        .await?;
-        Ok(CustomerPayload {
-            customer: Customer(customer),
-        })
+        .await
+        .map(CustomerPayload::written)
     }
 
     /// Deactivates a customer: its users can no longer sign in; its data stays (needs
