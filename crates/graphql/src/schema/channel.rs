@@ -2,7 +2,7 @@
 //! offers, billing and cases) and the catalog's offers, with their queries.
 
 use super::access::users_page;
-use super::billing::holder_object;
+use super::holder::holder_object;
 use super::{page_of, Customer, ExternalIds, Money, User};
 use crate::inputs::*;
 use crate::loaders::{CustomersOf, PartnersOf, UsersOfOrganization};

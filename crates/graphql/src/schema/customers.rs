@@ -2,8 +2,8 @@
 //! queries, and the writes that create, change, deactivate and delete customers.
 
 use super::access::users_page;
-use super::billing::holder_object;
 use super::crm::contact_of;
+use super::holder::holder_object;
 use super::{run_write, Contact, Date, ExternalIds, Organization, User};
 use crate::inputs::*;
 use crate::loaders::UsersOfCustomer;
