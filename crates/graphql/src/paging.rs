@@ -207,14 +207,29 @@ pub(crate) mod root_cost {
 ///
 /// gets the arguments `first`, `after`, `last`, `before`, then `filter` and `orderBy` when
 /// named (each optional, documented as every list documents them), the complexity `cost` or
-/// `root_cost` of its page, and `args`, a [`ListArgs`], in its body. Every item of the impl is
-/// one method, so that the whole impl is one expansion: the complexity expression and the
-/// arguments it reads then share their hygiene.
+/// `root_cost` of its page, and `args`, a [`ListArgs`], in its body. Likewise a mutation
+/// written `where write(input: PlaceOrderInput)` gets its one `input` argument, documented as
+/// every mutation documents it. Every item of the impl is one method, so that the whole impl
+/// is one expansion: the complexity expression and the arguments it reads then share their
+/// hygiene. Written `node impl`, the impl starts with the `id` field of a `Node`.
 macro_rules! object {
+    // A `Node`: its `id` first, the global id every node type gives alike.
+    (node impl $ty:ident { $($items:tt)* }) => {
+        $crate::paging::object! {
+        impl $ty {
+            /// The global id.
+            pub(crate) async fn id(&self) -> async_graphql::ID {
+                self.0.id.global().encode().into()
+            }
+            $($items)*
+        }
+        }
+    };
     (impl $ty:ident { $(
         $(#[$m:meta])*
         $vis:vis async fn $name:ident ($($params:tt)*) -> $ret:ty
         $(where list($kind:ident, $args:ident $(, filter: $filter:ty)? $(, order_by: $order:ty)?))?
+        $(where write($input:ident: $input_ty:ty))?
         $body:block
     )* }) => {
         #[async_graphql::Object(use_type_description)]
@@ -240,6 +255,10 @@ macro_rules! object {
                         #[graphql(desc = "How to sort the list; without it, the list's natural order applies.")]
                         order_by: Option<$crate::inputs::OrderBy<$order>>,
                     )?
+                )?
+                $(,
+                    #[graphql(desc = "What to do; see the input type.")]
+                    $input: $input_ty
                 )?
             ) -> $ret {
                 $(

@@ -10,13 +10,13 @@ use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Description, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, SimpleObject, ID};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
 use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
-use partnergraph_core::traits::AccountSet;
+use partnergraph_core::traits::{AccountSet, ScopedAccounts};
 use partnergraph_core::write::{InvoicePayment, Order, OrderFor, SubscriptionChange};
 use partnergraph_core::{Error, NodeKind};
 use std::hash::Hash;
@@ -133,12 +133,8 @@ impl Accounts<'_> {
 #[derive(Description)]
 pub struct Subscription(pub model::Subscription);
 
-#[Object(use_type_description)]
-impl Subscription {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Subscription {
     /// Subscription number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -186,17 +182,14 @@ impl Subscription {
         self.0.invoice_owner.into()
     }
 }
+}
 
 /// An invoice from billing.
 #[derive(Description)]
 pub struct Invoice(pub model::Invoice);
 
-#[Object(use_type_description)]
-impl Invoice {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Invoice {
     /// Invoice number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -230,6 +223,7 @@ impl Invoice {
         self.0.is_overdue(today())
     }
 }
+}
 
 /// The visible holder of a billing account, as the union objects show it.
 async fn holder_union(
@@ -243,12 +237,8 @@ async fn holder_union(
 #[derive(Description)]
 pub struct Payment(pub model::Payment);
 
-#[Object(use_type_description)]
-impl Payment {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Payment {
     /// Payment number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -288,17 +278,14 @@ impl Payment {
         }
     }
 }
+}
 
 /// A stored payment method of a billing account.
 #[derive(Description)]
 pub struct PaymentMethod(pub model::PaymentMethod);
 
-#[Object(use_type_description)]
-impl PaymentMethod {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl PaymentMethod {
     /// Card, bank transfer or PayPal.
     #[graphql(name = "type")]
     async fn kind(&self) -> PaymentMethodType {
@@ -321,27 +308,36 @@ impl PaymentMethod {
         self.0.is_default
     }
 }
+}
 
 /// The external ids of the account a filter names, if the caller may see it.
-pub(crate) async fn holder_of(r: &Req, account: AccountRef) -> R<Option<model::ExternalIds>> {
+async fn holder_of(r: &Req, account: AccountRef) -> R<Option<model::ExternalIds>> {
     Ok(match account {
         AccountRef::Organization(id) => r.organization(&id).await?.map(|o| o.external),
         AccountRef::Customer(id) => r.customer(&id).await?.map(|c| c.external),
     })
 }
 
-/// The billing accounts a root list covers: the scope's, narrowed to the filter's account.
-async fn billing_accounts(r: &Req, account: Option<AccountRef>) -> R<AccountSet<BillingAccountId>> {
-    let scoped = r
-        .connectors
-        .directory
-        .accounts_in_scope(&r.scope)
-        .await
-        .or_fail(r)?;
+/// The accounts of one upstream a root list covers: the scope's (`side` picks billing or CRM),
+/// narrowed to the filter's account (`of` picks that holder's account on the same side). A
+/// holder the caller may not see, or without an account there, narrows to nothing.
+pub(crate) async fn accounts_in_reach<Id: PartialEq + Clone>(
+    r: &Req,
+    account: Option<AccountRef>,
+    side: fn(ScopedAccounts) -> AccountSet<Id>,
+    of: fn(model::ExternalIds) -> Option<Id>,
+) -> R<AccountSet<Id>> {
+    let scoped = side(
+        r.connectors
+            .directory
+            .accounts_in_scope(&r.scope)
+            .await
+            .or_fail(r)?,
+    );
     Ok(match account {
-        None => scoped.billing,
-        Some(account) => match holder_of(r, account).await?.and_then(|e| e.billing) {
-            Some(id) => scoped.billing.narrow_to(&id),
+        None => scoped,
+        Some(account) => match holder_of(r, account).await?.and_then(of) {
+            Some(id) => scoped.narrow_to(&id),
             None => AccountSet::Only(Vec::new()),
         },
     })
@@ -361,7 +357,8 @@ impl BillingQuery {
         r.require(ReadArea::Billing)?;
         let page = args.page_request().or_fail(r)?;
         let (filter, customer) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let accounts = billing_accounts(r, customer.map(AccountRef::Customer)).await?;
+        let customer = customer.map(AccountRef::Customer);
+        let accounts = accounts_in_reach(r, customer, |s| s.billing, |e| e.billing).await?;
         let order = order(
             args.order_by,
             (filter::SubscriptionOrderField::StartDate, Direction::Desc),
@@ -383,7 +380,7 @@ impl BillingQuery {
         r.require(ReadArea::Billing)?;
         let page = args.page_request().or_fail(r)?;
         let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let accounts = billing_accounts(r, account).await?;
+        let accounts = accounts_in_reach(r, account, |s| s.billing, |e| e.billing).await?;
         let order = order(
             args.order_by,
             (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
@@ -470,16 +467,14 @@ pub struct PayInvoicePayload {
 #[derive(Default, Description)]
 pub(crate) struct OrdersMutation;
 
-#[Object(use_type_description)]
+object! {
 impl OrdersMutation {
     /// Orders an offer for an existing customer or a new one created with the order (needs
     /// MANAGE_SUBSCRIPTIONS, and MANAGE_CUSTOMERS for a new customer). The invoice owner of
     /// the subscription follows the partner's setting.
-    async fn place_order(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: PlaceOrderInput,
-    ) -> R<PlaceOrderPayload> {
+    async fn place_order(&self, ctx: &Context<'_>) -> R<PlaceOrderPayload>
+    where write(input: PlaceOrderInput)
+    {
         let key = input.idempotency_key.clone();
         let (r, result) = run_write(ctx, input.into_core(), |w, actor, order| {
             w.place_order(actor, order, key.as_deref())
@@ -501,11 +496,9 @@ impl OrdersMutation {
 
     /// Pays an invoice in full or in part with a stored payment method of its account (needs
     /// PAY_INVOICES). Paying more than the balance, or a paid invoice, is refused.
-    async fn pay_invoice(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: PayInvoiceInput,
-    ) -> R<PayInvoicePayload> {
+    async fn pay_invoice(&self, ctx: &Context<'_>) -> R<PayInvoicePayload>
+    where write(input: PayInvoiceInput)
+    {
         let key = input.idempotency_key.as_deref();
         let payment = (|| {
             Ok::<_, Error>(InvoicePayment {
@@ -532,6 +525,7 @@ impl OrdersMutation {
             invoice: invoice.into_iter().next().map(Invoice),
         })
     }
+}
 }
 
 write_input! {
@@ -580,14 +574,12 @@ fn subscription_id(id: &ID) -> partnergraph_core::Result<SubscriptionId> {
 #[derive(Default, Description)]
 pub(crate) struct SubscriptionsMutation;
 
-#[Object(use_type_description)]
+object! {
 impl SubscriptionsMutation {
     /// Changes a subscription's seats or offer (needs MANAGE_SUBSCRIPTIONS).
-    async fn change_subscription(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: ChangeSubscriptionInput,
-    ) -> R<SubscriptionPayload> {
+    async fn change_subscription(&self, ctx: &Context<'_>) -> R<SubscriptionPayload>
+    where write(input: ChangeSubscriptionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let change = subscription_id(&input.subscription_id).and_then(|subscription_id| {
             Ok(SubscriptionChange {
@@ -609,11 +601,9 @@ impl SubscriptionsMutation {
 
     /// Cancels a subscription at the end of its term, or immediately (needs
     /// MANAGE_SUBSCRIPTIONS).
-    async fn cancel_subscription(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CancelSubscriptionInput,
-    ) -> R<SubscriptionPayload> {
+    async fn cancel_subscription(&self, ctx: &Context<'_>) -> R<SubscriptionPayload>
+    where write(input: CancelSubscriptionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let id = subscription_id(&input.subscription_id);
         let (r, id) = run_write(ctx, id, |w, actor, id| {
@@ -622,4 +612,5 @@ impl SubscriptionsMutation {
         .await?;
         subscription_payload(r, id).await
     }
+}
 }

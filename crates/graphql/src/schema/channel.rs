@@ -2,14 +2,13 @@
 //! offers, billing and cases) and the catalog's offers, with their queries.
 
 use super::access::users_page;
-use super::billing::Accounts;
-use super::{page_of, Case, Customer, ExternalIds, Invoice, Money, Payment, PaymentMethod};
-use super::{Subscription, User};
+use super::holder::holder_object;
+use super::{page_of, Customer, ExternalIds, Money, User};
 use crate::inputs::*;
 use crate::loaders::{CustomersOf, PartnersOf, UsersOfOrganization};
 use crate::paging::{connection, object, Conn};
 use crate::req::{req, OrFail, R};
-use async_graphql::{Context, Description, Object, ID};
+use async_graphql::{Context, Description, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -22,21 +21,8 @@ use partnergraph_core::NodeKind;
 #[derive(Description)]
 pub struct Organization(pub model::Organization);
 
-impl Organization {
-    fn accounts(&self) -> Accounts<'_> {
-        Accounts {
-            external: &self.0.external,
-            me: AccountRef::Organization(self.0.id.clone()),
-        }
-    }
-}
-
-object! {
-impl Organization {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+holder_object! {
+impl Organization as AccountRef::Organization {
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -117,39 +103,21 @@ impl Organization {
     async fn external_ids(&self) -> ExternalIds {
         (&self.0.external).into()
     }
+}
+accounts {
     /// The open balance of the organization's own billing account (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn balance(&self, ctx: &Context<'_>) -> R<Option<Money>> {
-        self.accounts().balance(ctx).await
-    }
+    balance,
     /// Subscriptions on the organization's own billing account (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn subscriptions(&self, ctx: &Context<'_>) -> R<Option<Conn<Subscription>>>
-    where list(cost, args, filter: SubscriptionFilter, order_by: SubscriptionOrderField)
-    {
-        self.accounts().subscriptions(ctx, args).await
-    }
+    subscriptions,
     /// Invoices billed to the organization itself, e.g. for customers whose invoice owner is
     /// the partner (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn invoices(&self, ctx: &Context<'_>) -> R<Option<Conn<Invoice>>>
-    where list(cost, args, filter: InvoiceFilter, order_by: InvoiceOrderField)
-    {
-        self.accounts().invoices(ctx, args).await
-    }
+    invoices,
     /// Payments made by the organization (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn payments(&self, ctx: &Context<'_>) -> R<Option<Conn<Payment>>>
-    where list(cost, args, order_by: PaymentOrderField)
-    {
-        self.accounts().payments(ctx, args).await
-    }
+    payments,
     /// Payment methods stored for the organization (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn payment_methods(&self, ctx: &Context<'_>) -> R<Option<Vec<PaymentMethod>>> {
-        self.accounts().payment_methods(ctx).await
-    }
+    payment_methods,
     /// Support cases of the organization's own account (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
-    async fn cases(&self, ctx: &Context<'_>) -> R<Option<Conn<Case>>>
-    where list(cost, args, filter: CaseFilter, order_by: CaseOrderField)
-    {
-        self.accounts().cases(ctx, args).await
-    }
+    cases,
 }
 }
 
@@ -157,12 +125,8 @@ impl Organization {
 #[derive(Description)]
 pub struct Offer(pub model::Offer);
 
-#[Object(use_type_description)]
-impl Offer {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Offer {
     /// Stable offer code.
     async fn code(&self) -> &str {
         &self.0.code
@@ -211,6 +175,7 @@ impl Offer {
         }
         Ok(out)
     }
+}
 }
 
 /// Organizations by id and as a list.

@@ -1,7 +1,7 @@
 //! The CRM: support cases and contacts as the CRM has them, the CRM side of an organization or
 //! customer, the root case list, and the writes that open, change and comment on cases.
 
-use super::billing::{holder_of, Accounts};
+use super::billing::{accounts_in_reach, Accounts};
 use super::customers::customer_id;
 use super::{page_of, run_write, AccountHolderUnion, Customer};
 use crate::inputs::*;
@@ -9,14 +9,13 @@ use crate::loaders::{CasesOf, ContactsOf};
 use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
-use async_graphql::{Context, Description, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
 use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
-use partnergraph_core::traits::AccountSet;
 use partnergraph_core::write::{CaseChange, CaseRequest};
 use partnergraph_core::NodeKind;
 use std::sync::Arc;
@@ -80,12 +79,8 @@ pub(crate) async fn contact_of(
 #[derive(Description)]
 pub struct Case(pub model::Case);
 
-#[Object(use_type_description)]
-impl Case {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Case {
     /// Case number.
     async fn number(&self) -> &str {
         &self.0.number
@@ -137,6 +132,7 @@ impl Case {
             .collect()
     }
 }
+}
 
 /// A comment on a support case.
 #[derive(SimpleObject)]
@@ -163,19 +159,7 @@ impl CasesQuery {
         r.require(ReadArea::Cases)?;
         let page = args.page_request().or_fail(r)?;
         let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let scoped = r
-            .connectors
-            .directory
-            .accounts_in_scope(&r.scope)
-            .await
-            .or_fail(r)?;
-        let accounts = match account {
-            None => scoped.crm,
-            Some(account) => match holder_of(r, account).await?.and_then(|e| e.crm) {
-                Some(id) => scoped.crm.narrow_to(&id),
-                None => AccountSet::Only(Vec::new()),
-            },
-        };
+        let accounts = accounts_in_reach(r, account, |s| s.crm, |e| e.crm).await?;
         let order = order(
             args.order_by,
             (filter::CaseOrderField::CreatedAt, Direction::Desc),
@@ -254,15 +238,13 @@ async fn case_payload(r: &Req, id: CaseId) -> R<CasePayload> {
 #[derive(Default, Description)]
 pub(crate) struct OpenCaseMutation;
 
-#[Object(use_type_description)]
+object! {
 impl OpenCaseMutation {
     /// Opens a support case on a customer's account, or on the caller's own (needs
     /// MANAGE_CASES).
-    async fn create_case(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CreateCaseInput,
-    ) -> R<CasePayload> {
+    async fn create_case(&self, ctx: &Context<'_>) -> R<CasePayload>
+    where write(input: CreateCaseInput)
+    {
         let key = input.idempotency_key.as_deref();
         let customer = input.customer_id.as_ref().map(customer_id).transpose();
         let request = customer.map(|customer_id| CaseRequest {
@@ -280,19 +262,18 @@ impl OpenCaseMutation {
         })
     }
 }
+}
 
 /// Working on an open case.
 #[derive(Default, Description)]
 pub(crate) struct CaseUpdatesMutation;
 
-#[Object(use_type_description)]
+object! {
 impl CaseUpdatesMutation {
     /// Changes a case's status, priority or description (needs MANAGE_CASES).
-    async fn update_case(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UpdateCaseInput,
-    ) -> R<CasePayload> {
+    async fn update_case(&self, ctx: &Context<'_>) -> R<CasePayload>
+    where write(input: UpdateCaseInput)
+    {
         let key = input.idempotency_key.as_deref();
         let change = case_id(&input.case_id).map(|case_id| CaseChange {
             case_id,
@@ -308,11 +289,9 @@ impl CaseUpdatesMutation {
     }
 
     /// Adds a comment to a case (needs MANAGE_CASES).
-    async fn add_case_comment(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: AddCaseCommentInput,
-    ) -> R<CasePayload> {
+    async fn add_case_comment(&self, ctx: &Context<'_>) -> R<CasePayload>
+    where write(input: AddCaseCommentInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (r, id) = run_write(ctx, case_id(&input.case_id), |w, actor, id| {
             w.add_case_comment(actor, id, input.body, key)
@@ -320,4 +299,5 @@ impl CaseUpdatesMutation {
         .await?;
         case_payload(r, id).await
     }
+}
 }

@@ -2,15 +2,14 @@
 //! queries, and the writes that create, change, deactivate and delete customers.
 
 use super::access::users_page;
-use super::billing::Accounts;
 use super::crm::contact_of;
-use super::{run_write, Case, Contact, Date, ExternalIds, Invoice, Money, Organization, Payment};
-use super::{PaymentMethod, Subscription, User};
+use super::holder::holder_object;
+use super::{run_write, Contact, Date, ExternalIds, Organization, User};
 use crate::inputs::*;
 use crate::loaders::UsersOfCustomer;
 use crate::paging::{connection, object, Conn};
 use crate::req::{req, OrFail, R};
-use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -24,21 +23,8 @@ use partnergraph_core::NodeKind;
 #[derive(Description)]
 pub struct Customer(pub model::Customer);
 
-impl Customer {
-    fn accounts(&self) -> Accounts<'_> {
-        Accounts {
-            external: &self.0.external,
-            me: AccountRef::Customer(self.0.id.clone()),
-        }
-    }
-}
-
-object! {
-impl Customer {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+holder_object! {
+impl Customer as AccountRef::Customer {
     /// Display name.
     async fn name(&self) -> &str {
         &self.0.name
@@ -95,39 +81,21 @@ impl Customer {
         let users = r.children(UsersOfCustomer(self.0.id.clone())).await?;
         users_page(r, users, args)
     }
+}
+accounts {
     /// The open balance of the customer's billing account (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn balance(&self, ctx: &Context<'_>) -> R<Option<Money>> {
-        self.accounts().balance(ctx).await
-    }
+    balance,
     /// The customer's subscriptions (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn subscriptions(&self, ctx: &Context<'_>) -> R<Option<Conn<Subscription>>>
-    where list(cost, args, filter: SubscriptionFilter, order_by: SubscriptionOrderField)
-    {
-        self.accounts().subscriptions(ctx, args).await
-    }
+    subscriptions,
     /// Invoices billed to the customer directly (needs VIEW_BILLING); empty when the partner
     /// is the invoice owner.
-    async fn invoices(&self, ctx: &Context<'_>) -> R<Option<Conn<Invoice>>>
-    where list(cost, args, filter: InvoiceFilter, order_by: InvoiceOrderField)
-    {
-        self.accounts().invoices(ctx, args).await
-    }
+    invoices,
     /// Payments made by the customer (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn payments(&self, ctx: &Context<'_>) -> R<Option<Conn<Payment>>>
-    where list(cost, args, order_by: PaymentOrderField)
-    {
-        self.accounts().payments(ctx, args).await
-    }
+    payments,
     /// Payment methods stored for the customer (needs VIEW_BILLING; null, with an error, while billing is unreachable).
-    async fn payment_methods(&self, ctx: &Context<'_>) -> R<Option<Vec<PaymentMethod>>> {
-        self.accounts().payment_methods(ctx).await
-    }
+    payment_methods,
     /// The customer's support cases (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
-    async fn cases(&self, ctx: &Context<'_>) -> R<Option<Conn<Case>>>
-    where list(cost, args, filter: CaseFilter, order_by: CaseOrderField)
-    {
-        self.accounts().cases(ctx, args).await
-    }
+    cases,
 }
 }
 
@@ -247,6 +215,15 @@ pub struct CustomerPayload {
     pub customer: Customer,
 }
 
+impl CustomerPayload {
+    /// The payload of a write that answers with the customer as it now is.
+    fn written<T>((_, customer): (T, model::Customer)) -> Self {
+        CustomerPayload {
+            customer: Customer(customer),
+        }
+    }
+}
+
 /// What `deleteCustomer` removed. The customer is gone for good.
 #[derive(SimpleObject)]
 pub struct DeleteCustomerPayload {
@@ -280,44 +257,36 @@ async fn set_active(
     active: bool,
 ) -> R<CustomerPayload> {
     let key = input.idempotency_key.as_deref();
-    let (_, customer) = run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
+    run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
         w.set_customer_active(actor, id, active, key)
     })
-    .await?;
-    Ok(CustomerPayload {
-        customer: Customer(customer),
-    })
+    .await
+    .map(CustomerPayload::written)
 }
 
 /// Creating, changing and removing customers.
 #[derive(Default, Description)]
 pub(crate) struct CustomersMutation;
 
-#[Object(use_type_description)]
+object! {
 impl CustomersMutation {
     /// Creates an end customer under a partner: its billing account (under the partner's),
     /// CRM account and contact, and its directory record (needs MANAGE_CUSTOMERS).
-    async fn create_customer(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CreateCustomerInput,
-    ) -> R<CustomerPayload> {
+    async fn create_customer(&self, ctx: &Context<'_>) -> R<CustomerPayload>
+    where write(input: CreateCustomerInput)
+    {
         let key = input.idempotency_key.as_deref();
-        let (_, customer) = run_write(ctx, input.customer.into_core(), |w, actor, new| {
+        run_write(ctx, input.customer.into_core(), |w, actor, new| {
             w.create_customer(actor, new, key)
         })
-        .await?;
-        Ok(CustomerPayload {
-            customer: Customer(customer),
-        })
+        .await
+        .map(CustomerPayload::written)
     }
 
     /// Changes a customer's name or contact email (needs MANAGE_CUSTOMERS).
-    async fn update_customer(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UpdateCustomerInput,
-    ) -> R<CustomerPayload> {
+    async fn update_customer(&self, ctx: &Context<'_>) -> R<CustomerPayload>
+    where write(input: UpdateCustomerInput)
+    {
         let key = input.idempotency_key.as_deref();
         let changes = customer_id(&input.customer_id).map(|customer_id| CustomerChanges {
             customer_id,
@@ -329,41 +298,33 @@ impl CustomersMutation {
                 phone: c.phone,
             }),
         });
-        let (_, customer) = run_write(ctx, changes, |w, actor, changes| {
+        run_write(ctx, changes, |w, actor, changes| {
             w.update_customer(actor, changes, key)
         })
-        .await?;
-        Ok(CustomerPayload {
-            customer: Customer(customer),
-        })
+        .await
+        .map(CustomerPayload::written)
     }
 
     /// Deactivates a customer: its users can no longer sign in; its data stays (needs
     /// MANAGE_CUSTOMERS).
-    async fn deactivate_customer(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
-    ) -> R<CustomerPayload> {
+    async fn deactivate_customer(&self, ctx: &Context<'_>) -> R<CustomerPayload>
+    where write(input: CustomerActionInput)
+    {
         set_active(ctx, input, false).await
     }
 
     /// Reactivates a deactivated customer (needs MANAGE_CUSTOMERS).
-    async fn reactivate_customer(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
-    ) -> R<CustomerPayload> {
+    async fn reactivate_customer(&self, ctx: &Context<'_>) -> R<CustomerPayload>
+    where write(input: CustomerActionInput)
+    {
         set_active(ctx, input, true).await
     }
 
     /// Deletes a customer with all its data: subscriptions, invoices, payments, payment
     /// methods, contacts, cases and users. Cannot be undone (needs DELETE_CUSTOMERS).
-    async fn delete_customer(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CustomerActionInput,
-    ) -> R<DeleteCustomerPayload> {
+    async fn delete_customer(&self, ctx: &Context<'_>) -> R<DeleteCustomerPayload>
+    where write(input: CustomerActionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (_, deletion) = run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
             w.delete_customer(actor, id, key)
@@ -382,4 +343,5 @@ impl CustomersMutation {
             users: removed.users,
         })
     }
+}
 }

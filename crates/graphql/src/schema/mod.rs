@@ -27,6 +27,7 @@ pub(crate) mod billing;
 pub(crate) mod channel;
 pub(crate) mod crm;
 pub(crate) mod customers;
+mod holder;
 
 pub(crate) use access::{AuditEvent, Profile, User};
 pub(crate) use billing::{Invoice, Payment, PaymentMethod, Subscription};

@@ -10,7 +10,7 @@ use crate::inputs::*;
 use crate::paging::{connection, object, Conn, ListArgs};
 use crate::req::{req, OrFail, R};
 use crate::Req;
-use async_graphql::{Context, Description, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use partnergraph_core::filter;
 use partnergraph_core::ids::*;
@@ -23,12 +23,8 @@ use partnergraph_core::{Error, Scope, Tenant};
 #[derive(Description)]
 pub struct User(pub model::User);
 
-#[Object(use_type_description)]
-impl User {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl User {
     /// Login email.
     async fn email(&self) -> &str {
         &self.0.email
@@ -73,6 +69,7 @@ impl User {
         }
     }
 }
+}
 
 /// A page of users of one organization or customer.
 pub(crate) fn users_page(
@@ -92,12 +89,8 @@ pub(crate) fn users_page(
 #[derive(Description)]
 pub struct Profile(pub model::Profile);
 
-#[Object(use_type_description)]
-impl Profile {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl Profile {
     /// Stable code, e.g. `ADMIN`.
     async fn code(&self) -> &str {
         &self.0.code
@@ -125,17 +118,14 @@ impl Profile {
         }
     }
 }
+}
 
 /// One audited action.
 #[derive(Description)]
 pub struct AuditEvent(pub model::AuditEvent);
 
-#[Object(use_type_description)]
-impl AuditEvent {
-    /// The global id.
-    pub(crate) async fn id(&self) -> ID {
-        self.0.id.global().encode().into()
-    }
+object! {
+node impl AuditEvent {
     /// When it happened.
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
@@ -168,6 +158,7 @@ impl AuditEvent {
     async fn request_id(&self) -> &str {
         &self.0.request_id
     }
+}
 }
 
 async fn visible_user(ctx: &Context<'_>, id: Option<&UserId>) -> R<Option<User>> {

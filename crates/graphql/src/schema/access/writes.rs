@@ -4,11 +4,12 @@
 
 use super::{Profile, User};
 use crate::inputs::decode;
+use crate::paging::object;
 use crate::req::{req, OrFail, R};
 use crate::schema::customers::customer_id;
 use crate::schema::{public_url, run_write, write};
 use crate::Req;
-use async_graphql::{Context, Description, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Description, InputObject, SimpleObject, ID};
 use partnergraph_core::ids::*;
 use partnergraph_core::permission::Permission;
 use partnergraph_core::write::{ProfileInput, Sessions, SignUp, UserInvite};
@@ -214,15 +215,13 @@ fn removed(id: UserId) -> RemoveUserPayload {
 #[derive(Default, Description)]
 pub(crate) struct CustomerUsersMutation;
 
-#[Object(use_type_description)]
+object! {
 impl CustomerUsersMutation {
     /// Invites a user onto a customer account (needs MANAGE_USERS). The user is PENDING
     /// until it first signs in.
-    async fn invite_customer_user(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: InviteCustomerUserInput,
-    ) -> R<UserPayload> {
+    async fn invite_customer_user(&self, ctx: &Context<'_>) -> R<UserPayload>
+    where write(input: InviteCustomerUserInput)
+    {
         let key = input.idempotency_key.as_deref();
         let invite = customer_id(&input.customer_id).map(|customer_id| UserInvite {
             customer_id,
@@ -239,11 +238,9 @@ impl CustomerUsersMutation {
     }
 
     /// Removes a user from a customer account (needs MANAGE_USERS).
-    async fn remove_customer_user(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: RemoveCustomerUserInput,
-    ) -> R<RemoveUserPayload> {
+    async fn remove_customer_user(&self, ctx: &Context<'_>) -> R<RemoveUserPayload>
+    where write(input: RemoveCustomerUserInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (_, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
             w.remove_customer_user(actor, id, key)
@@ -252,19 +249,18 @@ impl CustomerUsersMutation {
         Ok(removed(id))
     }
 }
+}
 
 /// Managing users and profiles, and sessions.
 #[derive(Default, Description)]
 pub(crate) struct UsersMutation;
 
-#[Object(use_type_description)]
+object! {
 impl UsersMutation {
     /// Activates a PENDING user with a profile (needs MANAGE_USERS).
-    async fn activate_user(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UserProfileInput,
-    ) -> R<UserPayload> {
+    async fn activate_user(&self, ctx: &Context<'_>) -> R<UserPayload>
+    where write(input: UserProfileInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (r, id) = run_write(
             ctx,
@@ -277,11 +273,9 @@ impl UsersMutation {
 
     /// Gives a user another profile, effective on its next request (needs MANAGE_USERS; not
     /// for oneself).
-    async fn change_user_profile(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UserProfileInput,
-    ) -> R<UserPayload> {
+    async fn change_user_profile(&self, ctx: &Context<'_>) -> R<UserPayload>
+    where write(input: UserProfileInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (r, id) = run_write(
             ctx,
@@ -293,11 +287,9 @@ impl UsersMutation {
     }
 
     /// Suspends a user; its tokens stop working on the next request (needs MANAGE_USERS).
-    async fn suspend_user(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
-    ) -> R<UserPayload> {
+    async fn suspend_user(&self, ctx: &Context<'_>) -> R<UserPayload>
+    where write(input: UserActionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (r, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
             w.suspend_user(actor, id, key)
@@ -307,11 +299,9 @@ impl UsersMutation {
     }
 
     /// Removes an operator (needs MANAGE_USERS).
-    async fn remove_user(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
-    ) -> R<RemoveUserPayload> {
+    async fn remove_user(&self, ctx: &Context<'_>) -> R<RemoveUserPayload>
+    where write(input: UserActionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let (_, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
             w.remove_user(actor, id, key)
@@ -321,11 +311,9 @@ impl UsersMutation {
     }
 
     /// Creates a profile (needs MANAGE_PROFILES; only permissions the caller holds).
-    async fn create_profile(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: CreateProfileInput,
-    ) -> R<ProfilePayload> {
+    async fn create_profile(&self, ctx: &Context<'_>) -> R<ProfilePayload>
+    where write(input: CreateProfileInput)
+    {
         let profile = permission_set(&input.permissions).map(|permissions| ProfileInput {
             profile_id: None,
             code: Some(input.code),
@@ -337,11 +325,9 @@ impl UsersMutation {
 
     /// Edits a custom profile; holders get the change on their next request (needs
     /// MANAGE_PROFILES; only permissions the caller holds).
-    async fn update_profile(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UpdateProfileInput,
-    ) -> R<ProfilePayload> {
+    async fn update_profile(&self, ctx: &Context<'_>) -> R<ProfilePayload>
+    where write(input: UpdateProfileInput)
+    {
         let profile = permission_set(&input.permissions).and_then(|permissions| {
             Ok(ProfileInput {
                 profile_id: Some(decode(&input.profile_id, NodeKind::Profile, "profileId")?),
@@ -356,11 +342,9 @@ impl UsersMutation {
     /// Logs in as another user (needs IMPERSONATE and a reason): platform admins as any
     /// organization or customer user, organization users as the users of their customers.
     /// Every request of the session is audited with both identities.
-    async fn impersonate(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: ImpersonateInput,
-    ) -> R<ImpersonatePayload> {
+    async fn impersonate(&self, ctx: &Context<'_>) -> R<ImpersonatePayload>
+    where write(input: ImpersonateInput)
+    {
         let reason = input.reason.as_str();
         let (r, user) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
             w.impersonate(actor, id, reason)
@@ -396,11 +380,9 @@ impl UsersMutation {
     /// that address. Every refusal answers the same BAD_USER_INPUT "the sign-up could not be
     /// validated"; too many attempts from one address, for one email or one number answer
     /// RATE_LIMITED with `extensions.retryAfter` in seconds.
-    async fn sign_up(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: SignUpInput,
-    ) -> R<SignUpPayload> {
+    async fn sign_up(&self, ctx: &Context<'_>) -> R<SignUpPayload>
+    where write(input: SignUpInput)
+    {
         let sign_up = SignUp {
             email: input.email,
             account_number: input.account_number,
@@ -419,11 +401,9 @@ impl UsersMutation {
 
     /// Emails a PENDING user (an operator or a customer user) a single-use link, valid for 72
     /// hours, that activates them (needs MANAGE_USERS).
-    async fn send_activation_link(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "What to do; see the input type.")] input: UserActionInput,
-    ) -> R<UserPayload> {
+    async fn send_activation_link(&self, ctx: &Context<'_>) -> R<UserPayload>
+    where write(input: UserActionInput)
+    {
         let key = input.idempotency_key.as_deref();
         let id = user_id(&input.user_id).or_fail(req(ctx))?;
         let base = public_url(ctx)?;
@@ -433,4 +413,5 @@ impl UsersMutation {
         .await?;
         user_payload(r, id).await
     }
+}
 }
