@@ -85,14 +85,10 @@ pub(crate) async fn add_column(
     table: &str,
     column: &str,
 ) -> Result<(), DbErr> {
-    manager
-        .alter_table(
-            Table::alter()
-                .table(Alias::new(table))
-                .add_column(lookup_column(column))
-                .to_owned(),
-        )
-        .await
+    alter_table(manager, table, |alter| {
+        alter.add_column(lookup_column(column))
+    })
+    .await
 }
 
 /// Drops `column` from `table`.
@@ -101,14 +97,23 @@ pub(crate) async fn drop_column(
     table: &str,
     column: &str,
 ) -> Result<(), DbErr> {
-    manager
-        .alter_table(
-            Table::alter()
-                .table(Alias::new(table))
-                .drop_column(Alias::new(column))
-                .to_owned(),
-        )
-        .await
+    alter_table(manager, table, |alter| {
+        alter.drop_column(Alias::new(column))
+    })
+    .await
+}
+
+/// `ALTER TABLE table` with the one change `change` makes: a change per statement, as SQLite
+/// requires.
+async fn alter_table(
+    manager: &SchemaManager<'_>,
+    table: &str,
+    change: impl FnOnce(&mut TableAlterStatement) -> &mut TableAlterStatement,
+) -> Result<(), DbErr> {
+    let mut alter = Table::alter();
+    alter.table(Alias::new(table));
+    change(&mut alter);
+    manager.alter_table(alter).await
 }
 
 /// Runs `postgres` on PostgreSQL and `sqlite` on any other backend: JSON is read differently

@@ -5,6 +5,7 @@
 //! reads as a list of attempts and their outcomes, and a failure names the attempt.
 
 use crate::personas::ADMIN;
+use crate::queries::nodes;
 use crate::{Response, TestServer};
 use serde_json::{json, Value};
 
@@ -35,17 +36,7 @@ pub fn assert_ok(r: &Response, why: &str) {
 
 /// The audit log's latest 100 entries with `fields`, as `who` reads it.
 pub async fn audit_log(s: &TestServer, who: &str, fields: &str) -> Vec<Value> {
-    let r = s
-        .query(
-            who,
-            &format!("{{ auditLog(first: 100) {{ nodes {{ {fields} }} }} }}"),
-            json!({}),
-        )
-        .await;
-    r.data()["auditLog"]["nodes"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
+    nodes(s, who, "auditLog(first: 100)", fields).await
 }
 
 /// Asserts the audit log holds an entry for `action` with `outcome` (`SUCCESS`, `DENIED`, …).

@@ -1,10 +1,13 @@
-//! Faults injected into the Zuora and Salesforce sandboxes, and the gateway settings the fault
-//! tests run with, shared by every test binary that degrades an upstream.
+//! Faults injected into the Zuora and Salesforce sandboxes, the gateway settings the fault
+//! tests run with, and a failing saga step, shared by every test binary that degrades an
+//! upstream or a write.
 //!
 //! The two sandboxes share one control API (`/_sandbox/…`); these helpers pick the sandbox a
 //! gateway runs against, so a test reads the same whichever upstream it breaks.
 
 use crate::{read_through, Backend, Configure, TestServer};
+use async_trait::async_trait;
+use partnergraph_core::write::{StepHook, StepPhase};
 use serde_json::{json, Value};
 
 /// Calls the control API of the sandbox `s` runs against (Zuora or Salesforce).
@@ -42,4 +45,24 @@ pub fn read_through_timing_out_after(secs: u64) -> Configure {
             sf.timeout_secs = secs;
         }
     })
+}
+
+/// A saga hook that fails one step, before or after its capability ran, as an unavailable
+/// upstream would: for the tests proving that a write failing at any point leaves nothing behind.
+pub struct FailAt {
+    /// The step to fail, as the saga names it (`billing.account`, `identity`…).
+    pub step: &'static str,
+    /// Whether it fails before its capability is called or after it answered.
+    pub phase: StepPhase,
+}
+
+#[async_trait]
+impl StepHook for FailAt {
+    async fn on_step(&self, step: &str, phase: StepPhase) -> partnergraph_core::Result<()> {
+        if step == self.step && phase == self.phase {
+            Err(partnergraph_core::UpstreamError::Unavailable("injected".to_owned()).into())
+        } else {
+            Ok(())
+        }
+    }
 }

@@ -411,6 +411,19 @@ impl TestServer {
             .collect()
     }
 
+    /// Opens the activation link of `token` as its recipient's browser (or a mail scanner)
+    /// would: the status and the page. Shared by the suites that sign users up and those that
+    /// invite them, which must see the same link behave the same.
+    pub async fn open_activation_link(&self, token: &str) -> (u16, String) {
+        let r = reqwest::Client::new()
+            .get(format!("{}/auth/activate", self.url))
+            .query(&[("token", token)])
+            .send()
+            .await
+            .expect("activation request");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
     /// The requests the Zuora sandbox received so far (empty on other backends).
     pub async fn zuora_requests(&self) -> Vec<Value> {
         sandbox_list(self.storage.zuora.as_deref(), "/_sandbox/requests").await

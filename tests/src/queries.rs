@@ -32,6 +32,35 @@ pub fn edge_names(connection: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// The nodes `who` reads from the root list field `list` (with its arguments, such as
+/// `customers(first: 20)`), each with `fields`: for a test that looks for a record to act on,
+/// so it names what it needs rather than spelling the query and digging the page apart.
+pub async fn nodes(s: &TestServer, who: &str, list: &str, fields: &str) -> Vec<Value> {
+    let root = list.split_once('(').map_or(list, |(field, _)| field).trim();
+    let r = s
+        .query(
+            who,
+            &format!("{{ {list} {{ nodes {{ {fields} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    r.data()[root]["nodes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The token of the activation link in `mail` (an outbox entry), empty when it has none in
+/// its `token=` parameter: a test follows the link from the mail alone, as its recipient would.
+pub fn activation_token(mail: &Value) -> &str {
+    let body = mail["body"].as_str().unwrap_or_default();
+    let link = body
+        .split_whitespace()
+        .find(|w| w.contains("/auth/activate?token="))
+        .expect("a link in the email");
+    link.split("token=").nth(1).unwrap_or_default()
+}
+
 /// Runs a query with one `$id` variable as `who`.
 pub async fn by_id(s: &TestServer, who: &str, query: &str, id: &Value) -> Response {
     s.query(who, query, json!({ "id": id })).await

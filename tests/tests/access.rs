@@ -6,7 +6,7 @@ use partnergraph_tests::assert::{
     assert_audited, assert_ok, audit_log, bare_mutation, mutate, refused,
 };
 use partnergraph_tests::personas::{ADMIN, ANNA, CARL, DANA, OLGA, PAULA};
-use partnergraph_tests::queries::{assert_no_node, by_id, items, user_id};
+use partnergraph_tests::queries::{activation_token, assert_no_node, by_id, items, nodes, user_id};
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 
@@ -154,14 +154,15 @@ async fn login_as_is_scoped_capped_unchainable_and_audited(backend: Backend) {
         .as_str()
         .expect("admin logs in as Olga")
         .to_owned();
-    let globex_customer_user = s
-        .query(
-            OLGA,
-            "{ customers(first: 20) { nodes { users(first: 1) { nodes { id } } } } }",
-            json!({}),
-        )
-        .await;
-    let target = items(&globex_customer_user.data()["customers"]["nodes"])
+    let globex_customers = nodes(
+        &s,
+        OLGA,
+        "customers(first: 20)",
+        "users(first: 1) { nodes { id } }",
+    )
+    .await;
+    let target = globex_customers
+        .iter()
         .find_map(|c| c["users"]["nodes"][0]["id"].as_str().map(str::to_owned))
         .expect("a Globex customer user");
     let chain = json!({ "query": IMPERSONATE, "variables": { "input": { "userId": target, "reason": "chain" } } });
@@ -234,17 +235,17 @@ async fn withdrawn_suspended_and_removed_users_tokens_stop_working(backend: Back
 
 /// Another Acme customer than Carl's Initech, with every kind of record, as Paula sees it.
 async fn sibling_with_every_record(s: &TestServer) -> Value {
-    let r = s
-        .query(
-            PAULA,
-            "{ customers(first: 50, orderBy: { field: NAME }) { nodes {
-                id name subscriptions(first: 1) { nodes { id } } invoices(first: 1) { nodes { id } }
-                payments(first: 1) { nodes { id } }
-                paymentMethods { id } cases(first: 1) { nodes { id } } users(first: 1) { nodes { id } } } } }",
-            json!({}),
-        )
-        .await;
-    let found = items(&r.data()["customers"]["nodes"])
+    let customers = nodes(
+        s,
+        PAULA,
+        "customers(first: 50, orderBy: { field: NAME })",
+        "id name subscriptions(first: 1) { nodes { id } } invoices(first: 1) { nodes { id } }
+         payments(first: 1) { nodes { id } }
+         paymentMethods { id } cases(first: 1) { nodes { id } } users(first: 1) { nodes { id } }",
+    )
+    .await;
+    let found = customers
+        .into_iter()
         .find(|c| {
             c["name"] != "Initech"
                 && ["subscriptions", "invoices", "payments", "cases", "users"]
@@ -252,7 +253,6 @@ async fn sibling_with_every_record(s: &TestServer) -> Value {
                     .all(|k| c[*k]["nodes"][0]["id"].is_string())
                 && c["paymentMethods"][0]["id"].is_string()
         })
-        .cloned()
         .expect("another Acme customer with every kind of record");
     found
 }
@@ -442,24 +442,14 @@ async fn an_activation_link_activates_its_pending_user_once(backend: Backend) {
 
     let mail = s.outbox().pop().expect("an email in the outbox");
     assert_eq!(mail["to"], "pending@acme.example");
-    let body = mail["body"].as_str().unwrap_or_default();
-    let link = body
-        .split_whitespace()
-        .find(|w| w.contains("/auth/activate?token="))
-        .expect("a link in the email");
-    let token = link.split("token=").nth(1).unwrap_or_default();
+    let token = activation_token(&mail);
     let activate = |token: String| {
-        let url = format!("{}/auth/activate", s.url);
+        let s = &s;
         async move {
-            let r = reqwest::Client::new()
-                .get(url)
-                .query(&[("token", token)])
-                .send()
-                .await
-                .expect("activation request");
+            let (status, page) = s.open_activation_link(&token).await;
             (
-                r.status().as_u16(),
-                r.json::<Value>().await.unwrap_or_default(),
+                status,
+                serde_json::from_str::<Value>(&page).unwrap_or_default(),
             )
         }
     };

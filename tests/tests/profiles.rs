@@ -10,7 +10,7 @@ use partnergraph_core::ids::{
 use partnergraph_demo::billing_id;
 use partnergraph_tests::assert::{assert_ok, bare_mutation, mutate as run, refused};
 use partnergraph_tests::personas::{ADMIN, ANNA, CARL, DANA, INES, OLGA, PAULA, SID, VICTOR};
-use partnergraph_tests::queries::{by_id, items, user_id};
+use partnergraph_tests::queries::{by_id, items, nodes, user_id};
 use partnergraph_tests::{on_each_backend, Backend, Response, TestServer};
 use serde_json::{json, Value};
 
@@ -110,11 +110,7 @@ async fn a_custom_profile_out_of_reach_answers_like_one_that_does_not_exist(back
         user_id(&s, INES).await,
     );
     // A PENDING user Olga may activate: a user she invites onto one of Globex's customers.
-    let globex_customer = s
-        .query(OLGA, "{ customers(first: 1) { nodes { id } } }", json!({}))
-        .await
-        .data()["customers"]["nodes"][0]["id"]
-        .clone();
+    let globex_customer = nodes(&s, OLGA, "customers(first: 1)", "id").await[0]["id"].clone();
     let invite = json!({ "customerId": globex_customer, "email": "new@globex-customer.example",
                          "firstName": "New", "lastName": "User" });
     let invited = run(&s, OLGA, INVITE, invite).await;
@@ -327,29 +323,26 @@ async fn another_organizations_admin_cannot_escalate_a_holder_of_its_profile(bac
 
 /// An offer the platform sells that Acme may not.
 async fn offer_acme_may_not_sell(s: &TestServer) -> String {
-    let ids = |r: Response| -> Vec<String> {
-        items(&r.data()["offers"]["nodes"])
-            .filter_map(|o| o["id"].as_str().map(str::to_owned))
-            .collect()
-    };
-    let offers = "{ offers(first: 100) { nodes { id } } }";
-    let acme = ids(s.query(PAULA, offers, json!({})).await);
-    ids(s.query(ADMIN, offers, json!({})).await)
+    let acme = nodes(s, PAULA, "offers(first: 100)", "id").await;
+    nodes(s, ADMIN, "offers(first: 100)", "id")
+        .await
         .into_iter()
         .find(|o| !acme.contains(o))
+        .and_then(|o| o["id"].as_str().map(str::to_owned))
         .expect("an offer Acme may not sell")
 }
 
 /// A payment method of an Acme customer other than Initech.
 async fn sibling_payment_method(s: &TestServer) -> String {
-    let r = s
-        .query(
-            PAULA,
-            "{ customers(first: 50) { nodes { name paymentMethods { id } } } }",
-            json!({}),
-        )
-        .await;
-    let found = items(&r.data()["customers"]["nodes"])
+    let customers = nodes(
+        s,
+        PAULA,
+        "customers(first: 50)",
+        "name paymentMethods { id }",
+    )
+    .await;
+    let found = customers
+        .iter()
         .filter(|c| c["name"] != "Initech")
         .find_map(|c| c["paymentMethods"][0]["id"].as_str().map(str::to_owned))
         .expect("another Acme customer with a payment method");
@@ -369,11 +362,10 @@ async fn a_foreign_record_named_by_a_write_input_is_not_found_and_changes_nothin
     let foreign_offer = offer_acme_may_not_sell(&s).await;
     let sibling_card = sibling_payment_method(&s).await;
     let globex = OrgId::from("org-globex").global().to_string();
-    let globex_customer = s
-        .query(OLGA, "{ customers(first: 1) { nodes { id } } }", json!({}))
+    let globex_customer = nodes(&s, OLGA, "customers(first: 1)", "id")
         .await
-        .data()["customers"]["nodes"][0]["id"]
-        .as_str()
+        .first()
+        .and_then(|c| c["id"].as_str())
         .expect("a Globex customer")
         .to_owned();
     let missing_offer = OfferId::from("offer-none").global().to_string();

@@ -6,10 +6,10 @@
 //! of its own, because the per-address limit counts every sign-up this process's loopback
 //! address makes.
 
-use async_trait::async_trait;
 use partnergraph_core::model::{Customer, CustomerStatus, Membership};
-use partnergraph_core::write::{StepHook, StepPhase};
-use partnergraph_tests::queries::find;
+use partnergraph_core::write::StepPhase;
+use partnergraph_tests::faults::FailAt;
+use partnergraph_tests::queries::{activation_token, find};
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -153,23 +153,7 @@ fn mailed_token(s: &TestServer, email: &str) -> String {
         .rev()
         .find(|m| m["to"] == email)
         .expect("an email to the address");
-    let body = mail["body"].as_str().unwrap_or_default();
-    let link = body
-        .split_whitespace()
-        .find(|w| w.contains("/auth/activate?token="))
-        .expect("a link in the email");
-    link.split("token=").nth(1).unwrap_or_default().to_owned()
-}
-
-/// Opens the activation link mailed to `email` as a browser (or a mail scanner) would.
-async fn open_link(s: &TestServer, token: &str) -> (u16, String) {
-    let r = reqwest::Client::new()
-        .get(format!("{}/auth/activate", s.url))
-        .query(&[("token", token)])
-        .send()
-        .await
-        .expect("activation request");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
+    activation_token(&mail).to_owned()
 }
 
 /// Submits the activation page's form.
@@ -191,7 +175,7 @@ async fn submit_password(s: &TestServer, token: &str, password: &str) -> (u16, V
 /// password chosen at sign-up completes it.
 async fn follow_link(s: &TestServer, email: &str) -> (u16, Value) {
     let token = mailed_token(s, email);
-    let (status, page) = open_link(s, &token).await;
+    let (status, page) = s.open_activation_link(&token).await;
     assert_eq!(status, 200, "{page}");
     assert!(
         page.contains("name=\"password\""),
@@ -487,23 +471,15 @@ async fn repeated_failed_sign_ins_lock_the_account_and_the_address(backend: Back
     );
 }
 
-/// Fails one sign-up step after it ran.
-struct FailAfter(&'static str);
-
-#[async_trait]
-impl StepHook for FailAfter {
-    async fn on_step(&self, step: &str, phase: StepPhase) -> partnergraph_core::Result<()> {
-        if step == self.0 && phase == StepPhase::After {
-            Err(partnergraph_core::UpstreamError::Unavailable("injected".to_owned()).into())
-        } else {
-            Ok(())
-        }
-    }
-}
-
 async fn a_sign_up_failing_after_the_identity_was_created_leaves_nothing(backend: Backend) {
     for step in ["identity", "directory.user"] {
-        let s = TestServer::dedicated_with_hook(backend, Arc::new(FailAfter(step)));
+        let s = TestServer::dedicated_with_hook(
+            backend,
+            Arc::new(FailAt {
+                step,
+                phase: StepPhase::After,
+            }),
+        );
         let customer = &fresh_customers(&s)[0];
         // The address is on record (customer, CRM contact) before the sign-up already.
         let email = &customer.email;
@@ -536,7 +512,7 @@ async fn the_activation_link_alone_activates_nothing(backend: Backend) {
     let link = mailed_token(&s, &address);
 
     for _ in 0..3 {
-        let (status, page) = open_link(&s, &link).await;
+        let (status, page) = s.open_activation_link(&link).await;
         assert_eq!(status, 200, "{page}");
         assert!(page.contains("name=\"password\""), "{page}");
     }

@@ -6,6 +6,7 @@ use partnergraph_core::ids::{CaseId, InvoiceId, OfferId, PaymentMethodId, Subscr
 use partnergraph_core::write::{StepHook, StepPhase};
 use partnergraph_demo::{billing_id, crm_id};
 use partnergraph_tests::assert::{assert_audited, assert_ok, audit_log, bare_mutation, mutate};
+use partnergraph_tests::faults::FailAt;
 use partnergraph_tests::personas::ADMIN;
 use partnergraph_tests::queries::{by_id, find, CUSTOMER_CONTACT};
 use partnergraph_tests::{on_each_backend, Backend, TestServer};
@@ -229,23 +230,6 @@ const ORDER_STEPS: [&str; 4] = [
     "directory.customer",
     "billing.subscription",
 ];
-
-/// Fails one saga step, before or after its capability ran.
-struct FailAt {
-    step: &'static str,
-    phase: StepPhase,
-}
-
-#[async_trait]
-impl StepHook for FailAt {
-    async fn on_step(&self, step: &str, phase: StepPhase) -> partnergraph_core::Result<()> {
-        if step == self.step && phase == self.phase {
-            Err(partnergraph_core::UpstreamError::Unavailable("injected".to_owned()).into())
-        } else {
-            Ok(())
-        }
-    }
-}
 
 async fn an_order_failing_at_any_step_leaves_nothing_and_replays_its_error(backend: Backend) {
     for step in ORDER_STEPS {

@@ -24,29 +24,22 @@ const BEFORE_PROFILE_OWNERS: u32 = 4;
 /// Writes `customers` as the store laid them out before the term columns existed.
 async fn store_with_old_customer_rows(url: &str, customers: &[Customer]) {
     let db = store_before(url, BEFORE_TERM_COLUMNS).await;
-    let columns = [
-        "id",
-        "doc",
-        "partner_id",
-        "distributor_id",
-        "billing_id",
-        "crm_id",
-    ];
     for customer in customers {
-        let values = [
-            customer.id.as_str().into(),
-            serde_json::to_string(customer).expect("encode").into(),
-            customer.partner_id.as_str().into(),
-            customer.distributor_id.as_ref().map(|d| d.0.clone()).into(),
-            customer
-                .external
-                .billing
-                .as_ref()
-                .map(|b| b.0.clone())
-                .into(),
-            customer.external.crm.as_ref().map(|c| c.0.clone()).into(),
+        let doc = serde_json::to_string(customer).expect("encode");
+        let (distributor, billing, crm) = (
+            customer.distributor_id.as_ref().map(|d| d.0.as_str()),
+            customer.external.billing.as_ref().map(|b| b.0.as_str()),
+            customer.external.crm.as_ref().map(|c| c.0.as_str()),
+        );
+        let row = [
+            ("id", customer.id.as_str().into()),
+            ("doc", doc.into()),
+            ("partner_id", customer.partner_id.as_str().into()),
+            ("distributor_id", distributor.into()),
+            ("billing_id", billing.into()),
+            ("crm_id", crm.into()),
         ];
-        insert_old_row(&db, "customers", &columns, values).await;
+        insert_old_row(&db, "customers", row).await;
     }
 }
 
@@ -59,16 +52,20 @@ async fn store_before(url: &str, migrations: u32) -> DatabaseConnection {
     db
 }
 
-/// Inserts `values` into `columns` of `table`, as a store of that age wrote its rows.
-async fn insert_old_row<const N: usize>(
+/// Inserts `row` (each column with its value) into `table`, as a store of that age wrote its
+/// rows.
+async fn insert_old_row<'a>(
     db: &DatabaseConnection,
     table: &str,
-    columns: &[&str; N],
-    values: [SimpleExpr; N],
+    row: impl IntoIterator<Item = (&'a str, SimpleExpr)>,
 ) {
+    let (columns, values): (Vec<_>, Vec<_>) = row
+        .into_iter()
+        .map(|(column, value)| (Alias::new(column), value))
+        .unzip();
     let insert = Query::insert()
         .into_table(Alias::new(table))
-        .columns(columns.map(Alias::new))
+        .columns(columns)
         .values_panic(values)
         .to_owned();
     db.execute(db.get_database_backend().build(&insert))
@@ -132,8 +129,11 @@ async fn store_with_old_profile_rows(url: &str, profiles: &[Profile]) {
         let old = doc.as_object_mut().expect("a record is an object");
         old.remove("owner");
         old.insert("built_in".to_owned(), profile.is_built_in().into());
-        let values = [profile.id.as_str().into(), doc.to_string().into()];
-        insert_old_row(&db, "profiles", &["id", "doc"], values).await;
+        let row = [
+            ("id", profile.id.as_str().into()),
+            ("doc", doc.to_string().into()),
+        ];
+        insert_old_row(&db, "profiles", row).await;
     }
 }
 

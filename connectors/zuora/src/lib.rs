@@ -28,10 +28,9 @@ pub use client::{ZuoraClient, ZuoraConfig, ZuoraError};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use partnergraph_core::filter::*;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
-use partnergraph_core::paging::{select, Order, Page, PageRequest};
+use partnergraph_core::paging::{select, Listable, Order, Page, PageRequest};
 use partnergraph_core::traits::{AccountSet, Billing};
 use partnergraph_core::Result;
 use reads::SUBSCRIPTION_EXPAND;
@@ -65,16 +64,38 @@ impl ZuoraBilling {
 
     /// Places an order; returns the ids of the subscriptions it touched.
     async fn order(&self, key: &str, order: &Value) -> Result<Vec<String>> {
-        let created: wire::OrderCreated = self
+        let created: wire::OrderCreated =
+            self.create("/v1/orders?returnIds=true", key, order).await?;
+        Ok(created.subscription_ids)
+    }
+
+    /// Sends a delete (`method` being the one Zuora takes for the resource): `false` when the
+    /// record was already gone, which is no failure, so that deleting is idempotent.
+    async fn delete(&self, method: reqwest::Method, path: &str) -> Result<bool> {
+        match self.client.write::<Value>(method, path, None, None).await {
+            Ok(_) => Ok(true),
+            Err(ZuoraError::NotFound) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// POSTs a create to `path` under the `Idempotency-Key` of `key`, so that a resumed or
+    /// retried journal step gets Zuora's first answer instead of creating the record again.
+    async fn create<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        body: &Value,
+    ) -> Result<T> {
+        Ok(self
             .client
             .write(
                 reqwest::Method::POST,
-                "/v1/orders?returnIds=true",
-                Some(order),
+                path,
+                Some(body),
                 Some(&idempotency_key(key)),
             )
-            .await?;
-        Ok(created.subscription_ids)
+            .await?)
     }
 }
 
@@ -105,8 +126,46 @@ fn page_of<T: partnergraph_core::paging::Listable>(
     select(rows, filter, order, page, today())
 }
 
-#[async_trait]
-impl Billing for ZuoraBilling {
+/// Implements [`Billing`] for [`ZuoraBilling`]: first the lists of records owned by accounts
+/// (`account_lists { method(read) -> Page<Record>; … }`, `read` being the batch read of
+/// `reads` that takes the records of some accounts or, given none, all of them), then the
+/// trait's other methods, written out. Zuora cannot filter or order as core's paging does, so
+/// every list is the same read of the accounts' records, paged in memory: written once here
+/// rather than once per record kind.
+macro_rules! billing_impl {
+    (
+        account_lists { $($list:ident($read:ident) -> Page<$listed:ident>;)* }
+        $($method:tt)*
+    ) => {
+        #[async_trait]
+        impl Billing for ZuoraBilling {
+            $(
+                async fn $list(
+                    &self,
+                    accounts: &AccountSet<BillingAccountId>,
+                    filter: &<$listed as Listable>::Filter,
+                    order: Order<<$listed as Listable>::Field>,
+                    page: &PageRequest,
+                ) -> Result<Page<$listed>> {
+                    let ids = match accounts {
+                        AccountSet::All => None,
+                        AccountSet::Only(ids) => Some(strs(ids)),
+                    };
+                    let rows = self.$read(ids.as_deref().map(|ids| (ACCOUNT_ID, ids))).await?;
+                    Ok(page_of(rows, filter, order, page))
+                }
+            )*
+            $($method)*
+        }
+    };
+}
+
+billing_impl! {
+    account_lists {
+        list_subscriptions(read_subscriptions) -> Page<Subscription>;
+        list_invoices(read_invoices) -> Page<Invoice>;
+    }
+
     async fn accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<BillingAccount>> {
         Ok(self
             .read_accounts(&strs(ids))
@@ -145,40 +204,12 @@ impl Billing for ZuoraBilling {
             .await
     }
 
-    async fn list_subscriptions(
-        &self,
-        accounts: &AccountSet<BillingAccountId>,
-        filter: &SubscriptionFilter,
-        order: Order<SubscriptionOrderField>,
-        page: &PageRequest,
-    ) -> Result<Page<Subscription>> {
-        let rows = match accounts {
-            AccountSet::All => self.read_subscriptions(None).await?,
-            AccountSet::Only(ids) => self.subscriptions_for_accounts(ids).await?,
-        };
-        Ok(page_of(rows, filter, order, page))
-    }
-
     async fn invoices(&self, ids: &[InvoiceId]) -> Result<Vec<Invoice>> {
         self.read_invoices(Some(("id", &strs(ids)))).await
     }
 
     async fn invoices_for_accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<Invoice>> {
         self.read_invoices(Some((ACCOUNT_ID, &strs(ids)))).await
-    }
-
-    async fn list_invoices(
-        &self,
-        accounts: &AccountSet<BillingAccountId>,
-        filter: &InvoiceFilter,
-        order: Order<InvoiceOrderField>,
-        page: &PageRequest,
-    ) -> Result<Page<Invoice>> {
-        let rows = match accounts {
-            AccountSet::All => self.read_invoices(None).await?,
-            AccountSet::Only(ids) => self.invoices_for_accounts(ids).await?,
-        };
-        Ok(page_of(rows, filter, order, page))
     }
 
     async fn payments(&self, ids: &[PaymentId]) -> Result<Vec<Payment>> {
@@ -218,15 +249,7 @@ impl Billing for ZuoraBilling {
         if let Some(parent) = &account.parent_id {
             body["parentId"] = json!(parent.as_str());
         }
-        let created: wire::AccountCreated = self
-            .client
-            .write(
-                reqwest::Method::POST,
-                "/v1/accounts",
-                Some(&body),
-                Some(&idempotency_key(key)),
-            )
-            .await?;
+        let created: wire::AccountCreated = self.create("/v1/accounts", key, &body).await?;
         Ok(BillingAccount {
             id: BillingAccountId(created.account_id),
             account_number: created.account_number,
@@ -265,23 +288,9 @@ impl Billing for ZuoraBilling {
                     .await?)
             },
         )?;
-        let deleted: Result<Value> = self
-            .client
-            .write(
-                reqwest::Method::DELETE,
-                &format!("/v1/accounts/{}", id.as_str()),
-                None,
-                None,
-            )
-            .await
-            .map_err(Into::into);
-        match deleted {
-            Ok(_) => {}
-            // Already gone: deleting is idempotent.
-            Err(partnergraph_core::Error::Upstream(partnergraph_core::UpstreamError::NotFound)) => {
-                return Ok(Removed::default())
-            }
-            Err(e) => return Err(e),
+        let path = format!("/v1/accounts/{}", id.as_str());
+        if !self.delete(reqwest::Method::DELETE, &path).await? {
+            return Ok(Removed::default());
         }
         Ok(Removed {
             subscriptions: subscriptions.len() as u64,
@@ -436,19 +445,8 @@ impl Billing for ZuoraBilling {
 
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
         // Zuora takes a subscription's id or number as its key.
-        let result: std::result::Result<Value, ZuoraError> = self
-            .client
-            .write(
-                reqwest::Method::PUT,
-                &format!("/v1/subscriptions/{}/delete", id.as_str()),
-                None,
-                None,
-            )
-            .await;
-        match result {
-            Ok(_) | Err(ZuoraError::NotFound) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        let path = format!("/v1/subscriptions/{}/delete", id.as_str());
+        self.delete(reqwest::Method::PUT, &path).await.map(|_| ())
     }
 
     async fn apply_payment(&self, key: &str, new: &NewPayment) -> Result<Payment> {
@@ -467,15 +465,7 @@ impl Billing for ZuoraBilling {
             "type": "Electronic",
             "invoices": [{ "invoiceId": invoice.id, "amount": amount(new.amount.amount) }],
         });
-        let created: wire::Payment = self
-            .client
-            .write(
-                reqwest::Method::POST,
-                "/v1/payments",
-                Some(&body),
-                Some(&idempotency_key(key)),
-            )
-            .await?;
+        let created: wire::Payment = self.create("/v1/payments", key, &body).await?;
         Ok(created.into_core(
             Some(new.invoice_id.as_str().to_owned()),
             new.amount.currency.clone(),

@@ -69,6 +69,24 @@ impl Setup {
             .expect("clear");
     }
 
+    /// The ids of the first `n` records of `object` the client lists (fewer if there are
+    /// fewer): the keys of a batch read under test.
+    async fn first_ids(&self, object: &str, n: usize) -> Vec<String> {
+        self.client
+            .object_query::<Value>(object, &[], &["id"], &[])
+            .await
+            .expect(object)
+            .iter()
+            .filter_map(|r| r["id"].as_str().map(str::to_owned))
+            .take(n)
+            .collect()
+    }
+
+    /// What a read of `path` fails with, once the client has given up on it.
+    async fn failed_get(&self, path: &str) -> ZuoraError {
+        self.client.get::<Value>(path).await.expect_err(path)
+    }
+
     async fn faults(&self, faults: Value) {
         self.http
             .post(format!("{}/_sandbox/faults", self.base))
@@ -119,16 +137,8 @@ async fn a_query_follows_every_page_on_one_cached_token() {
 #[tokio::test]
 async fn long_id_lists_are_read_a_page_of_ids_per_query_all_at_once() {
     let s = setup(DEFAULT_CLIENT_SECRET).await;
-    let invoices = s
-        .client
-        .object_query::<Value>("invoices", &[], &["id"], &[])
-        .await
-        .expect("invoices");
-    let ids: Vec<&str> = invoices
-        .iter()
-        .filter_map(|i| i["id"].as_str())
-        .take(120)
-        .collect();
+    let invoices = s.first_ids("invoices", 120).await;
+    let ids: Vec<&str> = invoices.iter().map(String::as_str).collect();
     assert_eq!(ids.len(), 120);
     s.clear().await;
     let read = s
@@ -162,16 +172,8 @@ async fn an_account_s_children_come_in_its_expansion_and_a_capped_one_is_read_in
         }
     })
     .await;
-    let accounts = s
-        .client
-        .object_query::<Value>("accounts", &[], &["id"], &[])
-        .await
-        .expect("accounts");
-    let ids: Vec<&str> = accounts
-        .iter()
-        .filter_map(|a| a["id"].as_str())
-        .take(120)
-        .collect();
+    let accounts = s.first_ids("accounts", 120).await;
+    let ids: Vec<&str> = accounts.iter().map(String::as_str).collect();
     assert!(ids.contains(&crowded.as_str()));
     let all = s
         .client
@@ -262,11 +264,7 @@ async fn reads_ride_out_throttling_and_outages_within_bounds() {
         );
     }
     s.faults(json!({ "failNext": 10, "status": 503 })).await;
-    let err = s
-        .client
-        .get::<Value>("/object-query/accounts?pageSize=1")
-        .await
-        .expect_err("a lasting outage");
+    let err = s.failed_get("/object-query/accounts?pageSize=1").await;
     assert!(matches!(err, ZuoraError::Unavailable(_)), "{err:?}");
     let attempts = s
         .log()
@@ -313,11 +311,7 @@ async fn a_failed_write_is_not_repeated_and_zuora_refusals_are_typed() {
         "a replay answers the first result"
     );
 
-    let missing = s
-        .client
-        .get::<Value>("/object-query/accounts/A99999999")
-        .await
-        .expect_err("unknown");
+    let missing = s.failed_get("/object-query/accounts/A99999999").await;
     assert!(matches!(missing, ZuoraError::NotFound), "{missing:?}");
     let refused = s
         .client
@@ -361,11 +355,7 @@ async fn a_key_that_came_with_another_request_is_in_doubt_not_refused() {
 #[tokio::test]
 async fn wrong_credentials_are_typed_and_no_secret_is_printed() {
     let s = setup("not-the-secret").await;
-    let err = s
-        .client
-        .get::<Value>("/object-query/accounts")
-        .await
-        .expect_err("refused");
+    let err = s.failed_get("/object-query/accounts").await;
     assert!(matches!(err, ZuoraError::Credentials), "{err:?}");
     let good = setup(DEFAULT_CLIENT_SECRET).await;
     good.client

@@ -68,54 +68,56 @@ permissions! {
     ManagePartners = "MANAGE_PARTNERS",
 }
 
-/// The built-in profiles every installation has; admins may add their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BuiltInProfile {
+macro_rules! built_in_profiles {
+    ($($(#[$doc:meta])* $name:ident = $code:literal, $display:literal;)+) => {
+        /// The built-in profiles every installation has; admins may add their own.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum BuiltInProfile {
+            $($(#[$doc])* $name,)+
+        }
+
+        impl BuiltInProfile {
+            /// Every built-in profile.
+            pub const ALL: [BuiltInProfile; [$(stringify!($name),)+].len()] =
+                [$(BuiltInProfile::$name,)+];
+
+            /// The profile's code.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(BuiltInProfile::$name => $code,)+
+                }
+            }
+
+            /// The profile's display name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(BuiltInProfile::$name => $display,)+
+                }
+            }
+        }
+    };
+}
+
+built_in_profiles! {
     /// Operates the whole platform.
-    PlatformAdmin,
+    PlatformAdmin = "PLATFORM_ADMIN", "Platform administrator";
     /// Administers a distributor and everything below it.
-    DistributorAdmin,
+    DistributorAdmin = "DISTRIBUTOR_ADMIN", "Distributor administrator";
     /// Administers a partner organization.
-    Admin,
+    Admin = "ADMIN", "Partner administrator";
     /// Reads everything of its organization, changes nothing.
-    Viewer,
+    Viewer = "VIEWER", "Viewer";
     /// A partner's account executive: sells and supports, does not administer.
-    Partner,
+    Partner = "PARTNER", "Partner account executive";
     /// A Salesforce rep arriving through a deep link.
-    AccountExecutive,
+    AccountExecutive = "ACCOUNT_EXECUTIVE", "Salesforce account executive";
     /// Administers one customer account.
-    CustomerAdmin,
+    CustomerAdmin = "CUSTOMER_ADMIN", "Customer administrator";
     /// A user of one customer account.
-    CustomerUser,
+    CustomerUser = "CUSTOMER_USER", "Customer user";
 }
 
 impl BuiltInProfile {
-    /// Every built-in profile.
-    pub const ALL: [BuiltInProfile; 8] = [
-        BuiltInProfile::PlatformAdmin,
-        BuiltInProfile::DistributorAdmin,
-        BuiltInProfile::Admin,
-        BuiltInProfile::Viewer,
-        BuiltInProfile::Partner,
-        BuiltInProfile::AccountExecutive,
-        BuiltInProfile::CustomerAdmin,
-        BuiltInProfile::CustomerUser,
-    ];
-
-    /// The profile's code.
-    pub fn code(self) -> &'static str {
-        match self {
-            BuiltInProfile::PlatformAdmin => "PLATFORM_ADMIN",
-            BuiltInProfile::DistributorAdmin => "DISTRIBUTOR_ADMIN",
-            BuiltInProfile::Admin => "ADMIN",
-            BuiltInProfile::Viewer => "VIEWER",
-            BuiltInProfile::Partner => "PARTNER",
-            BuiltInProfile::AccountExecutive => "ACCOUNT_EXECUTIVE",
-            BuiltInProfile::CustomerAdmin => "CUSTOMER_ADMIN",
-            BuiltInProfile::CustomerUser => "CUSTOMER_USER",
-        }
-    }
-
     /// The directory id of the built-in profile; stable so that every store agrees on it.
     pub fn id(self) -> crate::ids::ProfileId {
         crate::ids::ProfileId(format!(
@@ -135,69 +137,86 @@ impl BuiltInProfile {
         }
     }
 
-    /// The profile's display name.
-    pub fn name(self) -> &'static str {
-        match self {
-            BuiltInProfile::PlatformAdmin => "Platform administrator",
-            BuiltInProfile::DistributorAdmin => "Distributor administrator",
-            BuiltInProfile::Admin => "Partner administrator",
-            BuiltInProfile::Viewer => "Viewer",
-            BuiltInProfile::Partner => "Partner account executive",
-            BuiltInProfile::AccountExecutive => "Salesforce account executive",
-            BuiltInProfile::CustomerAdmin => "Customer administrator",
-            BuiltInProfile::CustomerUser => "Customer user",
-        }
-    }
-
-    /// The permissions the profile starts with.
+    /// The permissions the profile starts with. Every profile sees customers, billing and
+    /// cases; the platform's and distributors' administrators may do everything (but edit the
+    /// platform's profiles, for distributors), and a partner administrator may do all its
+    /// account executives and its customers' administrators may, and administer the partner.
     pub fn permissions(self) -> BTreeSet<Permission> {
         use Permission::*;
-        let view = [ViewCustomers, ViewBilling, ViewCases];
-        let list: &[Permission] = match self {
-            BuiltInProfile::PlatformAdmin | BuiltInProfile::DistributorAdmin => Permission::ALL,
-            BuiltInProfile::Admin => &[
-                ViewCustomers,
-                ManageCustomers,
-                DeleteCustomers,
-                ViewBilling,
+        let grants: &[Permission] = match self {
+            Self::PlatformAdmin | Self::DistributorAdmin => Permission::ALL,
+            Self::Admin => &[DeleteCustomers, ManageProfiles, Impersonate, ViewAuditLog],
+            Self::Viewer => &[ViewUsers],
+            Self::Partner => &[ManageCustomers, ManageSubscriptions, ManageCases, ViewUsers],
+            Self::AccountExecutive => &[],
+            Self::CustomerAdmin => &[
                 PayInvoices,
                 ManageSubscriptions,
-                ViewCases,
-                ManageCases,
-                ViewUsers,
-                ManageUsers,
-                ManageProfiles,
-                Impersonate,
-                ViewAuditLog,
-            ],
-            BuiltInProfile::Viewer => &[ViewCustomers, ViewBilling, ViewCases, ViewUsers],
-            BuiltInProfile::Partner => &[
-                ViewCustomers,
-                ManageCustomers,
-                ViewBilling,
-                ManageSubscriptions,
-                ViewCases,
-                ManageCases,
-                ViewUsers,
-            ],
-            BuiltInProfile::AccountExecutive => &view,
-            BuiltInProfile::CustomerAdmin => &[
-                ViewCustomers,
-                ViewBilling,
-                PayInvoices,
-                ManageSubscriptions,
-                ViewCases,
                 ManageCases,
                 ViewUsers,
                 ManageUsers,
             ],
-            BuiltInProfile::CustomerUser => &[ViewCustomers, ViewBilling, ViewCases, ManageCases],
+            Self::CustomerUser => &[ManageCases],
         };
-        let mut set: BTreeSet<Permission> = list.iter().copied().collect();
-        if self == BuiltInProfile::DistributorAdmin {
+        let mut set: BTreeSet<Permission> = [ViewCustomers, ViewBilling, ViewCases]
+            .into_iter()
+            .chain(grants.iter().copied())
+            .collect();
+        match self {
+            Self::Admin => {
+                set.extend(Self::Partner.permissions());
+                set.extend(Self::CustomerAdmin.permissions());
+            }
             // Platform-wide profile editing stays with the platform.
-            set.remove(&ManageProfiles);
+            Self::DistributorAdmin => {
+                set.remove(&ManageProfiles);
+            }
+            _ => {}
         }
         set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BuiltInProfile, Permission};
+    use std::collections::BTreeSet;
+
+    /// What the profiles are documented to grant: everyone sees customers, billing and cases,
+    /// distributors administer all but the platform's profiles, and a partner administrator
+    /// may do all its account executives and its customers' administrators may.
+    #[test]
+    fn built_in_permissions_compose_as_documented() {
+        use BuiltInProfile::*;
+        use Permission::*;
+        let all: BTreeSet<Permission> = Permission::ALL.iter().copied().collect();
+        for profile in BuiltInProfile::ALL {
+            let granted = profile.permissions();
+            assert!(granted.is_subset(&all), "{profile:?}");
+            for seen in [ViewCustomers, ViewBilling, ViewCases] {
+                assert!(granted.contains(&seen), "{profile:?} lacks {seen:?}");
+            }
+        }
+        assert_eq!(PlatformAdmin.permissions(), all);
+        let mut distributor = all.clone();
+        distributor.remove(&ManageProfiles);
+        assert_eq!(DistributorAdmin.permissions(), distributor);
+        assert!(Partner.permissions().is_subset(&Admin.permissions()));
+        assert!(CustomerAdmin.permissions().is_subset(&Admin.permissions()));
+        assert!(!Admin.permissions().contains(&ManagePartners));
+        assert_eq!(Admin.permissions().len(), 13);
+        assert_eq!(AccountExecutive.permissions().len(), 3);
+    }
+
+    #[test]
+    fn built_in_codes_and_names_are_distinct() {
+        let codes: BTreeSet<_> = BuiltInProfile::ALL.iter().map(|p| p.code()).collect();
+        let names: BTreeSet<_> = BuiltInProfile::ALL.iter().map(|p| p.name()).collect();
+        assert_eq!(codes.len(), BuiltInProfile::ALL.len());
+        assert_eq!(names.len(), BuiltInProfile::ALL.len());
+        assert_eq!(
+            BuiltInProfile::DistributorAdmin.id().0,
+            "builtin-distributor-admin"
+        );
     }
 }

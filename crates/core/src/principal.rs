@@ -11,6 +11,7 @@ use crate::model::{
     Profile, ProfileOwner, User, UserStatus,
 };
 use crate::permission::Permission;
+use crate::traits::one;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -35,6 +36,28 @@ pub enum Tenant {
         /// Whether the customer account is active.
         status: CustomerStatus,
     },
+}
+
+/// The tenant of an organization's operators, as the directory has the organization now.
+impl From<Organization> for Tenant {
+    fn from(org: Organization) -> Self {
+        Tenant::Organization {
+            id: org.id,
+            kind: org.kind,
+        }
+    }
+}
+
+/// The tenant of a customer account's users, as the directory has the customer now (an inactive
+/// customer's users see nothing).
+impl From<Customer> for Tenant {
+    fn from(customer: Customer) -> Self {
+        Tenant::Customer {
+            id: customer.id,
+            partner_id: customer.partner_id,
+            status: customer.status,
+        }
+    }
 }
 
 /// The real actor behind an impersonated session.
@@ -82,10 +105,8 @@ impl Principal {
     ) -> Result<Principal> {
         // The profile and the tenant are read together: this runs on every request.
         let profile = async {
-            directory
-                .profiles(std::slice::from_ref(&user.profile_id))
+            one(&user.profile_id, |ids| directory.profiles(ids))
                 .await?
-                .pop()
                 .ok_or(Error::NotFound)
         };
         let (profile, tenant) = futures::try_join!(profile, Self::tenant_of(directory, &user))?;
@@ -106,32 +127,16 @@ impl Principal {
         directory: &dyn crate::traits::Directory,
         user: &crate::model::User,
     ) -> Result<Tenant> {
-        Ok(match &user.membership {
-            Membership::Platform => Tenant::Platform,
-            Membership::Organization(id) => {
-                let org = directory
-                    .organizations(std::slice::from_ref(id))
-                    .await?
-                    .pop()
-                    .ok_or(Error::NotFound)?;
-                Tenant::Organization {
-                    id: org.id,
-                    kind: org.kind,
-                }
-            }
-            Membership::Customer(id) => {
-                let customer = directory
-                    .customers(std::slice::from_ref(id))
-                    .await?
-                    .pop()
-                    .ok_or(Error::NotFound)?;
-                Tenant::Customer {
-                    id: customer.id,
-                    partner_id: customer.partner_id,
-                    status: customer.status,
-                }
-            }
-        })
+        let tenant = match &user.membership {
+            Membership::Platform => Some(Tenant::Platform),
+            Membership::Organization(id) => one(id, |ids| directory.organizations(ids))
+                .await?
+                .map(Tenant::from),
+            Membership::Customer(id) => one(id, |ids| directory.customers(ids))
+                .await?
+                .map(Tenant::from),
+        };
+        tenant.ok_or(Error::NotFound)
     }
 
     /// A caller without a token: sees nothing and holds no permission (it may only sign up).

@@ -13,6 +13,7 @@ use crate::paging::{Order, Page, PageRequest};
 use crate::principal::Scope;
 use async_trait::async_trait;
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -38,6 +39,16 @@ pub fn lists<Id: Eq + Hash + Clone, V>(
         .into_iter()
         .map(|(id, list)| (id, list.into()))
         .collect()
+}
+
+/// The one record with `id`, read through a batch read (`|ids| directory.customers(ids)`); `None`
+/// when there is none. Reads are batch-first, so single-record lookups (sign-in, the write side)
+/// go through this instead of each building its one-key batch and picking the result.
+pub async fn one<'a, K, V, F>(id: &'a K, read: impl FnOnce(&'a [K]) -> F) -> Result<Option<V>>
+where
+    F: Future<Output = Result<Vec<V>>>,
+{
+    Ok(read(std::slice::from_ref(id)).await?.pop())
 }
 
 /// Which accounts a root list of billing or CRM records covers.

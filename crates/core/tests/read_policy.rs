@@ -149,16 +149,13 @@ impl Persona {
             ),
             Persona::Impersonating => {
                 // The partner admin logged in as carl: carl's tenant, the permissions both hold.
-                let admin = BuiltInProfile::Admin.permissions();
-                let mut p = principal(
-                    "u-carl",
-                    of_customer(INITECH, ACME),
-                    BuiltInProfile::CustomerUser,
-                );
-                p.permissions.retain(|perm| admin.contains(perm));
+                let admin = Persona::PartnerAdmin.principal();
+                let mut p = Persona::CustomerUser.principal();
+                p.permissions
+                    .retain(|perm| admin.permissions.contains(perm));
                 p.impersonator = Some(Impersonator {
-                    user_id: "u-acme-admin".into(),
-                    email: "u-acme-admin@example.com".to_owned(),
+                    user_id: admin.user_id,
+                    email: admin.email,
                     reason: "support".to_owned(),
                 });
                 p

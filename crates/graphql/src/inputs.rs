@@ -60,24 +60,65 @@ pub struct OrderBy<F: InputType> {
     pub direction: SortDirection,
 }
 
+/// A list's `orderBy` field, with the order its list has when the caller gives none: a list
+/// has one natural order wherever it appears (at the root or under a record).
+pub(crate) trait OrderField: InputType + Copy {
+    /// The field as core sorts by it.
+    type Core: From<Self>;
+    /// The natural order.
+    const NATURAL: (Self::Core, Direction);
+}
+
 /// The order a list uses: the client's, or the list's natural one.
-pub(crate) fn order<F: InputType + Copy, C>(
-    given: Option<OrderBy<F>>,
-    default: (C, Direction),
-) -> Order<C>
-where
-    C: From<F>,
-{
+pub(crate) fn order<F: OrderField>(given: Option<OrderBy<F>>) -> Order<F::Core> {
     match given {
         Some(o) => Order {
             field: o.field.into(),
             direction: o.direction.into(),
         },
         None => Order {
-            field: default.0,
-            direction: default.1,
+            field: F::NATURAL.0,
+            direction: F::NATURAL.1,
         },
     }
+}
+
+/// A list's `filter` input: what it means in core's terms.
+pub(crate) trait FilterInput: Default {
+    /// The filter core applies; for billing and CRM lists, with the account the list is
+    /// narrowed to.
+    type Core;
+    /// Decodes the filter; an id of the wrong kind is `BAD_USER_INPUT`.
+    fn into_core(self) -> Result<Self::Core>;
+}
+
+/// Lists without a filter argument.
+impl FilterInput for () {
+    type Core = ();
+    fn into_core(self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Each order field's list's natural order.
+macro_rules! natural_order {
+    ($($field:ident => $natural:ident $direction:ident;)+) => {$(
+        impl OrderField for $field {
+            type Core = core::$field;
+            const NATURAL: (core::$field, Direction) = (core::$field::$natural, Direction::$direction);
+        }
+    )+};
+}
+
+natural_order! {
+    CustomerOrderField => Name Asc;
+    OrganizationOrderField => Name Asc;
+    OfferOrderField => Name Asc;
+    SubscriptionOrderField => StartDate Desc;
+    InvoiceOrderField => InvoiceDate Desc;
+    PaymentOrderField => EffectiveDate Desc;
+    CaseOrderField => CreatedAt Desc;
+    UserOrderField => Email Asc;
 }
 
 macro_rules! remote_enum {
@@ -299,8 +340,9 @@ pub struct CustomerFilter {
     pub expires_after: Option<Date>,
 }
 
-impl CustomerFilter {
-    pub(crate) fn into_core(self) -> Result<core::CustomerFilter> {
+impl FilterInput for CustomerFilter {
+    type Core = core::CustomerFilter;
+    fn into_core(self) -> Result<Self::Core> {
         Ok(core::CustomerFilter {
             name_contains: self.name_contains,
             email_contains: self.email_contains,
@@ -327,13 +369,14 @@ pub struct OrganizationFilter {
     pub name_contains: Option<String>,
 }
 
-impl OrganizationFilter {
-    pub(crate) fn into_core(self) -> core::OrganizationFilter {
-        core::OrganizationFilter {
+impl FilterInput for OrganizationFilter {
+    type Core = core::OrganizationFilter;
+    fn into_core(self) -> Result<Self::Core> {
+        Ok(core::OrganizationFilter {
             kind: self.kind.map(Into::into),
             name_contains: self.name_contains,
             parent_id: None,
-        }
+        })
     }
 }
 
@@ -348,13 +391,14 @@ pub struct OfferFilter {
     pub name_contains: Option<String>,
 }
 
-impl OfferFilter {
-    pub(crate) fn into_core(self) -> core::OfferFilter {
-        core::OfferFilter {
+impl FilterInput for OfferFilter {
+    type Core = core::OfferFilter;
+    fn into_core(self) -> Result<Self::Core> {
+        Ok(core::OfferFilter {
             sales_channel: self.sales_channel,
             sku: self.sku,
             name_contains: self.name_contains,
-        }
+        })
     }
 }
 
@@ -373,9 +417,9 @@ pub struct SubscriptionFilter {
     pub customer_id: Option<ID>,
 }
 
-impl SubscriptionFilter {
-    /// The core filter, and the customer the list is narrowed to.
-    pub(crate) fn into_core(self) -> Result<(core::SubscriptionFilter, Option<CustomerId>)> {
+impl FilterInput for SubscriptionFilter {
+    type Core = (core::SubscriptionFilter, Option<CustomerId>);
+    fn into_core(self) -> Result<Self::Core> {
         let customer = self
             .customer_id
             .map(|id| decode_id(&id, NodeKind::Customer, "filter.customerId"))
@@ -433,8 +477,9 @@ pub struct InvoiceFilter {
     pub account_id: Option<ID>,
 }
 
-impl InvoiceFilter {
-    pub(crate) fn into_core(self) -> Result<(core::InvoiceFilter, Option<AccountRef>)> {
+impl FilterInput for InvoiceFilter {
+    type Core = (core::InvoiceFilter, Option<AccountRef>);
+    fn into_core(self) -> Result<Self::Core> {
         Ok((
             core::InvoiceFilter {
                 status: self.status.map(Into::into),
@@ -461,8 +506,9 @@ pub struct CaseFilter {
     pub account_id: Option<ID>,
 }
 
-impl CaseFilter {
-    pub(crate) fn into_core(self) -> Result<(core::CaseFilter, Option<AccountRef>)> {
+impl FilterInput for CaseFilter {
+    type Core = (core::CaseFilter, Option<AccountRef>);
+    fn into_core(self) -> Result<Self::Core> {
         Ok((
             core::CaseFilter {
                 status: self.status.map(Into::into),
@@ -485,8 +531,9 @@ pub struct UserFilter {
     pub organization_id: Option<ID>,
 }
 
-impl UserFilter {
-    pub(crate) fn into_core(self) -> Result<core::UserFilter> {
+impl FilterInput for UserFilter {
+    type Core = core::UserFilter;
+    fn into_core(self) -> Result<Self::Core> {
         Ok(core::UserFilter {
             status: self.status.map(Into::into),
             email_contains: self.email_contains,
@@ -512,13 +559,14 @@ pub struct AuditFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
-impl AuditFilter {
-    pub(crate) fn into_core(self) -> core::AuditFilter {
-        core::AuditFilter {
+impl FilterInput for AuditFilter {
+    type Core = core::AuditFilter;
+    fn into_core(self) -> Result<Self::Core> {
+        Ok(core::AuditFilter {
             action: self.action,
             outcome: self.outcome.map(Into::into),
             since: self.since,
             until: self.until,
-        }
+        })
     }
 }

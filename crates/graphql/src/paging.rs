@@ -1,10 +1,13 @@
 //! Relay connections over core's offset pages.
 
+use crate::inputs::{order, FilterInput, OrderBy, OrderField};
+use crate::req::{OrFail, R};
+use crate::Req;
 use async_graphql::connection::{CursorType, Edge, EmptyFields, PageInfo};
 use async_graphql::{Object, OutputType, TypeName};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use partnergraph_core::paging::{Page, PageRequest, DEFAULT_PAGE_SIZE};
+use partnergraph_core::paging::{Order, Page, PageRequest, DEFAULT_PAGE_SIZE};
 use partnergraph_core::{Error, Result};
 use std::borrow::Cow;
 
@@ -72,30 +75,6 @@ impl<N: OutputType> Conn<N> {
     async fn total_count(&self) -> u64 {
         self.total_count
     }
-}
-
-/// Validates the Relay arguments of a connection field.
-pub(crate) fn page_request(
-    first: Option<i32>,
-    after: Option<String>,
-    last: Option<i32>,
-    before: Option<String>,
-) -> Result<PageRequest> {
-    let cursor = |name: &str, value: Option<String>| -> Result<Option<u64>> {
-        value
-            .map(|v| {
-                Cursor::decode_cursor(&v)
-                    .map(|c| c.0)
-                    .map_err(|_| Error::bad_input(name, format!("`{name}` is not a valid cursor")))
-            })
-            .transpose()
-    };
-    PageRequest::new(
-        first.map(i64::from),
-        cursor("after", after)?,
-        last.map(i64::from),
-        cursor("before", before)?,
-    )
 }
 
 /// A page as a connection.
@@ -178,10 +157,63 @@ impl<F, O> ListArgs<F, O> {
         }
     }
 
-    /// The page as core validates it.
+    /// The page as core validates it, its cursors decoded.
     pub fn page_request(&self) -> Result<PageRequest> {
-        let (first, after, last, before) = self.page.clone();
-        page_request(first, after, last, before)
+        let (first, after, last, before) = &self.page;
+        let cursor = |name: &str, value: &Option<String>| -> Result<Option<u64>> {
+            value
+                .as_deref()
+                .map(|v| {
+                    Cursor::decode_cursor(v).map(|c| c.0).map_err(|_| {
+                        Error::bad_input(name, format!("`{name}` is not a valid cursor"))
+                    })
+                })
+                .transpose()
+        };
+        PageRequest::new(
+            first.map(i64::from),
+            cursor("after", after)?,
+            last.map(i64::from),
+            cursor("before", before)?,
+        )
+    }
+}
+
+/// A list's arguments as core applies them: what [`ListArgs::decode`] gives.
+pub(crate) struct Criteria<F, O> {
+    /// The filter, in core's terms.
+    pub filter: F,
+    /// The caller's order, or the list's natural one.
+    pub order: Order<O>,
+    /// The page, validated.
+    pub page: PageRequest,
+}
+
+impl<F, A, O> Criteria<(F, A), O> {
+    /// The criteria of a billing or CRM list without the account the list is narrowed to,
+    /// and that account.
+    pub fn split(self) -> (Criteria<F, O>, A) {
+        let (filter, account) = self.filter;
+        let criteria = Criteria {
+            filter,
+            order: self.order,
+            page: self.page,
+        };
+        (criteria, account)
+    }
+}
+
+impl<F: FilterInput, O: OrderField> ListArgs<F, OrderBy<O>> {
+    /// The filter, order and page in core's terms; a malformed one is the caller's
+    /// `BAD_USER_INPUT`. Every list decodes its arguments alike, here.
+    pub fn decode(self, r: &Req) -> R<Criteria<F::Core, O::Core>> {
+        let page = self.page_request().or_fail(r)?;
+        let filter = self.filter.unwrap_or_default().into_core().or_fail(r)?;
+        Ok(Criteria {
+            filter,
+            order: order(self.order_by),
+            page,
+        })
     }
 }
 

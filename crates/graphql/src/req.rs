@@ -146,15 +146,14 @@ impl Req {
     }
 
     /// A billing or CRM record, if the caller may see the holder of its account.
-    async fn held<K, V, F>(&self, key: K, held: impl FnOnce(&V) -> F) -> R<Option<V>>
+    async fn held<K, V>(&self, key: K) -> R<Option<V>>
     where
         K: Send + Sync + Hash + Eq + Clone + 'static,
-        V: Send + Sync + Clone + 'static,
+        V: Held + Send + Sync + Clone + 'static,
         Batch: Loader<K, Value = V, Error = LoadError>,
-        F: std::future::Future<Output = R<Option<AccountHolder>>>,
     {
         match self.load(key).await? {
-            Some(record) if held(&record).await?.is_some() => Ok(Some(record)),
+            Some(record) if record.holder(self).await?.is_some() => Ok(Some(record)),
             _ => Ok(None),
         }
     }
@@ -184,47 +183,53 @@ impl Req {
                 Some(o) if self.policy().offer(&o).await? => Some(Node::Offer(Offer(o))),
                 _ => None,
             },
-            NodeKind::Subscription => self
-                .held(SubscriptionId::from(local), |s: &model::Subscription| {
-                    self.billing_holder_of(&s.account_id)
-                })
-                .await?
-                .map(|s| Node::Subscription(Subscription(s))),
-            NodeKind::Invoice => self
-                .held(InvoiceId::from(local), |i: &model::Invoice| {
-                    self.billing_holder_of(&i.account_id)
-                })
-                .await?
-                .map(|i| Node::Invoice(Invoice(i))),
-            NodeKind::Payment => self
-                .held(PaymentId::from(local), |p: &model::Payment| {
-                    self.billing_holder_of(&p.account_id)
-                })
-                .await?
-                .map(|p| Node::Payment(Payment(p))),
-            NodeKind::PaymentMethod => self
-                .held(PaymentMethodId::from(local), |m: &model::PaymentMethod| {
-                    self.billing_holder_of(&m.account_id)
-                })
-                .await?
-                .map(|m| Node::PaymentMethod(PaymentMethod(m))),
+            NodeKind::Subscription => {
+                let held = self.held(SubscriptionId::from(local)).await?;
+                held.map(|s| Node::Subscription(Subscription(s)))
+            }
+            NodeKind::Invoice => {
+                let held = self.held(InvoiceId::from(local)).await?;
+                held.map(|i| Node::Invoice(Invoice(i)))
+            }
+            NodeKind::Payment => {
+                let held = self.held(PaymentId::from(local)).await?;
+                held.map(|p| Node::Payment(Payment(p)))
+            }
+            NodeKind::PaymentMethod => {
+                let held = self.held(PaymentMethodId::from(local)).await?;
+                held.map(|m| Node::PaymentMethod(PaymentMethod(m)))
+            }
             NodeKind::Case => self
-                .held(CaseId::from(local), |c: &model::Case| {
-                    let account = c.account_id.clone();
-                    async move { self.crm_holder(&account).await }
-                })
+                .held(CaseId::from(local))
                 .await?
                 .map(|c| Node::Case(Case(c))),
             NodeKind::AuditEvent | NodeKind::BillingAccount | NodeKind::CrmAccount => None,
         })
     }
+}
 
-    /// [`Req::billing_holder`] as a future that owns its key, for [`Req::held`].
-    fn billing_holder_of(
-        &self,
-        account: &BillingAccountId,
-    ) -> impl std::future::Future<Output = R<Option<AccountHolder>>> + '_ {
-        let account = account.clone();
-        async move { self.billing_holder(&account).await }
+/// A billing or CRM record, reached through the holder of the account it is on: the caller
+/// sees the record when it sees that holder.
+trait Held {
+    /// The holder of the record's account, if the caller may see it.
+    async fn holder(&self, r: &Req) -> R<Option<AccountHolder>>;
+}
+
+/// Billing records, each on one billing account.
+macro_rules! held_in_billing {
+    ($($record:ident),+) => {$(
+        impl Held for model::$record {
+            async fn holder(&self, r: &Req) -> R<Option<AccountHolder>> {
+                r.billing_holder(&self.account_id).await
+            }
+        }
+    )+};
+}
+
+held_in_billing!(Subscription, Invoice, Payment, PaymentMethod);
+
+impl Held for model::Case {
+    async fn holder(&self, r: &Req) -> R<Option<AccountHolder>> {
+        r.crm_holder(&self.account_id).await
     }
 }

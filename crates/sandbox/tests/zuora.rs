@@ -117,10 +117,9 @@ async fn object_query_pages_filters_and_reads_by_key_like_zuora() {
     }
     assert!(seen.len() > 120);
 
-    let children = api
-        .body("/object-query/accounts?pageSize=5&filter[]=parentid.NE:null")
+    let child = api
+        .first("/object-query/accounts?pageSize=5&filter[]=parentid.NE:null")
         .await;
-    let child = &children["data"][0];
     let parent_id = child["parentId"].as_str().expect("a parent");
     let by_parent = api
         .body(&format!(
@@ -274,6 +273,12 @@ impl Api {
         self.get(path_and_query).await.1
     }
 
+    /// The first record an Object Query list answers (null when it lists none): the record a
+    /// test goes on to act on.
+    async fn first(&self, path_and_query: &str) -> Value {
+        self.body(path_and_query).await["data"][0].clone()
+    }
+
     async fn post(&self, path: &str, key: Option<&str>, body: &Value) -> (u16, Value) {
         post(&self.base, &self.token, path, key, body).await
     }
@@ -282,13 +287,10 @@ impl Api {
 #[tokio::test]
 async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
     let api = Api::start().await;
-    let parents = api
-        .body("/object-query/accounts?pageSize=1&filter[]=parentid.NE:null")
+    let child = api
+        .first("/object-query/accounts?pageSize=1&filter[]=parentid.NE:null")
         .await;
-    let parent = parents["data"][0]["parentId"]
-        .as_str()
-        .expect("a parent")
-        .to_owned();
+    let parent = child["parentId"].as_str().expect("a parent").to_owned();
     let p = api.body(&format!("/object-query/accounts/{parent}")).await;
     let currency = p["currency"].as_str().expect("currency").to_owned();
     let body = json!({
@@ -347,20 +349,19 @@ async fn accounts_are_created_under_a_parent_once_per_idempotency_key() {
 #[tokio::test]
 async fn a_payment_lowers_its_invoices_balance_once_and_never_beyond_it() {
     let api = Api::start().await;
-    let open = api
-        .body("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0")
+    let invoice = api
+        .first("/object-query/invoices?pageSize=50&filter[]=status.EQ:Posted&filter[]=balance.GT:0")
         .await;
-    let invoice = open["data"][0].clone();
     let account = invoice["accountId"]
         .as_str()
         .expect("an account")
         .to_owned();
-    let methods = api
-        .body(&format!(
+    let method = api
+        .first(&format!(
             "/object-query/payment-methods?filter[]=accountid.EQ:{account}"
         ))
-        .await;
-    let method = methods["data"][0]["id"].clone();
+        .await["id"]
+        .clone();
     let acct = api.body(&format!("/object-query/accounts/{account}")).await;
     let balance = invoice["balance"].as_f64().expect("a balance");
     let pay = |amount: f64| {

@@ -207,7 +207,11 @@ impl<T: ?Sized + Send + Sync + 'static> Guarded<T> {
 /// (`by_account_method / for_accounts_method(&[AccountId]) -> Record as Kind`, the latter
 /// flattening the former), and `lists` pass through the breaker uncached (a page depends on
 /// its filter; `method(AccountId) -> Page<Record>`, with the record's [`Listable`] filter and
-/// order). The writes follow, written out, since each invalidates what it touched.
+/// order). The writes follow: `creates` make an upstream account and drop what the cache
+/// holds of it (`method(arg: Type, …) -> Account;`), `account_writes` touch one account and go
+/// through [`Guarded::write`] (`method(arg: Type, …) -> Output by arg.field;`, the account's id
+/// being `arg.field`), and the rest are written out, since each invalidates what it touched in
+/// its own way.
 macro_rules! guarded_impl {
     (
         impl $trait:ident {
@@ -217,6 +221,11 @@ macro_rules! guarded_impl {
                     as $owned_kind:ident;)*
             }
             lists { $($list:ident($account:ident) -> Page<$listed:ident>;)* }
+            creates { $($create:ident($($create_arg:ident: $create_ty:ty),*) -> $created:ty;)* }
+            account_writes {
+                $($write:ident($($write_arg:ident: $write_ty:ty),*) -> $written:tt
+                    by $($touched:ident).+;)*
+            }
             $($method:tt)*
         }
     ) => {
@@ -255,6 +264,22 @@ macro_rules! guarded_impl {
                         .await
                 }
             )*
+            $(
+                async fn $create(&self, $($create_arg: $create_ty),*) -> Result<$created> {
+                    let created = self
+                        .upstream
+                        .call(self.inner.$create($($create_arg),*))
+                        .await?;
+                    self.upstream.invalidate_account(created.id.as_str());
+                    Ok(created)
+                }
+            )*
+            $(
+                async fn $write(&self, $($write_arg: $write_ty),*) -> Result<$written> {
+                    self.write($($touched).+.as_str(), self.inner.$write($($write_arg),*))
+                        .await
+                }
+            )*
             $($method)*
         }
     };
@@ -283,53 +308,21 @@ guarded_impl! {
             list_subscriptions(BillingAccountId) -> Page<Subscription>;
             list_invoices(BillingAccountId) -> Page<Invoice>;
         }
+        creates {
+            create_billing_account(key: &str, account: &NewBillingAccount) -> BillingAccount;
+        }
+        account_writes {
+            delete_billing_account(id: &BillingAccountId) -> Removed by id;
+            create_subscription(key: &str, new: &NewSubscription) -> Subscription
+                by new.account_id;
+            update_subscription(key: &str, desired: &Subscription) -> Subscription
+                by desired.account_id;
+        }
 
         async fn account_by_number(&self, number: &str) -> Result<Option<BillingAccount>> {
             self.upstream
                 .call(self.inner.account_by_number(number))
                 .await
-        }
-
-        async fn create_billing_account(
-            &self,
-            key: &str,
-            account: &NewBillingAccount,
-        ) -> Result<BillingAccount> {
-            let created = self
-                .upstream
-                .call(self.inner.create_billing_account(key, account))
-                .await?;
-            self.upstream.invalidate_account(created.id.as_str());
-            Ok(created)
-        }
-
-        async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed> {
-            self.write(id.as_str(), self.inner.delete_billing_account(id))
-                .await
-        }
-
-        async fn create_subscription(
-            &self,
-            key: &str,
-            new: &NewSubscription,
-        ) -> Result<Subscription> {
-            self.write(
-                new.account_id.as_str(),
-                self.inner.create_subscription(key, new),
-            )
-            .await
-        }
-
-        async fn update_subscription(
-            &self,
-            key: &str,
-            desired: &Subscription,
-        ) -> Result<Subscription> {
-            self.write(
-                desired.account_id.as_str(),
-                self.inner.update_subscription(key, desired),
-            )
-            .await
         }
 
         async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
@@ -369,38 +362,14 @@ guarded_impl! {
         lists {
             list_cases(CrmAccountId) -> Page<Case>;
         }
-
-        async fn create_crm_account(
-            &self,
-            key: &str,
-            account: &NewCrmAccount,
-        ) -> Result<CrmAccount> {
-            let created = self
-                .upstream
-                .call(self.inner.create_crm_account(key, account))
-                .await?;
-            self.upstream.invalidate_account(created.id.as_str());
-            Ok(created)
+        creates {
+            create_crm_account(key: &str, account: &NewCrmAccount) -> CrmAccount;
         }
-
-        async fn save_contact(&self, contact: &Contact) -> Result<()> {
-            self.write(contact.account_id.as_str(), self.inner.save_contact(contact))
-                .await
-        }
-
-        async fn delete_crm_account(&self, id: &CrmAccountId) -> Result<Removed> {
-            self.write(id.as_str(), self.inner.delete_crm_account(id))
-                .await
-        }
-
-        async fn update_case(&self, desired: &Case) -> Result<Case> {
-            self.write(desired.account_id.as_str(), self.inner.update_case(desired))
-                .await
-        }
-
-        async fn create_case(&self, key: &str, new: &NewCase) -> Result<Case> {
-            self.write(new.account_id.as_str(), self.inner.create_case(key, new))
-                .await
+        account_writes {
+            save_contact(contact: &Contact) -> () by contact.account_id;
+            delete_crm_account(id: &CrmAccountId) -> Removed by id;
+            update_case(desired: &Case) -> Case by desired.account_id;
+            create_case(key: &str, new: &NewCase) -> Case by new.account_id;
         }
     }
 }
@@ -412,6 +381,8 @@ guarded_impl! {
         }
         by_owner {}
         lists {}
+        creates {}
+        account_writes {}
 
         async fn all_offers(&self) -> Result<Vec<Offer>> {
             let inner = self.inner.clone();

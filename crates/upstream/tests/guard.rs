@@ -155,6 +155,17 @@ fn cached(fake: &Arc<FakeCrm>) -> Arc<dyn Crm> {
     guarded(fake, Some(config(60, 60)), ResilienceConfig::default()).0
 }
 
+/// A fake behind [`cached`] whose guard has read accounts A and B already: where the tests of
+/// what a later read or write does to cached entries start.
+async fn cached_after_reading_a_and_b() -> (Arc<FakeCrm>, Arc<dyn Crm>) {
+    let fake = FakeCrm::with_delay(Duration::ZERO);
+    let crm = cached(&fake);
+    crm.cases_for_accounts(&accounts(&["A", "B"]))
+        .await
+        .unwrap();
+    (fake, crm)
+}
+
 fn accounts(ids: &[&str]) -> Vec<CrmAccountId> {
     ids.iter().map(|id| CrmAccountId((*id).into())).collect()
 }
@@ -169,11 +180,7 @@ fn subjects(mut cases: Vec<Case>) -> Vec<String> {
 
 #[tokio::test]
 async fn cached_keys_are_not_read_again_and_only_the_missing_ones_are() {
-    let fake = FakeCrm::with_delay(Duration::ZERO);
-    let crm = cached(&fake);
-    crm.cases_for_accounts(&accounts(&["A", "B"]))
-        .await
-        .unwrap();
+    let (fake, crm) = cached_after_reading_a_and_b().await;
     let cases = crm
         .cases_for_accounts(&accounts(&["A", "B", "C", "E"]))
         .await
@@ -210,11 +217,7 @@ async fn concurrent_misses_for_the_same_keys_cost_one_upstream_call() {
 
 #[tokio::test]
 async fn a_write_invalidates_its_account_and_nothing_else() {
-    let fake = FakeCrm::with_delay(Duration::ZERO);
-    let crm = cached(&fake);
-    crm.cases_for_accounts(&accounts(&["A", "B"]))
-        .await
-        .unwrap();
+    let (fake, crm) = cached_after_reading_a_and_b().await;
     crm.cases(&[CaseId("c1".into()), CaseId("c3".into())])
         .await
         .unwrap();

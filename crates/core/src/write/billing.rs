@@ -2,11 +2,12 @@
 //! account holder behind a billing account that every billing record (invoice, subscription)
 //! is reached through.
 
-use super::{Actor, Writes};
+use super::{Actor, Call, Writes};
 use crate::error::{Error, Result};
 use crate::ids::{BillingAccountId, InvoiceId, PaymentId, PaymentMethodId};
 use crate::model::{AccountHolder, Money, NewPayment};
 use crate::policy::write::{self as policy, Write};
+use crate::traits::one;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -35,23 +36,16 @@ pub struct PaymentResult {
 
 impl Writes {
     /// Pays (part of) an invoice with a stored payment method of the same account.
-    pub async fn pay_invoice(
-        &self,
-        actor: Actor<'_>,
-        input: InvoicePayment,
-        key: Option<&str>,
-    ) -> Result<PaymentResult> {
-        self.journaled(actor, "payInvoice", key, &input, async |j| {
+    pub async fn pay_invoice(&self, call: Call<'_, InvoicePayment>) -> Result<PaymentResult> {
+        let (actor, input) = (call.actor, &call.input);
+        self.journaled("payInvoice", &call, async |j| {
             let op_key = j.op.key.clone();
             policy::permit(actor.principal, Write::PayInvoice)?;
-            let invoices = self
-                .c
-                .billing
-                .invoices(std::slice::from_ref(&input.invoice_id));
-            let invoice = invoices.await?.pop().ok_or(Error::NotFound)?;
+            let invoice = one(&input.invoice_id, |ids| self.c.billing.invoices(ids)).await?;
+            let invoice = invoice.ok_or(Error::NotFound)?;
             let holder = self.billing_holder(actor, &invoice.account_id).await?;
-            let methods = std::slice::from_ref(&input.payment_method_id);
-            let method = self.c.billing.payment_methods(methods).await?.pop();
+            let method_id = &input.payment_method_id;
+            let method = one(method_id, |ids| self.c.billing.payment_methods(ids)).await?;
             let method = method.ok_or(Error::NotFound)?;
             if method.account_id != invoice.account_id {
                 // Another account's method: the policy decides whether the caller may learn so.
@@ -121,10 +115,6 @@ impl Writes {
 
     /// The organization or customer billed under `id`, if any.
     async fn load_billing_holder(&self, id: &BillingAccountId) -> Result<Option<AccountHolder>> {
-        let found = self
-            .c
-            .directory
-            .holders_by_billing_account(std::slice::from_ref(id));
-        Ok(found.await?.pop())
+        one(id, |ids| self.c.directory.holders_by_billing_account(ids)).await
     }
 }

@@ -2,7 +2,7 @@
 //! changing its status, priority or description, and commenting on it. Cases live in the CRM;
 //! the caller reaches a case through the account holder of its CRM account.
 
-use super::{derived_id, long_text, text, Actor, Writes, MAX_TEXT};
+use super::{derived_id, long_text, text, Actor, Call, Writes, MAX_TEXT};
 use crate::error::{Error, Result};
 use crate::ids::{CaseId, CustomerId};
 use crate::model::{
@@ -10,6 +10,7 @@ use crate::model::{
 };
 use crate::policy::write::{self as policy, Write};
 use crate::principal::Tenant;
+use crate::traits::one;
 use serde::{Deserialize, Serialize};
 
 /// A support case to open.
@@ -40,13 +41,9 @@ pub struct CaseChange {
 
 impl Writes {
     /// Opens a support case on a customer's account or the caller's organization's.
-    pub async fn create_case(
-        &self,
-        actor: Actor<'_>,
-        input: CaseRequest,
-        key: Option<&str>,
-    ) -> Result<CaseId> {
-        self.journaled(actor, "createCase", key, &input, async |j| {
+    pub async fn create_case(&self, call: Call<'_, CaseRequest>) -> Result<CaseId> {
+        let (actor, input) = (call.actor, &call.input);
+        self.journaled("createCase", &call, async |j| {
             let op_key = j.op.key.clone();
             policy::permit(actor.principal, Write::ManageCases)?;
             let subject = text("subject", &input.subject, MAX_TEXT)?;
@@ -79,12 +76,8 @@ impl Writes {
     }
 
     /// Changes a case's status, priority or description.
-    pub async fn update_case(
-        &self,
-        actor: Actor<'_>,
-        input: CaseChange,
-        key: Option<&str>,
-    ) -> Result<CaseId> {
+    pub async fn update_case(&self, call: Call<'_, CaseChange>) -> Result<CaseId> {
+        let input = &call.input;
         let change = async |case: &mut Case, _: &Operation| {
             if let Some(status) = input.status {
                 case.status = status;
@@ -97,21 +90,15 @@ impl Writes {
             }
             Ok(())
         };
-        self.edit_case(actor, "updateCase", key, &input, &input.case_id, change)
+        self.edit_case("updateCase", &call, &input.case_id, change)
             .await
     }
 
-    /// Adds a comment to a case.
-    pub async fn add_case_comment(
-        &self,
-        actor: Actor<'_>,
-        case_id: CaseId,
-        body: String,
-        key: Option<&str>,
-    ) -> Result<CaseId> {
-        let input = (&case_id, &body);
+    /// Adds a comment (the input's body) to a case (the input's case id).
+    pub async fn add_case_comment(&self, call: Call<'_, (CaseId, String)>) -> Result<CaseId> {
+        let (actor, (case_id, body)) = (call.actor, &call.input);
         let change = async |case: &mut Case, op: &Operation| {
-            let body = long_text("body", &body)?;
+            let body = long_text("body", body)?;
             if body.is_empty() {
                 return Err(Error::bad_input("body", "`body` must not be empty"));
             }
@@ -127,7 +114,7 @@ impl Writes {
             }
             Ok(())
         };
-        self.edit_case(actor, "addCaseComment", key, &input, &case_id, change)
+        self.edit_case("addCaseComment", &call, case_id, change)
             .await
     }
 
@@ -136,14 +123,13 @@ impl Writes {
     /// the operation), which the CRM then keeps; the change is audited.
     async fn edit_case<I: serde::Serialize>(
         &self,
-        actor: Actor<'_>,
         mutation: &str,
-        key: Option<&str>,
-        input: &I,
+        call: &Call<'_, I>,
         id: &CaseId,
         change: impl AsyncFnOnce(&mut Case, &Operation) -> Result<()>,
     ) -> Result<CaseId> {
-        self.journaled(actor, mutation, key, input, async |j| {
+        let actor = call.actor;
+        self.journaled(mutation, call, async |j| {
             policy::permit(actor.principal, Write::ManageCases)?;
             let (mut case, holder) = self.visible_case(actor, id).await?;
             change(&mut case, &j.op).await?;
@@ -158,19 +144,10 @@ impl Writes {
 
     /// A case whose account holder the caller may see, with that holder.
     async fn visible_case(&self, actor: Actor<'_>, id: &CaseId) -> Result<(Case, AccountHolder)> {
-        let case = self
-            .c
-            .crm
-            .cases(std::slice::from_ref(id))
-            .await?
-            .pop()
-            .ok_or(Error::NotFound)?;
-        let found = self
-            .c
-            .directory
-            .holders_by_crm_account(std::slice::from_ref(&case.account_id))
-            .await?
-            .pop();
+        let case = one(id, |ids| self.c.crm.cases(ids)).await?;
+        let case = case.ok_or(Error::NotFound)?;
+        let account = &case.account_id;
+        let found = one(account, |ids| self.c.directory.holders_by_crm_account(ids)).await?;
         let holder = policy::reachable_holder(actor.principal, found)?;
         Ok((case, holder))
     }

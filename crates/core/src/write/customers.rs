@@ -4,7 +4,7 @@
 //! and contact, directory record): it runs as an order without a subscription (`saga.rs`).
 
 use super::audit::audit_action;
-use super::{email_address, text, Actor, Writes, MAX_TEXT};
+use super::{email_address, text, Actor, Call, Writes, MAX_TEXT};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, OfferId, OrgId};
 use crate::model::{Contact, Customer, CustomerStatus, Organization, Removed};
@@ -65,34 +65,25 @@ pub struct Deletion {
 
 impl Writes {
     /// Creates an end customer: billing account, CRM account and contact, directory record.
-    pub async fn create_customer(
-        &self,
-        actor: Actor<'_>,
-        input: NewCustomer,
-        key: Option<&str>,
-    ) -> Result<Customer> {
-        let order = Order {
-            customer: OrderFor::New(input),
+    pub async fn create_customer(&self, call: Call<'_, NewCustomer>) -> Result<Customer> {
+        let call = call.with(Order {
+            customer: OrderFor::New(call.input.clone()),
             offer_id: OfferId::from(""),
             quantity: 0,
-        };
+        });
         let result: OrderResult = self
-            .journaled(actor, "createCustomer", key, &order, async |j| {
-                self.run_order(actor, &order, false, j).await
+            .journaled("createCustomer", &call, async |j| {
+                self.run_order(call.actor, &call.input, false, j).await
             })
             .await?;
         self.customer(&result.customer_id).await
     }
 
     /// Changes a customer's name or contact email.
-    pub async fn update_customer(
-        &self,
-        actor: Actor<'_>,
-        input: CustomerChanges,
-        key: Option<&str>,
-    ) -> Result<Customer> {
+    pub async fn update_customer(&self, call: Call<'_, CustomerChanges>) -> Result<Customer> {
+        let input = &call.input;
         let id = &input.customer_id;
-        self.edit_customer(actor, "updateCustomer", key, &input, id, async |customer| {
+        self.edit_customer("updateCustomer", &call, id, async |customer| {
             if let Some(name) = &input.name {
                 customer.name = text("name", name, MAX_TEXT)?;
             }
@@ -112,15 +103,14 @@ impl Writes {
     /// which is then saved and audited.
     async fn edit_customer<I: Serialize>(
         &self,
-        actor: Actor<'_>,
         mutation: &str,
-        key: Option<&str>,
-        input: &I,
+        call: &Call<'_, I>,
         id: &CustomerId,
         change: impl AsyncFnOnce(&mut Customer) -> Result<()>,
     ) -> Result<Customer> {
+        let actor = call.actor;
         let id: CustomerId = self
-            .journaled(actor, mutation, key, input, async |_| {
+            .journaled(mutation, call, async |_| {
                 policy::permit(actor.principal, Write::UpdateCustomer)?;
                 let mut customer = self.visible_customer(actor, id).await?;
                 change(&mut customer).await?;
@@ -181,10 +171,8 @@ impl Writes {
     /// are refused at sign-in; its data stays.
     pub async fn set_customer_active(
         &self,
-        actor: Actor<'_>,
-        customer_id: CustomerId,
+        call: Call<'_, CustomerId>,
         active: bool,
-        key: Option<&str>,
     ) -> Result<Customer> {
         let action = if active {
             "reactivateCustomer"
@@ -196,8 +184,7 @@ impl Writes {
         } else {
             CustomerStatus::Inactive
         };
-        let id = &customer_id;
-        self.edit_customer(actor, action, key, id, id, async |customer| {
+        self.edit_customer(action, &call, &call.input, async |customer| {
             customer.status = status;
             Ok(())
         })
@@ -205,15 +192,11 @@ impl Writes {
     }
 
     /// Deletes a customer with all its data, in billing, CRM and the directory. Cannot be undone.
-    pub async fn delete_customer(
-        &self,
-        actor: Actor<'_>,
-        customer_id: CustomerId,
-        key: Option<&str>,
-    ) -> Result<Deletion> {
-        self.journaled(actor, "deleteCustomer", key, &customer_id, async |_| {
+    pub async fn delete_customer(&self, call: Call<'_, CustomerId>) -> Result<Deletion> {
+        let actor = call.actor;
+        self.journaled("deleteCustomer", &call, async |_| {
             policy::permit(actor.principal, Write::DeleteCustomer)?;
-            let customer = self.visible_customer(actor, &customer_id).await?;
+            let customer = self.visible_customer(actor, &call.input).await?;
             let mut removed = Removed::default();
             if let Some(billing) = &customer.external.billing {
                 removed = removed + self.c.billing.delete_billing_account(billing).await?;

@@ -7,7 +7,7 @@
 //! [`Error`] on replay, so a replay answers exactly what the first call answered.
 
 use super::audit::audit_action;
-use super::{Actor, Writes};
+use super::{Call, Writes};
 use crate::error::{Error, Result};
 use crate::model::{Operation, OperationStatus, StoredError};
 use crate::traits::Directory;
@@ -57,22 +57,22 @@ impl Journal {
 }
 
 impl Writes {
-    /// Runs `run` as a journaled operation. Without an idempotency key it runs under a fresh
-    /// one (still journaled, so a crash mid-way is resumed). With a key, the first call runs
-    /// it; later calls with the same input get the journaled answer (waiting while the first
-    /// still runs); a different input under the same key is a conflict.
+    /// Runs `run` as the journaled operation `action` for `call`. Without an idempotency key
+    /// it runs under a fresh one (still journaled, so a crash mid-way is resumed). With a key,
+    /// the first call runs it; later calls with the same input get the journaled answer
+    /// (waiting while the first still runs); a different input under the same key is a
+    /// conflict.
     pub(super) async fn journaled<I, O>(
         &self,
-        actor: Actor<'_>,
         action: &str,
-        key: Option<&str>,
-        input: &I,
+        call: &Call<'_, I>,
         run: impl AsyncFnOnce(&mut Journal) -> Result<O>,
     ) -> Result<O>
     where
         I: Serialize,
         O: Serialize + DeserializeOwned,
     {
+        let Call { actor, input, key } = call;
         let key = match key {
             Some(key) => idempotency_key(key)?.to_owned(),
             None => format!("auto-{}", uuid::Uuid::new_v4().simple()),
@@ -126,7 +126,7 @@ impl Writes {
                 ) {
                     tracing::warn!(error = %e, key = %journal.op.key, action, "write failed");
                 }
-                self.audit_failure(actor, audit_action(action), &e).await;
+                self.audit_failure(*actor, audit_action(action), &e).await;
                 let replay = stored(&e);
                 journal.finish(Err(e)).await?;
                 Err(replayed(Some(replay)))

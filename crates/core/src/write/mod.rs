@@ -42,7 +42,7 @@ use crate::error::{Error, Result};
 use crate::ids::{CustomerId, OrgId, ProfileId, UserId};
 use crate::model::{Customer, Organization, Profile, User};
 use crate::principal::Principal;
-use crate::traits::Connectors;
+use crate::traits::{one, Connectors};
 use chrono::Utc;
 use std::sync::Arc;
 
@@ -70,6 +70,33 @@ pub struct Actor<'a> {
     pub principal: &'a Principal,
     /// The request, echoed in the audit log.
     pub request_id: &'a str,
+}
+
+/// One write as its caller asked for it: who asks, what for, and under which idempotency key.
+/// A write is journaled, authorized and audited by exactly these three, so every journaled
+/// write takes them together.
+#[derive(Debug, Clone)]
+pub struct Call<'a, I> {
+    /// Who is writing.
+    pub actor: Actor<'a>,
+    /// What the caller asks for; journaled as the write's input, so a retry under the same
+    /// key must ask for the same.
+    pub input: I,
+    /// The caller's idempotency key; without one the write runs under a fresh key.
+    pub key: Option<&'a str>,
+}
+
+impl<'a, I> Call<'a, I> {
+    /// The same caller and key asking for `input`: for a write journaled under another shape
+    /// of input than its callers give (a new customer is journaled as the order that creates
+    /// it, so that a resumed saga finds an order).
+    pub fn with<J>(&self, input: J) -> Call<'a, J> {
+        Call {
+            actor: self.actor,
+            input,
+            key: self.key,
+        }
+    }
 }
 
 /// The write side of the portal model.
@@ -105,30 +132,22 @@ impl Writes {
 
     /// The user with `id`, if there is one.
     async fn load_user(&self, id: &UserId) -> Result<Option<User>> {
-        Ok(self
-            .c
-            .directory
-            .users(std::slice::from_ref(id))
-            .await?
-            .pop())
+        one(id, |ids| self.c.directory.users(ids)).await
     }
 
     /// The organization with `id`, if there is one.
     async fn load_org(&self, id: &OrgId) -> Result<Option<Organization>> {
-        let found = self.c.directory.organizations(std::slice::from_ref(id));
-        Ok(found.await?.pop())
+        one(id, |ids| self.c.directory.organizations(ids)).await
     }
 
     /// The customer with `id`, if there is one.
     async fn load_customer(&self, id: &CustomerId) -> Result<Option<Customer>> {
-        let found = self.c.directory.customers(std::slice::from_ref(id));
-        Ok(found.await?.pop())
+        one(id, |ids| self.c.directory.customers(ids)).await
     }
 
     /// The profile with `id`, if there is one.
     async fn load_profile(&self, id: &ProfileId) -> Result<Option<Profile>> {
-        let found = self.c.directory.profiles(std::slice::from_ref(id));
-        Ok(found.await?.pop())
+        one(id, |ids| self.c.directory.profiles(ids)).await
     }
 }
 

@@ -4,7 +4,7 @@
 //! changes their own access, or chains a login-as) are the write policy's
 //! ([`crate::policy::write`]); this room loads the records the rules need and keeps the result.
 
-use super::{derived_id, email_address, text, Actor, Writes, MAX_TEXT};
+use super::{derived_id, email_address, text, Actor, Call, Writes, MAX_TEXT};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, ProfileId, UserId};
 use crate::model::{
@@ -36,13 +36,9 @@ pub struct UserInvite {
 
 impl Writes {
     /// Invites a user onto a customer account; the user is `PENDING` until it signs in.
-    pub async fn invite_customer_user(
-        &self,
-        actor: Actor<'_>,
-        input: UserInvite,
-        key: Option<&str>,
-    ) -> Result<UserId> {
-        self.journaled(actor, "inviteCustomerUser", key, &input, async |j| {
+    pub async fn invite_customer_user(&self, call: Call<'_, UserInvite>) -> Result<UserId> {
+        let (actor, input) = (call.actor, &call.input);
+        self.journaled("inviteCustomerUser", &call, async |j| {
             policy::permit(actor.principal, Write::ManageUsers)?;
             let customer = self.visible_customer(actor, &input.customer_id).await?;
             let email = email_address("email", &input.email)?;
@@ -79,15 +75,11 @@ impl Writes {
     }
 
     /// Removes a user from a customer account.
-    pub async fn remove_customer_user(
-        &self,
-        actor: Actor<'_>,
-        user_id: UserId,
-        key: Option<&str>,
-    ) -> Result<UserId> {
-        self.journaled(actor, "removeCustomerUser", key, &user_id, async |_| {
+    pub async fn remove_customer_user(&self, call: Call<'_, UserId>) -> Result<UserId> {
+        let actor = call.actor;
+        self.journaled("removeCustomerUser", &call, async |_| {
             policy::permit(actor.principal, Write::ManageUsers)?;
-            let user = self.load_user(&user_id).await?.ok_or(Error::NotFound)?;
+            let user = self.load_user(&call.input).await?.ok_or(Error::NotFound)?;
             let customer_id = policy::customer_of_user(&user)?;
             let customer = self.visible_customer(actor, customer_id).await?;
             policy::may_remove_customer_user(actor.principal, &user)?;
@@ -100,88 +92,60 @@ impl Writes {
         .await
     }
 
-    /// Activates a `PENDING` user with a profile.
-    pub async fn activate_user(
-        &self,
-        actor: Actor<'_>,
-        user_id: UserId,
-        profile_id: ProfileId,
-        key: Option<&str>,
-    ) -> Result<UserId> {
+    /// Activates a `PENDING` user (the input's first half) with a profile (its second).
+    pub async fn activate_user(&self, call: Call<'_, (UserId, ProfileId)>) -> Result<UserId> {
         let mutation = ("activateUser", "user.activate");
-        self.grant_profile(actor, mutation, key, user_id, profile_id, true)
-            .await
+        self.grant_profile(mutation, &call, true).await
     }
 
-    /// Gives a user another profile; takes effect on the user's next request.
-    pub async fn change_user_profile(
-        &self,
-        actor: Actor<'_>,
-        user_id: UserId,
-        profile_id: ProfileId,
-        key: Option<&str>,
-    ) -> Result<UserId> {
+    /// Gives a user (the input's first half) another profile (its second); takes effect on the
+    /// user's next request.
+    pub async fn change_user_profile(&self, call: Call<'_, (UserId, ProfileId)>) -> Result<UserId> {
         let mutation = ("changeUserProfile", "user.profile");
-        self.grant_profile(actor, mutation, key, user_id, profile_id, false)
-            .await
+        self.grant_profile(mutation, &call, false).await
     }
 
-    /// Gives a managed user the profile `profile_id` when the caller may grant it; with
+    /// Gives a managed user the profile the call names when the caller may grant it; with
     /// `activate`, only to a `PENDING` user, who becomes `ACTIVE`.
     async fn grant_profile(
         &self,
-        actor: Actor<'_>,
         mutation: (&str, &str),
-        key: Option<&str>,
-        user_id: UserId,
-        profile_id: ProfileId,
+        call: &Call<'_, (UserId, ProfileId)>,
         activate: bool,
     ) -> Result<UserId> {
-        let input = (&user_id, &profile_id);
+        let (user_id, profile_id) = &call.input;
         let change = async |user: &mut User, holder: Option<&AccountHolder>| {
             // Every record the input names is resolved before the user's state is judged, so
             // that a profile out of reach answers NOT_FOUND whatever state the user is in.
-            let found = self.load_profile(&profile_id).await?;
-            user.profile_id = policy::grantable_profile(actor.principal, user, holder, found)?.id;
+            let found = self.load_profile(profile_id).await?;
+            let p = call.actor.principal;
+            user.profile_id = policy::grantable_profile(p, user, holder, found)?.id;
             if activate {
                 still_pending(user)?;
                 user.status = UserStatus::Active;
             }
             self.c.directory.save_user(user).await
         };
-        self.edit_user(actor, mutation, key, &input, &user_id, change)
-            .await
+        self.edit_user(mutation, call, user_id, change).await
     }
 
     /// Suspends a user: its tokens stop working on the next request.
-    pub async fn suspend_user(
-        &self,
-        actor: Actor<'_>,
-        user_id: UserId,
-        key: Option<&str>,
-    ) -> Result<UserId> {
+    pub async fn suspend_user(&self, call: Call<'_, UserId>) -> Result<UserId> {
         let change = async |user: &mut User, _: Option<&AccountHolder>| {
             user.status = UserStatus::Suspended;
             self.c.directory.save_user(user).await
         };
         let mutation = ("suspendUser", "user.suspend");
-        self.edit_user(actor, mutation, key, &user_id, &user_id, change)
-            .await
+        self.edit_user(mutation, &call, &call.input, change).await
     }
 
     /// Removes an operator (customer users have `removeCustomerUser`).
-    pub async fn remove_user(
-        &self,
-        actor: Actor<'_>,
-        user_id: UserId,
-        key: Option<&str>,
-    ) -> Result<UserId> {
+    pub async fn remove_user(&self, call: Call<'_, UserId>) -> Result<UserId> {
         let change = async |user: &mut User, _: Option<&AccountHolder>| {
             self.c.directory.delete_user(&user.id).await
         };
         let mutation = ("removeUser", "user.remove");
-        self.edit_user(actor, mutation, key, &user_id, &user_id, change)
-            .await
+        self.edit_user(mutation, &call, &call.input, change).await
     }
 
     /// Runs a journaled write to the user `id` that the caller manages ([`Self::managed_user`]):
@@ -190,14 +154,13 @@ impl Writes {
     /// user's organization or customer.
     async fn edit_user<I: Serialize>(
         &self,
-        actor: Actor<'_>,
         (mutation, action): (&str, &str),
-        key: Option<&str>,
-        input: &I,
+        call: &Call<'_, I>,
         id: &UserId,
         change: impl AsyncFnOnce(&mut User, Option<&AccountHolder>) -> Result<()>,
     ) -> Result<UserId> {
-        self.journaled(actor, mutation, key, input, async |_| {
+        let actor = call.actor;
+        self.journaled(mutation, call, async |_| {
             let (mut user, holder) = self.managed_user(actor, id).await?;
             change(&mut user, holder.as_ref()).await?;
             self.audit_user(actor, action, &user, holder).await;
@@ -297,14 +260,12 @@ impl Writes {
         Ok(user)
     }
 
-    /// Emails a PENDING user a single-use link that activates them, valid for
+    /// Emails a PENDING user a single-use link to `portal_url` that activates them, valid for
     /// [`ACTIVATION_TTL_HOURS`].
     pub async fn send_activation_link(
         &self,
-        actor: Actor<'_>,
-        user_id: UserId,
+        call: Call<'_, UserId>,
         portal_url: &str,
-        key: Option<&str>,
     ) -> Result<UserId> {
         let change = async |user: &mut User, _: Option<&AccountHolder>| {
             still_pending(user)?;
@@ -312,8 +273,7 @@ impl Writes {
             self.mail_activation_link(user, portal_url, intro).await
         };
         let mutation = ("sendActivationLink", "user.activation_link");
-        self.edit_user(actor, mutation, key, &user_id, &user_id, change)
-            .await
+        self.edit_user(mutation, &call, &call.input, change).await
     }
 
     /// Stores a single-use activation link for the PENDING `user`, valid for

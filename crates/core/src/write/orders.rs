@@ -4,13 +4,14 @@
 //! here ([`Writes::plan_order`]) and run as a saga (`saga.rs`).
 
 use super::audit::audit_action;
-use super::{Actor, Writes};
+use super::{Actor, Call, Writes};
 use crate::error::{Error, Result};
 use crate::ids::{BillingAccountId, CustomerId, OfferId, SubscriptionId};
 use crate::model::{
     AccountHolder, Customer, Offer, Organization, Subscription, SubscriptionStatus,
 };
 use crate::policy::write::{self as policy, Write};
+use crate::traits::one;
 use crate::write::NewCustomer;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -71,14 +72,9 @@ pub(super) struct OrderPlan {
 
 impl Writes {
     /// Orders an offer for an existing or a new customer.
-    pub async fn place_order(
-        &self,
-        actor: Actor<'_>,
-        order: Order,
-        key: Option<&str>,
-    ) -> Result<OrderResult> {
-        self.journaled(actor, "placeOrder", key, &order, async |j| {
-            self.run_order(actor, &order, true, j).await
+    pub async fn place_order(&self, call: Call<'_, Order>) -> Result<OrderResult> {
+        self.journaled("placeOrder", &call, async |j| {
+            self.run_order(call.actor, &call.input, true, j).await
         })
         .await
     }
@@ -86,10 +82,9 @@ impl Writes {
     /// Changes a subscription's seats or offer, within the offer's limits and eligibility.
     pub async fn change_subscription(
         &self,
-        actor: Actor<'_>,
-        input: SubscriptionChange,
-        key: Option<&str>,
+        call: Call<'_, SubscriptionChange>,
     ) -> Result<SubscriptionId> {
+        let input = &call.input;
         let id = &input.subscription_id;
         let ended = "the subscription has ended";
         let change = async |subscription: &mut Subscription, holder: &AccountHolder| {
@@ -117,20 +112,17 @@ impl Writes {
             subscription.offer_id = Some(offer.id);
             Ok(())
         };
-        self.edit_subscription(actor, "changeSubscription", key, &input, id, ended, change)
+        self.edit_subscription("changeSubscription", &call, id, ended, change)
             .await
     }
 
-    /// Cancels a subscription now, or at the end of its term (it then stops renewing).
+    /// Cancels a subscription (the input's id) now (the input's flag), or at the end of its
+    /// term (it then stops renewing).
     pub async fn cancel_subscription(
         &self,
-        actor: Actor<'_>,
-        subscription_id: SubscriptionId,
-        immediately: bool,
-        key: Option<&str>,
+        call: Call<'_, (SubscriptionId, bool)>,
     ) -> Result<SubscriptionId> {
-        let input = (&subscription_id, immediately);
-        let id = &subscription_id;
+        let (id, immediately) = (&call.input.0, call.input.1);
         let ended = "the subscription has already ended";
         let change = async |subscription: &mut Subscription, _: &AccountHolder| {
             subscription.auto_renew = false;
@@ -140,7 +132,7 @@ impl Writes {
             }
             Ok(())
         };
-        self.edit_subscription(actor, "cancelSubscription", key, &input, id, ended, change)
+        self.edit_subscription("cancelSubscription", &call, id, ended, change)
             .await
     }
 
@@ -151,15 +143,14 @@ impl Writes {
     /// is refreshed and the change audited.
     async fn edit_subscription<I: Serialize>(
         &self,
-        actor: Actor<'_>,
         mutation: &str,
-        key: Option<&str>,
-        input: &I,
+        call: &Call<'_, I>,
         id: &SubscriptionId,
         ended: &str,
         change: impl AsyncFnOnce(&mut Subscription, &AccountHolder) -> Result<()>,
     ) -> Result<SubscriptionId> {
-        self.journaled(actor, mutation, key, input, async |j| {
+        let actor = call.actor;
+        self.journaled(mutation, call, async |j| {
             policy::permit(actor.principal, Write::ManageSubscriptions)?;
             let (mut subscription, holder) = self.visible_subscription(actor, id).await?;
             if matches!(
@@ -190,20 +181,15 @@ impl Writes {
         actor: Actor<'_>,
         id: &SubscriptionId,
     ) -> Result<(Subscription, AccountHolder)> {
-        let subscription = self
-            .c
-            .billing
-            .subscriptions(std::slice::from_ref(id))
-            .await?
-            .pop()
-            .ok_or(Error::NotFound)?;
+        let subscription = one(id, |ids| self.c.billing.subscriptions(ids)).await?;
+        let subscription = subscription.ok_or(Error::NotFound)?;
         let holder = self.billing_holder(actor, &subscription.account_id).await?;
         Ok((subscription, holder))
     }
 
     /// An offer `partner` may sell; any other is `NOT_FOUND` ([`policy::orderable_offer`]).
     async fn eligible_offer(&self, id: &OfferId, partner: &Organization) -> Result<Offer> {
-        let found = self.c.catalog.offers(std::slice::from_ref(id)).await?.pop();
+        let found = one(id, |ids| self.c.catalog.offers(ids)).await?;
         policy::orderable_offer(found, partner)
     }
 

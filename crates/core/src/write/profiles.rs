@@ -2,7 +2,7 @@
 //! Who owns a profile, who may edit it and what it may hold is the write policy's
 //! ([`crate::policy::write`]); this room validates the input and keeps the profile.
 
-use super::{derived_id, text, Actor, Writes, MAX_TEXT};
+use super::{derived_id, text, Call, Writes, MAX_TEXT};
 use crate::error::{Error, Result};
 use crate::ids::ProfileId;
 use crate::model::Profile;
@@ -30,14 +30,10 @@ impl Writes {
     /// edit it, and a profile out of the caller's reach answers `NOT_FOUND`, like one that
     /// does not exist. Built-in profiles are fixed (the gateway restores them at start); copy
     /// one under a new code instead. Customer users manage no profiles.
-    pub async fn save_profile(
-        &self,
-        actor: Actor<'_>,
-        input: ProfileInput,
-        key: Option<&str>,
-    ) -> Result<ProfileId> {
-        self.journaled(actor, "saveProfile", key, &input, async |j| {
-            let p = actor.principal;
+    pub async fn save_profile(&self, call: Call<'_, ProfileInput>) -> Result<ProfileId> {
+        let input = &call.input;
+        self.journaled("saveProfile", &call, async |j| {
+            let p = call.actor.principal;
             policy::permit(p, Write::SaveProfile)?;
             let owner = policy::profile_owner(p)?;
             policy::within_own_permissions(p, &input.permissions)?;
@@ -70,7 +66,7 @@ impl Writes {
                 }
             };
             self.c.directory.save_profile(&profile).await?;
-            self.audit_own(actor, "profile.save", profile.id.global(), None)
+            self.audit_own(call.actor, "profile.save", profile.id.global(), None)
                 .await;
             Ok(profile.id)
         })

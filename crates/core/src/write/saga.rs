@@ -15,6 +15,7 @@ use crate::model::{
     NewContact, NewCrmAccount, NewSubscription, OperationStatus, StepRecord, Subscription,
 };
 use crate::principal::Principal;
+use crate::traits::one;
 use crate::write::{Order, OrderResult};
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -238,12 +239,7 @@ impl Writes {
             return Ok(offer.price.currency.clone());
         }
         let parent = match &plan.partner.external.billing {
-            Some(id) => self
-                .c
-                .billing
-                .accounts(std::slice::from_ref(id))
-                .await?
-                .pop(),
+            Some(id) => one(id, |ids| self.c.billing.accounts(ids)).await?,
             None => None,
         };
         Ok(parent.map_or_else(|| "USD".to_owned(), |a| a.balance.currency))

@@ -11,10 +11,8 @@ use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Description, SimpleObject, ID};
-use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
-use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
 use partnergraph_core::traits::{AccountSet, ScopedAccounts};
 use partnergraph_core::write::{InvoicePayment, Order, OrderFor, SubscriptionChange};
@@ -76,17 +74,12 @@ impl Accounts<'_> {
         ctx: &Context<'_>,
         args: ListArgs<SubscriptionFilter, OrderBy<SubscriptionOrderField>>,
     ) -> R<Option<Conn<Subscription>>> {
-        let r = req(ctx);
-        let (filter, customer) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let (criteria, customer) = args.decode(req(ctx))?.split();
         let mut items = self.billing_children(ctx, SubscriptionsOf).await?;
         if self.excluded(&customer.map(AccountRef::Customer)) {
             items = Arc::new([]);
         }
-        let order = order(
-            args.order_by,
-            (filter::SubscriptionOrderField::StartDate, Direction::Desc),
-        );
-        page_of(r, &items, &filter, order, args.page, Subscription).map(Some)
+        Ok(Some(page_of(&items, criteria, Subscription)))
     }
 
     /// The holder's invoices.
@@ -95,17 +88,12 @@ impl Accounts<'_> {
         ctx: &Context<'_>,
         args: ListArgs<InvoiceFilter, OrderBy<InvoiceOrderField>>,
     ) -> R<Option<Conn<Invoice>>> {
-        let r = req(ctx);
-        let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let (criteria, account) = args.decode(req(ctx))?.split();
         let mut items = self.billing_children(ctx, InvoicesOf).await?;
         if self.excluded(&account) {
             items = Arc::new([]);
         }
-        let order = order(
-            args.order_by,
-            (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
-        );
-        page_of(r, &items, &filter, order, args.page, Invoice).map(Some)
+        Ok(Some(page_of(&items, criteria, Invoice)))
     }
 
     /// The holder's payments.
@@ -114,12 +102,9 @@ impl Accounts<'_> {
         ctx: &Context<'_>,
         args: ListArgs<(), OrderBy<PaymentOrderField>>,
     ) -> R<Option<Conn<Payment>>> {
+        let criteria = args.decode(req(ctx))?;
         let items = self.billing_children(ctx, PaymentsOf).await?;
-        let order = order(
-            args.order_by,
-            (filter::PaymentOrderField::EffectiveDate, Direction::Desc),
-        );
-        page_of(req(ctx), &items, &(), order, args.page, Payment).map(Some)
+        Ok(Some(page_of(&items, criteria, Payment)))
     }
 
     /// The holder's stored payment methods.
@@ -355,21 +340,12 @@ impl BillingQuery {
     {
         let r = req(ctx);
         r.require(ReadArea::Billing)?;
-        let page = args.page_request().or_fail(r)?;
-        let (filter, customer) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let (c, customer) = args.decode(r)?.split();
         let customer = customer.map(AccountRef::Customer);
         let accounts = accounts_in_reach(r, customer, |s| s.billing, |e| e.billing).await?;
-        let order = order(
-            args.order_by,
-            (filter::SubscriptionOrderField::StartDate, Direction::Desc),
-        );
-        let result = r
-            .connectors
-            .billing
-            .list_subscriptions(&accounts, &filter, order, &page)
-            .await
-            .or_fail(r)?;
-        Ok(connection(result, Subscription))
+        let billing = &r.connectors.billing;
+        let page = billing.list_subscriptions(&accounts, &c.filter, c.order, &c.page);
+        Ok(connection(page.await.or_fail(r)?, Subscription))
     }
 
     /// Invoices of every account the caller may see (needs VIEW_BILLING).
@@ -378,20 +354,10 @@ impl BillingQuery {
     {
         let r = req(ctx);
         r.require(ReadArea::Billing)?;
-        let page = args.page_request().or_fail(r)?;
-        let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let (c, account) = args.decode(r)?.split();
         let accounts = accounts_in_reach(r, account, |s| s.billing, |e| e.billing).await?;
-        let order = order(
-            args.order_by,
-            (filter::InvoiceOrderField::InvoiceDate, Direction::Desc),
-        );
-        let result = r
-            .connectors
-            .billing
-            .list_invoices(&accounts, &filter, order, &page)
-            .await
-            .or_fail(r)?;
-        Ok(connection(result, Invoice))
+        let page = r.connectors.billing.list_invoices(&accounts, &c.filter, c.order, &c.page);
+        Ok(connection(page.await.or_fail(r)?, Invoice))
     }
 }
 }
@@ -476,8 +442,8 @@ impl OrdersMutation {
     where write(input: PlaceOrderInput)
     {
         let key = input.idempotency_key.clone();
-        let (r, result) = run_write(ctx, input.into_core(), |w, actor, order| {
-            w.place_order(actor, order, key.as_deref())
+        let (r, result) = run_write(ctx, key.as_deref(), input.into_core(), |w, call| {
+            w.place_order(call)
         })
         .await?;
         let customer = r
@@ -512,10 +478,7 @@ impl OrdersMutation {
                 )?,
             })
         })();
-        let (r, result) = run_write(ctx, payment, |w, actor, payment| {
-            w.pay_invoice(actor, payment, key)
-        })
-        .await?;
+        let (r, result) = run_write(ctx, key, payment, |w, call| w.pay_invoice(call)).await?;
         // Read after the write, past the request's loader cache.
         let c = &r.connectors;
         let invoice = c.billing.invoices(&[result.invoice_id]).await.or_fail(r)?;
@@ -592,10 +555,7 @@ impl SubscriptionsMutation {
                     .transpose()?,
             })
         });
-        let (r, id) = run_write(ctx, change, |w, actor, change| {
-            w.change_subscription(actor, change, key)
-        })
-        .await?;
+        let (r, id) = run_write(ctx, key, change, |w, call| w.change_subscription(call)).await?;
         subscription_payload(r, id).await
     }
 
@@ -605,11 +565,8 @@ impl SubscriptionsMutation {
     where write(input: CancelSubscriptionInput)
     {
         let key = input.idempotency_key.as_deref();
-        let id = subscription_id(&input.subscription_id);
-        let (r, id) = run_write(ctx, id, |w, actor, id| {
-            w.cancel_subscription(actor, id, input.immediately, key)
-        })
-        .await?;
+        let id = subscription_id(&input.subscription_id).map(|id| (id, input.immediately));
+        let (r, id) = run_write(ctx, key, id, |w, call| w.cancel_subscription(call)).await?;
         subscription_payload(r, id).await
     }
 }

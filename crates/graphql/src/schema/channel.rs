@@ -10,10 +10,8 @@ use crate::paging::{connection, object, Conn};
 use crate::req::{req, OrFail, R};
 use async_graphql::{Context, Description, ID};
 use chrono::{DateTime, Utc};
-use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model;
-use partnergraph_core::paging::{select, Direction};
 use partnergraph_core::policy::read::ReadArea;
 use partnergraph_core::NodeKind;
 
@@ -55,25 +53,20 @@ impl Organization as AccountRef::Organization {
     where list(cost, args, filter: OrganizationFilter, order_by: OrganizationOrderField)
     {
         let r = req(ctx);
+        let criteria = args.decode(r)?;
         let mut partners = r.children(PartnersOf(self.0.id.clone())).await?;
         partners.retain(|p| r.scope.permits_organization(p));
-        let order = order(
-            args.order_by,
-            (filter::OrganizationOrderField::Name, Direction::Asc),
-        );
-        let filter = args.filter.unwrap_or_default().into_core();
-        page_of(r, &partners, &filter, order, args.page, Organization)
+        Ok(page_of(&partners, criteria, Organization))
     }
     /// The end customers this organization sells to (for a distributor: all of its partners').
     async fn customers(&self, ctx: &Context<'_>) -> R<Conn<Customer>>
     where list(cost, args, filter: CustomerFilter, order_by: CustomerOrderField)
     {
         let r = req(ctx);
-        let filter = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let criteria = args.decode(r)?;
         let mut customers = r.children(CustomersOf(self.0.id.clone())).await?;
         customers.retain(|c| r.scope.permits_customer(c));
-        let order = order(args.order_by, (filter::CustomerOrderField::Name, Direction::Asc));
-        page_of(r, &customers, &filter, order, args.page, Customer)
+        Ok(page_of(&customers, criteria, Customer))
     }
     /// The organization's operators (needs VIEW_USERS).
     async fn users(&self, ctx: &Context<'_>) -> R<Conn<User>>
@@ -89,15 +82,14 @@ impl Organization as AccountRef::Organization {
     where list(cost, args, filter: OfferFilter, order_by: OfferOrderField)
     {
         let r = req(ctx);
+        let criteria = args.decode(r)?;
         let sellers = match self.0.kind {
             model::OrgKind::Partner => vec![self.0.clone()],
             model::OrgKind::Distributor => r.children(PartnersOf(self.0.id.clone())).await?,
         };
         let mut offers = r.visible_offers().await?;
         offers.retain(|o| sellers.iter().any(|s| o.is_eligible_for(s)));
-        let order = order(args.order_by, (filter::OfferOrderField::Name, Direction::Asc));
-        let filter = args.filter.unwrap_or_default().into_core();
-        page_of(r, &offers, &filter, order, args.page, Offer)
+        Ok(page_of(&offers, criteria, Offer))
     }
     /// The organization's accounts in billing and CRM.
     async fn external_ids(&self) -> ExternalIds {
@@ -200,19 +192,10 @@ impl OrganizationsQuery {
     where list(root_cost, args, filter: OrganizationFilter, order_by: OrganizationOrderField)
     {
         let r = req(ctx);
-        let page = args.page_request().or_fail(r)?;
-        let order = order(
-            args.order_by,
-            (filter::OrganizationOrderField::Name, Direction::Asc),
-        );
-        let filter = args.filter.unwrap_or_default().into_core();
-        let result = r
-            .connectors
-            .directory
-            .list_organizations(&r.scope, &filter, order, &page)
-            .await
-            .or_fail(r)?;
-        Ok(connection(result, Organization))
+        let c = args.decode(r)?;
+        let directory = &r.connectors.directory;
+        let page = directory.list_organizations(&r.scope, &c.filter, c.order, &c.page);
+        Ok(connection(page.await.or_fail(r)?, Organization))
     }
 }
 }
@@ -229,15 +212,8 @@ impl OffersQuery {
     where list(cost, args, filter: OfferFilter, order_by: OfferOrderField)
     {
         let r = req(ctx);
-        let page = args.page_request().or_fail(r)?;
-        let order = order(args.order_by, (filter::OfferOrderField::Name, Direction::Asc));
-        let filter = args.filter.unwrap_or_default().into_core();
-        let offers = r.visible_offers().await?;
-        let today = chrono::Utc::now().date_naive();
-        Ok(connection(
-            select(offers, &filter, order, &page, today),
-            Offer,
-        ))
+        let criteria = args.decode(r)?;
+        Ok(page_of(&r.visible_offers().await?, criteria, Offer))
     }
 }
 }

@@ -11,10 +11,8 @@ use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::{Context, Description, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, AccountHolder};
-use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
 use partnergraph_core::write::{CaseChange, CaseRequest};
 use partnergraph_core::NodeKind;
@@ -28,7 +26,7 @@ impl Accounts<'_> {
         args: ListArgs<CaseFilter, OrderBy<CaseOrderField>>,
     ) -> R<Option<Conn<Case>>> {
         let r = req(ctx);
-        let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let (criteria, account) = args.decode(r)?.split();
         r.require(ReadArea::Cases)?;
         let mut items = match &self.external.crm {
             Some(id) => r.shared_children(CasesOf(id.clone())).await?,
@@ -37,11 +35,7 @@ impl Accounts<'_> {
         if self.excluded(&account) {
             items = Arc::new([]);
         }
-        let order = order(
-            args.order_by,
-            (filter::CaseOrderField::CreatedAt, Direction::Desc),
-        );
-        page_of(r, &items, &filter, order, args.page, Case).map(Some)
+        Ok(Some(page_of(&items, criteria, Case)))
     }
 }
 
@@ -157,20 +151,10 @@ impl CasesQuery {
     {
         let r = req(ctx);
         r.require(ReadArea::Cases)?;
-        let page = args.page_request().or_fail(r)?;
-        let (filter, account) = args.filter.unwrap_or_default().into_core().or_fail(r)?;
+        let (c, account) = args.decode(r)?.split();
         let accounts = accounts_in_reach(r, account, |s| s.crm, |e| e.crm).await?;
-        let order = order(
-            args.order_by,
-            (filter::CaseOrderField::CreatedAt, Direction::Desc),
-        );
-        let result = r
-            .connectors
-            .crm
-            .list_cases(&accounts, &filter, order, &page)
-            .await
-            .or_fail(r)?;
-        Ok(connection(result, Case))
+        let cases = r.connectors.crm.list_cases(&accounts, &c.filter, c.order, &c.page);
+        Ok(connection(cases.await.or_fail(r)?, Case))
     }
 }
 }
@@ -253,10 +237,7 @@ impl OpenCaseMutation {
             description: input.description,
             priority: input.priority.into(),
         });
-        let (r, id) = run_write(ctx, request, |w, actor, request| {
-            w.create_case(actor, request, key)
-        })
-        .await?;
+        let (r, id) = run_write(ctx, key, request, |w, call| w.create_case(call)).await?;
         Ok(CasePayload {
             case: r.load(id).await?.map(Case),
         })
@@ -281,10 +262,7 @@ impl CaseUpdatesMutation {
             priority: input.priority.map(Into::into),
             description: input.description,
         });
-        let (r, id) = run_write(ctx, change, |w, actor, change| {
-            w.update_case(actor, change, key)
-        })
-        .await?;
+        let (r, id) = run_write(ctx, key, change, |w, call| w.update_case(call)).await?;
         case_payload(r, id).await
     }
 
@@ -293,10 +271,8 @@ impl CaseUpdatesMutation {
     where write(input: AddCaseCommentInput)
     {
         let key = input.idempotency_key.as_deref();
-        let (r, id) = run_write(ctx, case_id(&input.case_id), |w, actor, id| {
-            w.add_case_comment(actor, id, input.body, key)
-        })
-        .await?;
+        let comment = case_id(&input.case_id).map(|id| (id, input.body));
+        let (r, id) = run_write(ctx, key, comment, |w, call| w.add_case_comment(call)).await?;
         case_payload(r, id).await
     }
 }

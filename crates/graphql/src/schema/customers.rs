@@ -11,10 +11,8 @@ use crate::paging::{connection, object, Conn};
 use crate::req::{req, OrFail, R};
 use async_graphql::{Context, Description, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model;
-use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
 use partnergraph_core::write::{ContactChange, CustomerChanges, NewCustomer};
 use partnergraph_core::NodeKind;
@@ -121,17 +119,11 @@ impl CustomersQuery {
     where list(root_cost, args, filter: CustomerFilter, order_by: CustomerOrderField)
     {
         let r = req(ctx);
-        let page = args.page_request().or_fail(r)?;
-        let filter = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let order = order(args.order_by, (filter::CustomerOrderField::Name, Direction::Asc));
-        let scope = r.policy().scope_naming(filter.partner_id.as_ref()).await?;
-        let result = r
-            .connectors
-            .directory
-            .list_customers(&scope, &filter, order, &page)
-            .await
-            .or_fail(r)?;
-        Ok(connection(result, Customer))
+        let c = args.decode(r)?;
+        let scope = r.policy().scope_naming(c.filter.partner_id.as_ref()).await?;
+        let directory = &r.connectors.directory;
+        let page = directory.list_customers(&scope, &c.filter, c.order, &c.page);
+        Ok(connection(page.await.or_fail(r)?, Customer))
     }
 }
 }
@@ -257,11 +249,10 @@ async fn set_active(
     active: bool,
 ) -> R<CustomerPayload> {
     let key = input.idempotency_key.as_deref();
-    run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
-        w.set_customer_active(actor, id, active, key)
-    })
-    .await
-    .map(CustomerPayload::written)
+    let id = customer_id(&input.customer_id);
+    run_write(ctx, key, id, |w, call| w.set_customer_active(call, active))
+        .await
+        .map(CustomerPayload::written)
 }
 
 /// Creating, changing and removing customers.
@@ -276,11 +267,10 @@ impl CustomersMutation {
     where write(input: CreateCustomerInput)
     {
         let key = input.idempotency_key.as_deref();
-        run_write(ctx, input.customer.into_core(), |w, actor, new| {
-            w.create_customer(actor, new, key)
-        })
-        .await
-        .map(CustomerPayload::written)
+        let new = input.customer.into_core();
+        run_write(ctx, key, new, |w, call| w.create_customer(call))
+            .await
+            .map(CustomerPayload::written)
     }
 
     /// Changes a customer's name or contact email (needs MANAGE_CUSTOMERS).
@@ -298,11 +288,9 @@ impl CustomersMutation {
                 phone: c.phone,
             }),
         });
-        run_write(ctx, changes, |w, actor, changes| {
-            w.update_customer(actor, changes, key)
-        })
-        .await
-        .map(CustomerPayload::written)
+        run_write(ctx, key, changes, |w, call| w.update_customer(call))
+            .await
+            .map(CustomerPayload::written)
     }
 
     /// Deactivates a customer: its users can no longer sign in; its data stays (needs
@@ -326,10 +314,8 @@ impl CustomersMutation {
     where write(input: CustomerActionInput)
     {
         let key = input.idempotency_key.as_deref();
-        let (_, deletion) = run_write(ctx, customer_id(&input.customer_id), |w, actor, id| {
-            w.delete_customer(actor, id, key)
-        })
-        .await?;
+        let id = customer_id(&input.customer_id);
+        let (_, deletion) = run_write(ctx, key, id, |w, call| w.delete_customer(call)).await?;
         let removed = deletion.removed;
         Ok(DeleteCustomerPayload {
             deleted_customer_id: deletion.customer_id.global().encode().into(),

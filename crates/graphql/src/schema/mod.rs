@@ -35,7 +35,7 @@ pub(crate) use channel::{Offer, Organization};
 pub(crate) use crm::{Case, Contact};
 pub(crate) use customers::Customer;
 
-use crate::paging::{connection, page_request, Conn, PageArgs};
+use crate::paging::{connection, Conn, Criteria};
 use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::{
@@ -44,8 +44,8 @@ use async_graphql::{
 };
 use chrono::{NaiveDate, Utc};
 use partnergraph_core::model::{self, AccountHolder};
-use partnergraph_core::paging::{select_from, Listable, Order};
-use partnergraph_core::write::{Actor, Writes};
+use partnergraph_core::paging::{select_from, Listable};
+use partnergraph_core::write::{Actor, Call, Writes};
 use partnergraph_core::{Error, GlobalId};
 
 /// Every read of the portal model, each limited to what the caller may see: what is out of
@@ -135,19 +135,16 @@ pub(crate) fn today() -> NaiveDate {
 
 /// Pages records of one parent in memory, with the meaning core gives filters and orders.
 pub(crate) fn page_of<T: Listable + Clone, N: async_graphql::OutputType>(
-    r: &Req,
     items: &[T],
-    filter: &T::Filter,
-    order: Order<T::Field>,
-    args: PageArgs,
+    criteria: Criteria<T::Filter, T::Field>,
     to_node: impl Fn(T) -> N,
-) -> R<Conn<N>> {
-    let (first, after, last, before) = args;
-    let page = page_request(first, after, last, before).or_fail(r)?;
-    Ok(connection(
-        select_from(items, filter, order, &page, today()),
-        to_node,
-    ))
+) -> Conn<N> {
+    let Criteria {
+        filter,
+        order,
+        page,
+    } = criteria;
+    connection(select_from(items, &filter, order, &page, today()), to_node)
 }
 
 /// The write side, which `build_schema` always attaches, and the caller as it acts.
@@ -164,19 +161,21 @@ pub(crate) fn write<'a>(ctx: &Context<'a>) -> R<(&'a Req, &'a Writes, Actor<'a>)
 }
 
 /// One write: its input decoded first (a BAD_USER_INPUT answers before anything else is
-/// asked), then `op` called with the write side and the caller. The request comes back with
-/// the result, to read what the write touched.
-pub(crate) async fn run_write<'a, I, O, F>(
+/// asked), then `op` called with the write side and the call (the caller, the input and the
+/// idempotency `key`). The request comes back with the result, to read what the write touched.
+pub(crate) async fn run_write<'a, 'k, I, O, F>(
     ctx: &Context<'a>,
+    key: Option<&'k str>,
     input: partnergraph_core::Result<I>,
-    op: impl FnOnce(&'a Writes, Actor<'a>, I) -> F,
+    op: impl FnOnce(&'a Writes, Call<'k, I>) -> F,
 ) -> R<(&'a Req, O)>
 where
+    'a: 'k,
     F: std::future::Future<Output = partnergraph_core::Result<O>>,
 {
     let input = input.or_fail(req(ctx))?;
     let (r, writes, actor) = write(ctx)?;
-    let out = op(writes, actor, input).await.or_fail(r)?;
+    let out = op(writes, Call { actor, input, key }).await.or_fail(r)?;
     Ok((r, out))
 }
 

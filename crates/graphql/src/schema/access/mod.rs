@@ -12,10 +12,8 @@ use crate::req::{req, OrFail, R};
 use crate::Req;
 use async_graphql::{Context, Description, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use partnergraph_core::filter;
 use partnergraph_core::ids::*;
 use partnergraph_core::model::{self, Membership};
-use partnergraph_core::paging::Direction;
 use partnergraph_core::policy::read::ReadArea;
 use partnergraph_core::{Error, Scope, Tenant};
 
@@ -77,12 +75,7 @@ pub(crate) fn users_page(
     users: Vec<model::User>,
     args: ListArgs<UserFilter, OrderBy<UserOrderField>>,
 ) -> R<Conn<User>> {
-    let filter = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-    let order = order(
-        args.order_by,
-        (filter::UserOrderField::Email, Direction::Asc),
-    );
-    page_of(r, &users, &filter, order, args.page, User)
+    Ok(page_of(&users, args.decode(r)?, User))
 }
 
 /// A named set of permissions given to users.
@@ -262,17 +255,11 @@ impl AccessQuery {
     {
         let r = req(ctx);
         r.require(ReadArea::Users)?;
-        let page = args.page_request().or_fail(r)?;
-        let filter = args.filter.unwrap_or_default().into_core().or_fail(r)?;
-        let order = order(args.order_by, (filter::UserOrderField::Email, Direction::Asc));
-        let scope = r.policy().scope_naming(filter.org_id.as_ref()).await?;
-        let result = r
-            .connectors
-            .directory
-            .list_operators(&scope, &filter, order, &page)
-            .await
-            .or_fail(r)?;
-        Ok(connection(result, User))
+        let c = args.decode(r)?;
+        let scope = r.policy().scope_naming(c.filter.org_id.as_ref()).await?;
+        let directory = &r.connectors.directory;
+        let page = directory.list_operators(&scope, &c.filter, c.order, &c.page);
+        Ok(connection(page.await.or_fail(r)?, User))
     }
 
     /// Audited actions the caller may see, newest first (needs VIEW_AUDIT_LOG).
@@ -282,7 +269,7 @@ impl AccessQuery {
         let r = req(ctx);
         r.require(ReadArea::AuditLog)?;
         let page = args.page_request().or_fail(r)?;
-        let filter = args.filter.unwrap_or_default().into_core();
+        let filter = args.filter.unwrap_or_default().into_core().or_fail(r)?;
         let result = r
             .connectors
             .directory

@@ -169,6 +169,23 @@ fn user_and_profile(input: &UserProfileInput) -> partnergraph_core::Result<(User
     Ok((user_id(&input.user_id)?, profile))
 }
 
+/// Activating a user (`activate`) and changing its profile both give a user a profile, and
+/// answer the user as it now is.
+async fn grant_profile(
+    ctx: &Context<'_>,
+    input: UserProfileInput,
+    activate: bool,
+) -> R<UserPayload> {
+    let key = input.idempotency_key.as_deref();
+    let grant = user_and_profile(&input);
+    let (r, id) = run_write(ctx, key, grant, async |w, call| match activate {
+        true => w.activate_user(call).await,
+        false => w.change_user_profile(call).await,
+    })
+    .await?;
+    user_payload(r, id).await
+}
+
 /// Permission codes as a set; an unknown code names itself.
 fn permission_set(codes: &[String]) -> partnergraph_core::Result<BTreeSet<Permission>> {
     codes
@@ -186,10 +203,7 @@ async fn save_profile(
     input: partnergraph_core::Result<ProfileInput>,
     key: Option<&str>,
 ) -> R<ProfilePayload> {
-    let (r, id) = run_write(ctx, input, |w, actor, input| {
-        w.save_profile(actor, input, key)
-    })
-    .await?;
+    let (r, id) = run_write(ctx, key, input, |w, call| w.save_profile(call)).await?;
     let found = r.connectors.directory.profiles(&[id]).await.or_fail(r)?;
     Ok(ProfilePayload {
         profile: found.into_iter().next().map(Profile),
@@ -230,10 +244,7 @@ impl CustomerUsersMutation {
             last_name: input.last_name,
             admin: input.admin,
         });
-        let (r, id) = run_write(ctx, invite, |w, actor, invite| {
-            w.invite_customer_user(actor, invite, key)
-        })
-        .await?;
+        let (r, id) = run_write(ctx, key, invite, |w, call| w.invite_customer_user(call)).await?;
         user_payload(r, id).await
     }
 
@@ -242,10 +253,8 @@ impl CustomerUsersMutation {
     where write(input: RemoveCustomerUserInput)
     {
         let key = input.idempotency_key.as_deref();
-        let (_, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
-            w.remove_customer_user(actor, id, key)
-        })
-        .await?;
+        let id = user_id(&input.user_id);
+        let (_, id) = run_write(ctx, key, id, |w, call| w.remove_customer_user(call)).await?;
         Ok(removed(id))
     }
 }
@@ -261,14 +270,7 @@ impl UsersMutation {
     async fn activate_user(&self, ctx: &Context<'_>) -> R<UserPayload>
     where write(input: UserProfileInput)
     {
-        let key = input.idempotency_key.as_deref();
-        let (r, id) = run_write(
-            ctx,
-            user_and_profile(&input),
-            |w, actor, (user, profile)| w.activate_user(actor, user, profile, key),
-        )
-        .await?;
-        user_payload(r, id).await
+        grant_profile(ctx, input, true).await
     }
 
     /// Gives a user another profile, effective on its next request (needs MANAGE_USERS; not
@@ -276,14 +278,7 @@ impl UsersMutation {
     async fn change_user_profile(&self, ctx: &Context<'_>) -> R<UserPayload>
     where write(input: UserProfileInput)
     {
-        let key = input.idempotency_key.as_deref();
-        let (r, id) = run_write(
-            ctx,
-            user_and_profile(&input),
-            |w, actor, (user, profile)| w.change_user_profile(actor, user, profile, key),
-        )
-        .await?;
-        user_payload(r, id).await
+        grant_profile(ctx, input, false).await
     }
 
     /// Suspends a user; its tokens stop working on the next request (needs MANAGE_USERS).
@@ -291,10 +286,8 @@ impl UsersMutation {
     where write(input: UserActionInput)
     {
         let key = input.idempotency_key.as_deref();
-        let (r, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
-            w.suspend_user(actor, id, key)
-        })
-        .await?;
+        let id = user_id(&input.user_id);
+        let (r, id) = run_write(ctx, key, id, |w, call| w.suspend_user(call)).await?;
         user_payload(r, id).await
     }
 
@@ -303,10 +296,8 @@ impl UsersMutation {
     where write(input: UserActionInput)
     {
         let key = input.idempotency_key.as_deref();
-        let (_, id) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
-            w.remove_user(actor, id, key)
-        })
-        .await?;
+        let id = user_id(&input.user_id);
+        let (_, id) = run_write(ctx, key, id, |w, call| w.remove_user(call)).await?;
         Ok(removed(id))
     }
 
@@ -346,8 +337,10 @@ impl UsersMutation {
     where write(input: ImpersonateInput)
     {
         let reason = input.reason.as_str();
-        let (r, user) = run_write(ctx, user_id(&input.user_id), |w, actor, id| {
-            w.impersonate(actor, id, reason)
+        // Not journaled: a login-as mints a token each time it is asked, so it takes no key.
+        let id = user_id(&input.user_id);
+        let (r, user) = run_write(ctx, None, id, |w, call| {
+            w.impersonate(call.actor, call.input, reason)
         })
         .await?;
         let sessions = ctx
@@ -407,8 +400,8 @@ impl UsersMutation {
         let key = input.idempotency_key.as_deref();
         let id = user_id(&input.user_id).or_fail(req(ctx))?;
         let base = public_url(ctx)?;
-        let (r, id) = run_write(ctx, Ok(id), |w, actor, id| {
-            w.send_activation_link(actor, id, base, key)
+        let (r, id) = run_write(ctx, key, Ok(id), |w, call| {
+            w.send_activation_link(call, base)
         })
         .await?;
         user_payload(r, id).await
