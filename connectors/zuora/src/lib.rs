@@ -28,9 +28,12 @@ pub use client::{ZuoraClient, ZuoraConfig, ZuoraError};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
+use partnergraph_core::filter::{
+    InvoiceFilter, InvoiceOrderField, SubscriptionFilter, SubscriptionOrderField,
+};
 use partnergraph_core::ids::*;
 use partnergraph_core::model::*;
-use partnergraph_core::paging::{select, Listable, Order, Page, PageRequest};
+use partnergraph_core::paging::{select, Order, Page, PageRequest};
 use partnergraph_core::traits::{AccountSet, Billing};
 use partnergraph_core::Result;
 use reads::SUBSCRIPTION_EXPAND;
@@ -126,44 +129,40 @@ fn page_of<T: partnergraph_core::paging::Listable>(
     select(rows, filter, order, page, today())
 }
 
-/// Implements [`Billing`] for [`ZuoraBilling`]: first the lists of records owned by accounts
-/// (`account_lists { method(read) -> Page<Record>; … }`, `read` being the batch read of
-/// `reads` that takes the records of some accounts or, given none, all of them), then the
-/// trait's other methods, written out. Zuora cannot filter or order as core's paging does, so
-/// every list is the same read of the accounts' records, paged in memory: written once here
-/// rather than once per record kind.
-macro_rules! billing_impl {
-    (
-        account_lists { $($list:ident($read:ident) -> Page<$listed:ident>;)* }
-        $($method:tt)*
-    ) => {
-        #[async_trait]
-        impl Billing for ZuoraBilling {
-            $(
-                async fn $list(
-                    &self,
-                    accounts: &AccountSet<BillingAccountId>,
-                    filter: &<$listed as Listable>::Filter,
-                    order: Order<<$listed as Listable>::Field>,
-                    page: &PageRequest,
-                ) -> Result<Page<$listed>> {
-                    let ids = match accounts {
-                        AccountSet::All => None,
-                        AccountSet::Only(ids) => Some(strs(ids)),
-                    };
-                    let rows = self.$read(ids.as_deref().map(|ids| (ACCOUNT_ID, ids))).await?;
-                    Ok(page_of(rows, filter, order, page))
-                }
-            )*
-            $($method)*
-        }
-    };
+/// The ids of the accounts a root list covers, as reads take them: `None` for every account.
+/// Zuora cannot filter or order as core's paging does, so a list is one read of these
+/// accounts' records, paged in memory ([`page_of`]).
+fn account_ids(accounts: &AccountSet<BillingAccountId>) -> Option<Vec<&str>> {
+    match accounts {
+        AccountSet::All => None,
+        AccountSet::Only(ids) => Some(strs(ids)),
+    }
 }
 
-billing_impl! {
-    account_lists {
-        list_subscriptions(read_subscriptions) -> Page<Subscription>;
-        list_invoices(read_invoices) -> Page<Invoice>;
+#[async_trait]
+impl Billing for ZuoraBilling {
+    async fn list_subscriptions(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &SubscriptionFilter,
+        order: Order<SubscriptionOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Subscription>> {
+        let ids = account_ids(accounts);
+        let rows = self.read_subscriptions(ids.as_deref().map(|ids| (ACCOUNT_ID, ids)));
+        Ok(page_of(rows.await?, filter, order, page))
+    }
+
+    async fn list_invoices(
+        &self,
+        accounts: &AccountSet<BillingAccountId>,
+        filter: &InvoiceFilter,
+        order: Order<InvoiceOrderField>,
+        page: &PageRequest,
+    ) -> Result<Page<Invoice>> {
+        let ids = account_ids(accounts);
+        let rows = self.read_invoices(ids.as_deref().map(|ids| (ACCOUNT_ID, ids)));
+        Ok(page_of(rows.await?, filter, order, page))
     }
 
     async fn accounts(&self, ids: &[BillingAccountId]) -> Result<Vec<BillingAccount>> {

@@ -267,7 +267,7 @@ listable! {
         /// Email contains (case-insensitive).
         email_contains: String => contains_ci(&u.email, email_contains),
         /// Operators of this organization.
-        org_id: OrgId => u.membership == Membership::Organization(org_id.clone()),
+        org_id: OrgId => matches!(&u.membership, Membership::Organization(id) if id == org_id),
     }
     /// Fields user lists sort by.
     sorted by UserOrderField {

@@ -183,22 +183,22 @@ impl Req {
                 Some(o) if self.policy().offer(&o).await? => Some(Node::Offer(Offer(o))),
                 _ => None,
             },
-            NodeKind::Subscription => {
-                let held = self.held(SubscriptionId::from(local)).await?;
-                held.map(|s| Node::Subscription(Subscription(s)))
-            }
-            NodeKind::Invoice => {
-                let held = self.held(InvoiceId::from(local)).await?;
-                held.map(|i| Node::Invoice(Invoice(i)))
-            }
-            NodeKind::Payment => {
-                let held = self.held(PaymentId::from(local)).await?;
-                held.map(|p| Node::Payment(Payment(p)))
-            }
-            NodeKind::PaymentMethod => {
-                let held = self.held(PaymentMethodId::from(local)).await?;
-                held.map(|m| Node::PaymentMethod(PaymentMethod(m)))
-            }
+            NodeKind::Subscription => self
+                .held(SubscriptionId::from(local))
+                .await?
+                .map(|s| Node::Subscription(Subscription(s))),
+            NodeKind::Invoice => self
+                .held(InvoiceId::from(local))
+                .await?
+                .map(|i| Node::Invoice(Invoice(i))),
+            NodeKind::Payment => self
+                .held(PaymentId::from(local))
+                .await?
+                .map(|p| Node::Payment(Payment(p))),
+            NodeKind::PaymentMethod => self
+                .held(PaymentMethodId::from(local))
+                .await?
+                .map(|m| Node::PaymentMethod(PaymentMethod(m))),
             NodeKind::Case => self
                 .held(CaseId::from(local))
                 .await?

@@ -96,19 +96,6 @@ macro_rules! scalars {
     )+};
 }
 
-/// What an enum variant with fields adds to them: its tag, counted as a word.
-const VARIANT_TAG: usize = std::mem::size_of::<usize>();
-
-/// The tuples and structs, enum variants' included: every one is its fields, laid out inline
-/// where it stands, and differs from the others only in its arguments and its tag's size.
-macro_rules! compounds {
-    ($($method:ident($($arg:ty),+) -> $tag:expr),+ $(,)?) => {$(
-        fn $method(self, $(_: $arg),+) -> Result<Fields<'a>, Unweighable> {
-            Ok(self.fields($tag))
-        }
-    )+};
-}
-
 impl<'a> ser::Serializer for &'a mut Heap {
     type Ok = ();
     type Error = Unweighable;
@@ -186,17 +173,37 @@ impl<'a> ser::Serializer for &'a mut Heap {
         self.slot(std::mem::size_of::<Vec<u8>>());
         Ok(Collection(self))
     }
+    fn serialize_tuple(self, _: usize) -> Result<Fields<'a>, Unweighable> {
+        Ok(self.fields(0))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Fields<'a>, Unweighable> {
+        Ok(self.fields(0))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Fields<'a>, Unweighable> {
+        Ok(self.fields(std::mem::size_of::<usize>()))
+    }
     fn serialize_map(self, _: Option<usize>) -> Result<Collection<'a>, Unweighable> {
         self.slot(std::mem::size_of::<std::collections::HashMap<u8, u8>>());
         Ok(Collection(self))
     }
-    compounds!(
-        serialize_tuple(usize) -> 0,
-        serialize_tuple_struct(&'static str, usize) -> 0,
-        serialize_tuple_variant(&'static str, u32, &'static str, usize) -> VARIANT_TAG,
-        serialize_struct(&'static str, usize) -> 0,
-        serialize_struct_variant(&'static str, u32, &'static str, usize) -> VARIANT_TAG,
-    );
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Fields<'a>, Unweighable> {
+        Ok(self.fields(0))
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Fields<'a>, Unweighable> {
+        Ok(self.fields(std::mem::size_of::<usize>()))
+    }
 }
 
 /// A list or map: its elements live in a heap buffer, each taking its inline size there.

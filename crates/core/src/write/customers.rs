@@ -66,8 +66,8 @@ pub struct Deletion {
 impl Writes {
     /// Creates an end customer: billing account, CRM account and contact, directory record.
     pub async fn create_customer(&self, call: Call<'_, NewCustomer>) -> Result<Customer> {
-        let call = call.with(Order {
-            customer: OrderFor::New(call.input.clone()),
+        let call = call.map(|new| Order {
+            customer: OrderFor::New(new),
             offer_id: OfferId::from(""),
             quantity: 0,
         });

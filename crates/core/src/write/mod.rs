@@ -87,13 +87,13 @@ pub struct Call<'a, I> {
 }
 
 impl<'a, I> Call<'a, I> {
-    /// The same caller and key asking for `input`: for a write journaled under another shape
-    /// of input than its callers give (a new customer is journaled as the order that creates
-    /// it, so that a resumed saga finds an order).
-    pub fn with<J>(&self, input: J) -> Call<'a, J> {
+    /// The same caller and key asking for `f(input)`: for a write journaled under another
+    /// shape of input than its callers give (a new customer is journaled as the order that
+    /// creates it, so that a resumed saga finds an order).
+    pub fn map<J>(self, f: impl FnOnce(I) -> J) -> Call<'a, J> {
         Call {
             actor: self.actor,
-            input,
+            input: f(self.input),
             key: self.key,
         }
     }

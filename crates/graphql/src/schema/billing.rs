@@ -79,7 +79,7 @@ impl Accounts<'_> {
         if self.excluded(&customer.map(AccountRef::Customer)) {
             items = Arc::new([]);
         }
-        Ok(Some(page_of(&items, criteria, Subscription)))
+        Ok(Some(page_of(&items[..], criteria, Subscription)))
     }
 
     /// The holder's invoices.
@@ -93,7 +93,7 @@ impl Accounts<'_> {
         if self.excluded(&account) {
             items = Arc::new([]);
         }
-        Ok(Some(page_of(&items, criteria, Invoice)))
+        Ok(Some(page_of(&items[..], criteria, Invoice)))
     }
 
     /// The holder's payments.
@@ -104,7 +104,7 @@ impl Accounts<'_> {
     ) -> R<Option<Conn<Payment>>> {
         let criteria = args.decode(req(ctx))?;
         let items = self.billing_children(ctx, PaymentsOf).await?;
-        Ok(Some(page_of(&items, criteria, Payment)))
+        Ok(Some(page_of(&items[..], criteria, Payment)))
     }
 
     /// The holder's stored payment methods.

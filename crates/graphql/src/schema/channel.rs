@@ -56,7 +56,7 @@ impl Organization as AccountRef::Organization {
         let criteria = args.decode(r)?;
         let mut partners = r.children(PartnersOf(self.0.id.clone())).await?;
         partners.retain(|p| r.scope.permits_organization(p));
-        Ok(page_of(&partners, criteria, Organization))
+        Ok(page_of(partners, criteria, Organization))
     }
     /// The end customers this organization sells to (for a distributor: all of its partners').
     async fn customers(&self, ctx: &Context<'_>) -> R<Conn<Customer>>
@@ -66,7 +66,7 @@ impl Organization as AccountRef::Organization {
         let criteria = args.decode(r)?;
         let mut customers = r.children(CustomersOf(self.0.id.clone())).await?;
         customers.retain(|c| r.scope.permits_customer(c));
-        Ok(page_of(&customers, criteria, Customer))
+        Ok(page_of(customers, criteria, Customer))
     }
     /// The organization's operators (needs VIEW_USERS).
     async fn users(&self, ctx: &Context<'_>) -> R<Conn<User>>
@@ -89,7 +89,7 @@ impl Organization as AccountRef::Organization {
         };
         let mut offers = r.visible_offers().await?;
         offers.retain(|o| sellers.iter().any(|s| o.is_eligible_for(s)));
-        Ok(page_of(&offers, criteria, Offer))
+        Ok(page_of(offers, criteria, Offer))
     }
     /// The organization's accounts in billing and CRM.
     async fn external_ids(&self) -> ExternalIds {
@@ -213,7 +213,7 @@ impl OffersQuery {
     {
         let r = req(ctx);
         let criteria = args.decode(r)?;
-        Ok(page_of(&r.visible_offers().await?, criteria, Offer))
+        Ok(page_of(r.visible_offers().await?, criteria, Offer))
     }
 }
 }

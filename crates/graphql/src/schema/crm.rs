@@ -35,7 +35,7 @@ impl Accounts<'_> {
         if self.excluded(&account) {
             items = Arc::new([]);
         }
-        Ok(Some(page_of(&items, criteria, Case)))
+        Ok(Some(page_of(&items[..], criteria, Case)))
     }
 }
 

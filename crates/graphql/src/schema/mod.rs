@@ -44,7 +44,7 @@ use async_graphql::{
 };
 use chrono::{NaiveDate, Utc};
 use partnergraph_core::model::{self, AccountHolder};
-use partnergraph_core::paging::{select_from, Listable};
+use partnergraph_core::paging::{select, select_from, Listable, Page};
 use partnergraph_core::write::{Actor, Call, Writes};
 use partnergraph_core::{Error, GlobalId};
 
@@ -133,18 +133,33 @@ pub(crate) fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// Pages records of one parent in memory, with the meaning core gives filters and orders.
-pub(crate) fn page_of<T: Listable + Clone, N: async_graphql::OutputType>(
-    items: &[T],
+/// Pages records in memory, with the meaning core gives filters and orders.
+pub(crate) fn page_of<T: Listable, N: async_graphql::OutputType>(
+    items: impl Records<T>,
     criteria: Criteria<T::Filter, T::Field>,
     to_node: impl Fn(T) -> N,
 ) -> Conn<N> {
-    let Criteria {
-        filter,
-        order,
-        page,
-    } = criteria;
-    connection(select_from(items, &filter, order, &page, today()), to_node)
+    connection(items.select(criteria, today()), to_node)
+}
+
+/// Records a list is paged from, as the resolver holds them: a list of its own (filtered for
+/// the caller) moves the page's records into the page; a list shared with the loader's cache
+/// copies only those.
+pub(crate) trait Records<T: Listable> {
+    /// The page `criteria` pick, judged as of `today`.
+    fn select(self, criteria: Criteria<T::Filter, T::Field>, today: NaiveDate) -> Page<T>;
+}
+
+impl<T: Listable> Records<T> for Vec<T> {
+    fn select(self, c: Criteria<T::Filter, T::Field>, today: NaiveDate) -> Page<T> {
+        select(self, &c.filter, c.order, &c.page, today)
+    }
+}
+
+impl<T: Listable + Clone> Records<T> for &[T] {
+    fn select(self, c: Criteria<T::Filter, T::Field>, today: NaiveDate) -> Page<T> {
+        select_from(self, &c.filter, c.order, &c.page, today)
+    }
 }
 
 /// The write side, which `build_schema` always attaches, and the caller as it acts.

@@ -75,7 +75,7 @@ pub(crate) fn users_page(
     users: Vec<model::User>,
     args: ListArgs<UserFilter, OrderBy<UserOrderField>>,
 ) -> R<Conn<User>> {
-    Ok(page_of(&users, args.decode(r)?, User))
+    Ok(page_of(users, args.decode(r)?, User))
 }
 
 /// A named set of permissions given to users.
