@@ -122,11 +122,13 @@ pub async fn node_package(name: &str) -> std::path::PathBuf {
 /// Adjusts a test gateway's configuration.
 pub type Configure = Box<dyn Fn(&mut Config) + Send + Sync>;
 
-/// Reads go straight to the connectors: no cache, and circuit breakers that let a probe
-/// through at once. For tests of what a connector itself does with faults and how many
-/// requests it sends; the guard's own behaviour is tested in `caching.rs`.
+/// Reads go straight to the connectors: no upstream cache, no store read cache (and so no
+/// remembered principals or answers), and circuit breakers that let a probe through at once.
+/// For tests of what a connector itself does with faults and how many requests or statements
+/// it sends; the caches' own behaviour is tested in `caching.rs` and `warm_path.rs`.
 pub fn read_through(config: &mut Config) {
     config.cache.enabled = false;
+    config.database.read_cache_mb = 0;
     let guards = [
         config.zuora.as_mut().map(|z| &mut z.resilience),
         config.salesforce.as_mut().map(|s| &mut s.resilience),

@@ -13,6 +13,7 @@ local_impl! {
             offers(&[OfferId]) -> Vec<Offer> by "id";
         }
         account_lists {}
+        writes {}
 
         async fn all_offers(&self) -> CoreResult<Vec<Offer>> {
             Ok(self.all().await?)

@@ -32,6 +32,50 @@ local_impl! {
         }
         account_lists {}
 
+        writes {
+            async fn save_customer(&self, customer: &Customer) -> CoreResult<()> {
+                self.save(customer).await
+            }
+
+            async fn delete_customer(&self, id: &CustomerId) -> CoreResult<Removed> {
+                let txn = self.db.begin().await.map_err(LocalError::from)?;
+                let users = Self::delete_users(&txn, "membership_id", id.as_str()).await?;
+                Self::delete_rows(&txn, Table::Customers, "id", id.as_str()).await?;
+                txn.commit().await.map_err(LocalError::from)?;
+                Ok(Removed {
+                    users,
+                    ..Removed::default()
+                })
+            }
+
+            async fn save_user(&self, user: &User) -> CoreResult<()> {
+                self.save(user).await
+            }
+
+            async fn delete_user(&self, id: &UserId) -> CoreResult<()> {
+                let txn = self.db.begin().await.map_err(LocalError::from)?;
+                Self::delete_users(&txn, "id", id.as_str()).await?;
+                txn.commit().await.map_err(LocalError::from)?;
+                Ok(())
+            }
+
+            async fn save_profile(&self, profile: &Profile) -> CoreResult<()> {
+                self.save(profile).await
+            }
+
+            async fn revoke_token(&self, token: &RevokedToken) -> CoreResult<()> {
+                self.save(token).await
+            }
+
+            async fn consume_once(&self, token: &RevokedToken) -> CoreResult<bool> {
+                Ok(self.insert_new(token).await?)
+            }
+        }
+
+        fn version(&self) -> Option<u64> {
+            self.memo.as_ref().map(|memo| memo.version())
+        }
+
         async fn ping(&self) -> CoreResult<()> {
             self.db
                 .execute_unprepared("SELECT 1")
@@ -143,42 +187,8 @@ local_impl! {
             Ok(audit_page(events, filter, page))
         }
 
-        async fn save_customer(&self, customer: &Customer) -> CoreResult<()> {
-            self.save(customer).await
-        }
-
-        async fn delete_customer(&self, id: &CustomerId) -> CoreResult<Removed> {
-            let txn = self.db.begin().await.map_err(LocalError::from)?;
-            let users = Self::delete_users(&txn, "membership_id", id.as_str()).await?;
-            Self::delete_rows(&txn, Table::Customers, "id", id.as_str()).await?;
-            txn.commit().await.map_err(LocalError::from)?;
-            Ok(Removed {
-                users,
-                ..Removed::default()
-            })
-        }
-
-        async fn save_user(&self, user: &User) -> CoreResult<()> {
-            self.save(user).await
-        }
-
-        async fn delete_user(&self, id: &UserId) -> CoreResult<()> {
-            let txn = self.db.begin().await.map_err(LocalError::from)?;
-            Self::delete_users(&txn, "id", id.as_str()).await?;
-            txn.commit().await.map_err(LocalError::from)?;
-            Ok(())
-        }
-
         async fn record_audit(&self, event: &AuditEvent) -> CoreResult<()> {
             Ok(insert(&self.db, std::slice::from_ref(event)).await?)
-        }
-
-        async fn save_profile(&self, profile: &Profile) -> CoreResult<()> {
-            self.save(profile).await
-        }
-
-        async fn revoke_token(&self, token: &RevokedToken) -> CoreResult<()> {
-            self.save(token).await
         }
 
         async fn create_identity(&self, identity: &Identity) -> CoreResult<bool> {
@@ -205,10 +215,6 @@ local_impl! {
             let taken = Self::delete_rows(&txn, Table::Activations, "id", token_hash).await? == 1;
             txn.commit().await.map_err(LocalError::from)?;
             Ok(found.filter(|_| taken))
-        }
-
-        async fn consume_once(&self, token: &RevokedToken) -> CoreResult<bool> {
-            Ok(self.insert_new(token).await?)
         }
 
         async fn is_token_revoked(&self, jti: &str) -> CoreResult<bool> {

@@ -18,6 +18,7 @@ mod billing;
 mod catalog;
 mod crm;
 mod directory;
+mod memo;
 mod rows;
 mod scope;
 mod statements;
@@ -33,7 +34,6 @@ use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, Tra
 use statements::{insert, upsert};
 #[cfg(feature = "testing")]
 use std::sync::atomic::{AtomicU64, Ordering};
-#[cfg(feature = "testing")]
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -85,6 +85,8 @@ pub struct LocalStore {
     db: DatabaseConnection,
     /// A small pool of its own for [`reserved_for_authentication`]'s reads.
     reserved: DatabaseConnection,
+    /// The read cache, when [`LocalStore::with_read_cache`] turned it on.
+    memo: Option<Arc<memo::Memo>>,
     /// Statements run on either pool, for the tests crate's batching proofs.
     #[cfg(feature = "testing")]
     statements: Arc<AtomicU64>,
@@ -160,9 +162,25 @@ impl LocalStore {
         Ok(Self {
             db,
             reserved,
+            memo: None,
             #[cfg(feature = "testing")]
             statements,
         })
+    }
+
+    /// The store with a read cache of about `capacity_bytes` of records, each remembered at
+    /// most `ttl` (see the `memo` module): a warm page then runs no statement. Only for a
+    /// database this process alone writes to: another process's writes are seen when `ttl`
+    /// ends, not at once.
+    pub fn with_read_cache(mut self, capacity_bytes: u64, ttl: Duration) -> Self {
+        self.memo = Some(Arc::new(memo::Memo::new(capacity_bytes, ttl)));
+        self
+    }
+
+    /// Marks a write to a cached table: the read cache's version moves on when the returned
+    /// guard drops, after the write has committed.
+    fn writing(&self) -> memo::Writing<'_> {
+        memo::writing(self.memo.as_deref())
     }
 
     /// A pool of `connections` to `url`.
@@ -192,6 +210,7 @@ impl LocalStore {
 
     /// Runs pending migrations, then makes the built-in profiles match the code.
     pub async fn migrate(&self) -> Result<()> {
+        let _write = self.writing();
         Migrator::up(&self.db, None).await?;
         let profiles: Vec<Profile> = BuiltInProfile::ALL.iter().map(|p| p.profile()).collect();
         upsert(&self.db, &profiles).await
@@ -200,6 +219,7 @@ impl LocalStore {
     /// Seeds `data` into an empty store in one transaction. Returns `false`, changing nothing,
     /// when the store already has organizations.
     pub async fn seed_demo(&self, data: &DemoData) -> Result<bool> {
+        let _write = self.writing();
         let txn = self.db.begin().await?;
         let probe = Query::select()
             .expr(Expr::col(Alias::new("id")))

@@ -83,6 +83,17 @@ impl Table {
         }
     }
 
+    /// Whether the read cache may remember this table's reads: every table a page reads, and
+    /// none whose reads decide a write (the journal, sign-in identities, activation tokens) or
+    /// grow with every request (the audit log). The writes to these tables end the cache's
+    /// version (`local_impl!`'s `writes`); the others' writes need not.
+    pub fn cached(self) -> bool {
+        !matches!(
+            self,
+            Table::AuditEvents | Table::Operations | Table::Identities | Table::Activations
+        )
+    }
+
     pub fn alias(self) -> Alias {
         Alias::new(self.name())
     }
@@ -126,7 +137,7 @@ impl Table {
 }
 
 /// A domain record stored in its own table.
-pub trait Record: Serialize + DeserializeOwned + Send + Sync + Sized {
+pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + Sized + 'static {
     /// Its table.
     const TABLE: Table;
 

@@ -10,7 +10,7 @@ use crate::{CoreResult, LocalError, LocalStore, Result};
 use partnergraph_core::paging::{select, Listable, Order, Page, PageRequest};
 use partnergraph_core::traits::AccountSet;
 use sea_orm::sea_query::{Alias, Cond, Expr, OnConflict, Query, SimpleExpr};
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 
 /// Keys per `IN (…)` list; larger batches are split, keeping each statement's bound parameters
 /// far below SQLite's and PostgreSQL's limits.
@@ -21,9 +21,11 @@ const INSERT_CHUNK: usize = 100;
 /// Implements a core trait for [`LocalStore`]: first the reads of records by a key column
 /// (`reads { method(&[Id]) -> Vec<Record> by "column"; … }`), then the lists of records
 /// owned by upstream accounts (`account_lists { method(AccountId) -> Page<Record>; … }`, whose
-/// filter and order are the record's [`Listable`] ones), then the trait's other methods,
-/// written out. Every such read and list is the same statement on another table, so it is written
-/// once here rather than once per record kind.
+/// filter and order are the record's [`Listable`] ones), then the methods that write to a
+/// table the read cache remembers (`writes { async fn …  }`: each ends the cache's version when
+/// it returns, see the `memo` module), then the trait's other methods (reads, and writes to
+/// tables the cache leaves alone), written out. Every such read and list is the same statement
+/// on another table, so it is written once here rather than once per record kind.
 macro_rules! local_impl {
     (
         impl $trait:ident {
@@ -31,11 +33,23 @@ macro_rules! local_impl {
                 $($read:ident(&[$id:ty]) -> Vec<$record:ty> by $column:literal;)*
             }
             account_lists { $($list:ident($account:ident) -> Page<$listed:ident>;)* }
+            writes {
+                $(
+                    async fn $write:ident(&$self:ident $(, $arg:ident: $arg_ty:ty)* $(,)?) -> $ret:ty
+                    $body:block
+                )*
+            }
             $($method:tt)*
         }
     ) => {
         #[async_trait::async_trait]
         impl $trait for $crate::LocalStore {
+            $(
+                async fn $write(&$self $(, $arg: $arg_ty)*) -> $ret {
+                    let _write = $self.writing();
+                    $body
+                }
+            )*
             $(
                 async fn $read(&self, ids: &[$id]) -> $crate::CoreResult<Vec<$record>> {
                     Ok(self.by_keys($column, &$crate::statements::strs(ids)).await?)
@@ -67,9 +81,18 @@ impl LocalStore {
         Ok(upsert(&self.db, std::slice::from_ref(record)).await?)
     }
 
-    /// Records of `R` matching `condition`, in one statement.
+    /// Records of `R` matching `condition`, in one statement, or none when the read cache
+    /// remembers what the same statement returned since the last write.
     pub(crate) async fn fetch<R: Record>(&self, condition: Cond) -> Result<Vec<R>> {
-        fetch_in(self.reader(), condition).await
+        let conn = self.reader();
+        let statement = select_docs::<R>(conn, condition);
+        match self.memo.as_deref().filter(|_| R::TABLE.cached()) {
+            Some(memo) => {
+                memo.read(statement.to_string(), run_select(conn, statement))
+                    .await
+            }
+            None => Ok(run_select(conn, statement).await?.0),
+        }
     }
 
     /// Inserts `record` unless a row with its key exists, and returns the stored row: creates
@@ -124,7 +147,7 @@ impl LocalStore {
     /// none for no keys.
     pub(crate) async fn by_keys<R: Record>(&self, column: &str, keys: &[&str]) -> Result<Vec<R>> {
         let mut out = Vec::new();
-        for chunk in keys.chunks(MAX_KEYS) {
+        for chunk in sorted(keys).chunks(MAX_KEYS) {
             out.extend(self.fetch(Cond::all().add(is_in(column, chunk))).await?);
         }
         Ok(out)
@@ -202,23 +225,39 @@ pub(crate) async fn fetch_in<R: Record>(
     conn: &impl ConnectionTrait,
     condition: Cond,
 ) -> Result<Vec<R>> {
+    Ok(run_select(conn, select_docs::<R>(conn, condition)).await?.0)
+}
+
+/// The statement selecting the stored form of the records of `R` matching `condition`.
+fn select_docs<R: Record>(conn: &impl ConnectionTrait, condition: Cond) -> Statement {
     let query = Query::select()
         .column(Alias::new("doc"))
         .from(R::TABLE.alias())
         .cond_where(condition)
         .to_owned();
-    let rows = conn
-        .query_all(conn.get_database_backend().build(&query))
-        .await?;
-    rows.iter()
+    conn.get_database_backend().build(&query)
+}
+
+/// Runs a [`select_docs`] statement: its records, and the bytes their stored form took (what
+/// the read cache weighs them at).
+async fn run_select<R: Record>(
+    conn: &impl ConnectionTrait,
+    statement: Statement,
+) -> Result<(Vec<R>, u64)> {
+    let rows = conn.query_all(statement).await?;
+    let mut bytes = 0;
+    let records = rows
+        .iter()
         .map(|row| {
             let doc: String = row.try_get("", "doc")?;
+            bytes += doc.len() as u64;
             serde_json::from_str(&doc).map_err(|source| LocalError::Decode {
                 table: R::TABLE.name(),
                 source,
             })
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((records, bytes))
 }
 
 /// The record of `R` whose key is `key` over `conn`, if any.
@@ -257,9 +296,19 @@ pub(crate) fn eq(column: &str, value: &str) -> SimpleExpr {
     Expr::col(Alias::new(column)).eq(value)
 }
 
-/// `column IN (keys…)`.
+/// `column IN (keys…)`, the keys in order: a batch's keys come in whatever order its
+/// loader's set held them, and the same keys must make the same statement for the read cache
+/// to know it.
 pub(crate) fn is_in(column: &str, keys: &[&str]) -> SimpleExpr {
-    Expr::col(Alias::new(column)).is_in(keys.iter().copied())
+    Expr::col(Alias::new(column)).is_in(sorted(keys))
+}
+
+/// `keys` sorted, without repeats.
+fn sorted<'a>(keys: &[&'a str]) -> Vec<&'a str> {
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    keys
 }
 
 /// Ids as the strings statements bind.

@@ -10,6 +10,7 @@
 
 mod measure;
 mod scenarios;
+mod throughput;
 
 use clap::Parser;
 use futures::{StreamExt, TryStreamExt};
@@ -47,6 +48,12 @@ struct Cli {
     /// default, 64; 8 with --quick]. The load-test world is sized to overfill it.
     #[arg(long)]
     cache_mb: Option<u64>,
+    /// Run only the throughput table (the gateway binary in its own process under `wrk`).
+    #[arg(long)]
+    throughput: bool,
+    /// The gateway binary of the throughput table [default: `partnergraph` beside this one].
+    #[arg(long)]
+    gateway: Option<PathBuf>,
     /// Internal: run the sandboxes and print their addresses.
     #[arg(long, hide = true)]
     sandboxes: bool,
@@ -260,6 +267,9 @@ async fn bench(cli: Cli) -> Result<(), Failure> {
         zuora: cli.zuora_latency_ms,
         salesforce: cli.salesforce_latency_ms,
     };
+    if cli.throughput {
+        return warm_throughput(&sandboxes, &upstreams, &cli).await;
+    }
     let iterations = if cli.quick { 3 } else { 20 };
     let mut rows: Vec<Row> = Vec::new();
     for optimized in [true, false] {
@@ -313,6 +323,28 @@ async fn bench(cli: Cli) -> Result<(), Failure> {
     rows.push(row);
     measure::report(&rows, &cli.out)?;
     fill.report();
+    warm_throughput(&sandboxes, &upstreams, &cli).await
+}
+
+/// The throughput table: printed, and written beside the summary as `throughput.json`.
+async fn warm_throughput(
+    sandboxes: &Sandboxes,
+    upstreams: &Upstreams,
+    cli: &Cli,
+) -> Result<(), Failure> {
+    println!(
+        "
+warm throughput (the gateway binary in its own process, wrk -t1 in another):
+{}",
+        throughput::HEADER
+    );
+    let rows = throughput::run(sandboxes, upstreams, cli.quick, cli.gateway.as_deref()).await?;
+    let out = cli.out.with_file_name("throughput.json");
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&out, serde_json::to_vec_pretty(&rows)?)?;
+    println!("\nwrote {}", out.display());
     Ok(())
 }
 

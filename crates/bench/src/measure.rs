@@ -44,7 +44,7 @@ impl Upstreams {
     }
 
     /// Empties both request logs.
-    async fn clear(&self) -> Result<(), crate::Failure> {
+    pub async fn clear(&self) -> Result<(), crate::Failure> {
         for (_, url) in self.both() {
             self.http
                 .delete(format!("{url}/_sandbox/requests"))
@@ -56,7 +56,7 @@ impl Upstreams {
     }
 
     /// Requests each sandbox received since the last [`Upstreams::clear`].
-    async fn counts(&self) -> Result<BTreeMap<String, usize>, crate::Failure> {
+    pub async fn counts(&self) -> Result<BTreeMap<String, usize>, crate::Failure> {
         let mut counts = BTreeMap::new();
         for (name, url) in self.both() {
             let log: Vec<Value> = self

@@ -24,8 +24,8 @@ pub enum Up {
 /// A page (or a walk through pages) of the portal.
 pub struct Scenario {
     pub name: &'static str,
-    email: &'static str,
-    query: &'static str,
+    pub email: &'static str,
+    pub query: &'static str,
     /// Follows `customers.pageInfo.endCursor` to the last page.
     paged: bool,
     /// The upstreams each level of the query reaches, top level first.

@@ -87,6 +87,14 @@ pub trait Directory: Send + Sync {
     /// Checks that the store answers (for readiness probes).
     async fn ping(&self) -> Result<()>;
 
+    /// A number that moves on whenever a write to the directory completes, so that what is
+    /// derived from its records (the principal a token stands for) may be remembered while
+    /// the number stays the same; `None` when the directory cannot tell (another process may
+    /// write to it unseen), and then nothing derived from it may be remembered.
+    fn version(&self) -> Option<u64> {
+        None
+    }
+
     /// Organizations by id.
     async fn organizations(&self, ids: &[OrgId]) -> Result<Vec<Organization>>;
     /// A page of the organizations the scope may see.

@@ -41,6 +41,20 @@ pub(crate) struct AppState {
     pub(crate) login_limits: crate::identity::LoginLimits,
     pub(crate) oidc: crate::oidc::OidcVerifier,
     pub(crate) batching: partnergraph_graphql::Batching,
+    /// The principals of tokens seen lately.
+    pub(crate) principals: crate::auth::Principals,
+    /// Answers to repeated queries, when they can be kept (see [`crate::responses`]).
+    pub(crate) responses: Option<crate::responses::Responses>,
+    /// The upstream read cache, whose epoch answers are kept at.
+    pub(crate) upstream_cache: Option<Arc<partnergraph_upstream::Cache>>,
+}
+
+impl AppState {
+    /// The versions of what answers are made of now; `None` when the store cannot tell.
+    fn versions(&self) -> Option<crate::responses::Versions> {
+        let store = self.connectors.directory.version()?;
+        Some((store, self.upstream_cache.as_ref().map_or(0, |c| c.epoch())))
+    }
 }
 
 /// Marks a request that came without a bearer token.
@@ -326,20 +340,36 @@ pub(crate) fn error_response_with(
 /// Verifies a bearer token from the embedded issuer or a configured external one.
 async fn verify(state: &AppState, token: &str) -> Result<(Principal, TokenRef), AuthError> {
     let directory = state.connectors.directory.as_ref();
-    let (principal, id, exp) = if state.oidc.claims_issuer(token) {
+    let at = |exp| chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default();
+    if state.oidc.claims_issuer(token) {
         let verified = state.oidc.verify(token).await?;
         let principal = crate::auth::resolve_external(directory, &state.writes, &verified).await?;
-        (principal, verified.token_id, verified.expires_at)
-    } else {
-        let claims = state.issuer.verify(token)?;
-        (
-            resolve_principal(directory, &claims).await?,
-            claims.jti,
-            claims.exp,
-        )
-    };
-    let expires_at = chrono::DateTime::from_timestamp(exp, 0).unwrap_or_default();
-    Ok((principal, TokenRef { id, expires_at }))
+        let expires_at = at(verified.expires_at);
+        return Ok((
+            principal,
+            TokenRef {
+                id: verified.token_id,
+                expires_at,
+            },
+        ));
+    }
+    if let Some(known) = state.principals.get(token, directory) {
+        return Ok(known);
+    }
+    let version = directory.version();
+    let claims = state.issuer.verify(token)?;
+    let principal = resolve_principal(directory, &claims).await?;
+    let resolved = (
+        principal,
+        TokenRef {
+            id: claims.jti,
+            expires_at: at(claims.exp),
+        },
+    );
+    state
+        .principals
+        .remember(token, version, directory, &resolved);
+    Ok(resolved)
 }
 
 async fn authenticate(
@@ -422,6 +452,20 @@ async fn graphql(
         Ok(request) => request.into_inner(),
         Err(GraphQLRejection(err)) => return rejection(err, &request_id),
     };
+    let versions = state.versions();
+    let kept = match (&principal, &state.responses, versions) {
+        (Some(Extension(principal)), Some(responses), Some(versions)) => {
+            crate::responses::Responses::key(principal, &request)
+                .map(|key| (responses, key, versions))
+        }
+        _ => None,
+    };
+    if let Some((responses, key, versions)) = &kept {
+        if let Some(body) = responses.get(key, *versions) {
+            metrics::counter!("partnergraph_response_cache_hits_total").increment(1);
+            return answer(StatusCode::OK, &headers, body);
+        }
+    }
     if let Err(error) = state.schema.check_document_length(&request) {
         return graphql_response(
             async_graphql::Response::from_errors(vec![error]),
@@ -484,7 +528,41 @@ async fn graphql(
         ),
     )
     .await;
+    if let Some((responses, key, versions)) = kept {
+        let clean = !mutation && response.errors.is_empty() && response.extensions.is_empty();
+        if clean && state.versions() == Some(versions) {
+            if let Ok(body) = serde_json::to_vec(&response) {
+                let body = axum::body::Bytes::from(body);
+                responses.keep(key, body.clone(), versions);
+                return answer(StatusCode::OK, &headers, body);
+            }
+        }
+    }
     graphql_response(response, &headers, &request_id)
+}
+
+/// The media type of a GraphQL answer: `application/graphql-response+json` when the client
+/// accepts it, `application/json` otherwise.
+fn answer_type(headers: &HeaderMap) -> &'static str {
+    let wants_graphql_response = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
+    if wants_graphql_response {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    }
+}
+
+/// A GraphQL answer's HTTP response.
+fn answer(status: StatusCode, headers: &HeaderMap, body: impl Into<axum::body::Body>) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, answer_type(headers))],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// Whether the request declares a JSON body (`application/json`, with any parameters).
@@ -551,10 +629,7 @@ fn graphql_response(
             ext.set("requestId", request_id);
         }
     }
-    let wants_graphql_response = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains(GRAPHQL_RESPONSE));
+    let wants_graphql_response = answer_type(headers) == GRAPHQL_RESPONSE;
     // A throttled caller is told when to come back in HTTP's own words too: clients and proxies
     // that never read the body honour `Retry-After`.
     let retry_after = response
@@ -575,19 +650,12 @@ fn graphql_response(
                     *code == async_graphql::Value::from(ErrorCode::RateLimited.as_str())
                 })
         });
-    let (status, content_type) = if wants_graphql_response {
-        let status = if throttled {
-            StatusCode::TOO_MANY_REQUESTS
-        } else if request_error {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
-        (status, GRAPHQL_RESPONSE)
-    } else if throttled {
-        (StatusCode::TOO_MANY_REQUESTS, "application/json")
+    let status = if throttled {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if request_error && wants_graphql_response {
+        StatusCode::BAD_REQUEST
     } else {
-        (StatusCode::OK, "application/json")
+        StatusCode::OK
     };
     let body = if request_error {
         // async-graphql's response always writes `data`.
@@ -600,8 +668,7 @@ fn graphql_response(
     };
     match body {
         Ok(body) => {
-            let mut response =
-                (status, [(header::CONTENT_TYPE, content_type)], body).into_response();
+            let mut response = answer(status, headers, body);
             if let Some(secs) = retry_after {
                 response
                     .headers_mut()

@@ -12,6 +12,7 @@ use partnergraph_core::principal::Impersonator;
 use partnergraph_core::traits::Directory;
 use partnergraph_core::write::Sessions;
 use partnergraph_core::{Principal, Tenant};
+use partnergraph_graphql::TokenRef;
 use ring::rand::SystemRandom;
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
@@ -329,4 +330,72 @@ pub async fn principal_for(directory: &dyn Directory, user: User) -> Result<Prin
         return Err(AuthError::CustomerInactive);
     }
     Ok(principal)
+}
+
+/// Tokens the principal cache holds at most: a busy portal's signed-in users, a few kilobytes
+/// each.
+const REMEMBERED_TOKENS: u64 = 10_000;
+
+/// The principals of the embedded issuer's tokens seen lately, so that a request with a known
+/// token costs neither a signature check nor a directory read.
+///
+/// An entry stands only while the directory's [version](Directory::version) is the one it was
+/// resolved at: any write to the directory (a logout's revocation, a suspension, a profile or
+/// role change, a customer deactivated) ends every entry at once, and the very next request is
+/// resolved afresh. It stands only until the token expires, too. A directory that cannot tell
+/// its version (another process may write to it) gets no entries. External issuers' tokens are
+/// not remembered: their keys may be withdrawn from the issuer's key set at any time.
+pub(crate) struct Principals {
+    entries: moka::sync::Cache<String, Remembered>,
+}
+
+#[derive(Clone)]
+struct Remembered {
+    principal: Principal,
+    token: TokenRef,
+    version: u64,
+}
+
+impl Principals {
+    pub(crate) fn new() -> Self {
+        Self {
+            entries: moka::sync::Cache::builder()
+                .max_capacity(REMEMBERED_TOKENS)
+                .build(),
+        }
+    }
+
+    /// The principal remembered for `token`, if it still stands.
+    pub(crate) fn get(
+        &self,
+        token: &str,
+        directory: &dyn Directory,
+    ) -> Option<(Principal, TokenRef)> {
+        let version = directory.version()?;
+        let entry = self.entries.get(token)?;
+        (entry.version == version && entry.token.expires_at > chrono::Utc::now())
+            .then_some((entry.principal, entry.token))
+    }
+
+    /// Remembers what `token` resolved to, if the directory still has `version`, the one it had
+    /// before the resolution began (a write that ended meanwhile may not be in `principal`).
+    pub(crate) fn remember(
+        &self,
+        token: &str,
+        version: Option<u64>,
+        directory: &dyn Directory,
+        resolved: &(Principal, TokenRef),
+    ) {
+        if let Some(version) = version.filter(|v| directory.version() == Some(*v)) {
+            let (principal, token_ref) = resolved.clone();
+            self.entries.insert(
+                token.to_owned(),
+                Remembered {
+                    principal,
+                    token: token_ref,
+                    version,
+                },
+            );
+        }
+    }
 }

@@ -44,11 +44,37 @@ pub struct Config {
     pub crm: CrmConnector,
     /// The Salesforce org, when the CRM is Salesforce.
     pub salesforce: Option<SalesforceSettings>,
-    /// The cache in front of Zuora and Salesforce reads (the local store is never cached: it is
-    /// the source of truth every replica shares).
+    /// The cache in front of Zuora and Salesforce reads (the local store has its own: see
+    /// `database.read_cache_mb`).
     pub cache: partnergraph_upstream::CacheConfig,
     /// How relationships of a page are loaded.
     pub batching: BatchingConfig,
+    /// Answers to repeated queries, served without executing them again.
+    pub response_cache: ResponseCacheConfig,
+}
+
+/// The response cache: a user's query answered again byte for byte while nothing it read can
+/// have changed. It holds only answers without errors or stale records, per user (and login-as
+/// actor), and only while the store's read cache is on and every upstream is cached: every
+/// write through the gateway ends all of it at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ResponseCacheConfig {
+    /// Answers it may hold, in megabytes; 0 turns it off.
+    pub max_size_mb: u64,
+    /// The longest an answer is served again, in seconds: what it adds at most to the age of
+    /// the records in it. With Zuora or Salesforce, never longer than the shortest of
+    /// `cache.ttl_secs` (and with a TTL of 0, answers are not kept).
+    pub max_age_secs: u64,
+}
+
+impl Default for ResponseCacheConfig {
+    fn default() -> Self {
+        Self {
+            max_size_mb: 8,
+            max_age_secs: 5,
+        }
+    }
 }
 
 /// DataLoader batching.
@@ -270,6 +296,7 @@ impl Default for Config {
             salesforce: None,
             cache: partnergraph_upstream::CacheConfig::default(),
             batching: BatchingConfig::default(),
+            response_cache: ResponseCacheConfig::default(),
         }
     }
 }
@@ -284,6 +311,15 @@ pub struct DatabaseConfig {
     /// file's pages are in the operating system's cache anyway; SQLite's own copy saves a
     /// read per page, and every connection keeps one. Ignored on PostgreSQL.
     pub sqlite_page_cache_mb: u64,
+    /// Records the store's read cache may hold, in megabytes; 0 turns it off. Warm pages then
+    /// run no SQL, and the principal of a token is remembered between its requests. Every write
+    /// this gateway makes is seen by the next read at once; a write by another process on the
+    /// same database only when `read_cache_ttl_secs` ends, so several replicas sharing one
+    /// PostgreSQL database set 0.
+    pub read_cache_mb: u64,
+    /// The longest the read cache keeps a record, in seconds: how stale a record written by
+    /// another process can be.
+    pub read_cache_ttl_secs: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -291,6 +327,8 @@ impl Default for DatabaseConfig {
         Self {
             url: None,
             sqlite_page_cache_mb: 4,
+            read_cache_mb: 16,
+            read_cache_ttl_secs: 30,
         }
     }
 }

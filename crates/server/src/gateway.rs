@@ -12,6 +12,7 @@ use partnergraph_core::write::{IdentityProvider, NoHook, StepHook, Writes};
 use partnergraph_local::LocalStore;
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A running gateway's shared state; cheap to clone. Built with [`Gateway::builder`].
 #[derive(Clone)]
@@ -125,11 +126,18 @@ impl Gateway {
     /// The gateway over `config`, its store opened but not changed.
     async fn assemble(config: Config, hook: Arc<dyn StepHook>) -> Result<Self, ServerError> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let store = LocalStore::connect(
+        let database = &config.database;
+        let mut store = LocalStore::connect(
             &config.database_url(),
-            config.database.sqlite_page_cache_mb.saturating_mul(1024),
+            database.sqlite_page_cache_mb.saturating_mul(1024),
         )
         .await?;
+        if database.read_cache_mb > 0 {
+            store = store.with_read_cache(
+                database.read_cache_mb.saturating_mul(1 << 20),
+                Duration::from_secs(database.read_cache_ttl_secs),
+            );
+        }
         let issuer = Arc::new(TokenIssuer::load_or_create(&config.data_dir, &config.auth)?);
         let cache = config
             .cache
@@ -172,6 +180,9 @@ impl Gateway {
             } else {
                 partnergraph_graphql::Batching::Off
             },
+            principals: crate::auth::Principals::new(),
+            responses: responses(&config, cache.is_some()),
+            upstream_cache: cache.clone(),
         });
         Ok(Self {
             state,
@@ -290,6 +301,9 @@ impl Gateway {
         if let Some(cache) = &self.cache {
             cache.clear();
         }
+        if let Some(responses) = &self.state.responses {
+            responses.clear();
+        }
     }
 
     /// Bytes the upstream read cache holds, as its entries are weighed against
@@ -312,4 +326,28 @@ async fn accept_failed(err: std::io::Error) {
     }
     tracing::error!(%err, "could not accept a connection; retrying in a second");
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+}
+
+/// The response cache `config` allows: only when the store's read cache is on and no upstream
+/// is read around the upstream cache (`upstream_cached`), since an answer is kept only while
+/// both can tell that nothing it holds has changed.
+fn responses(config: &Config, upstream_cached: bool) -> Option<crate::responses::Responses> {
+    use crate::config::{BillingConnector, CatalogConnector, CrmConnector};
+    let remote = config.billing != BillingConnector::Local
+        || config.catalog != CatalogConnector::Local
+        || config.crm != CrmConnector::Local;
+    let settings = &config.response_cache;
+    // An answer built from upstream records is reused no longer than the freshest of them
+    // stays fresh.
+    let mut max_age = Duration::from_secs(settings.max_age_secs);
+    if remote {
+        max_age = max_age.min(config.cache.shortest_ttl());
+    }
+    let allowed = settings.max_size_mb > 0
+        && !max_age.is_zero()
+        && config.database.read_cache_mb > 0
+        && (upstream_cached || !remote);
+    allowed.then(|| {
+        crate::responses::Responses::new(settings.max_size_mb.saturating_mul(1 << 20), max_age)
+    })
 }

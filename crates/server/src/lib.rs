@@ -16,6 +16,7 @@ mod graphiql;
 mod identity;
 mod launch;
 pub mod oidc;
+mod responses;
 pub mod telemetry;
 
 pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, LogConfig};

@@ -28,6 +28,14 @@ pub struct CacheConfig {
     pub ttl_secs: TtlConfig,
 }
 
+impl CacheConfig {
+    /// The shortest freshness of any record type: what may be built from cached records is
+    /// reused no longer than this.
+    pub fn shortest_ttl(&self) -> Duration {
+        Kind::ttls(&self.ttl_secs).min().unwrap_or_default()
+    }
+}
+
 impl Default for CacheConfig {
     fn default() -> Self {
         Self {
@@ -211,8 +219,16 @@ impl Cache {
         self.inflight.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// A number that moves on with every invalidation (a write through the gateway, or
+    /// [`Cache::clear`]): what was derived from cached records while it stood may be reused
+    /// while it still stands.
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
     /// Forgets everything (benchmarks start cold with it; operators may too).
     pub fn clear(&self) {
+        self.invalidating();
         self.invalidating();
         self.entries.invalidate_all();
     }
