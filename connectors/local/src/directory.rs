@@ -282,6 +282,7 @@ impl LocalStore {
                 .cond_where(condition)
                 .to_owned();
             let backend = self.db.get_database_backend();
+            let _slot = partnergraph_core::context::store_slot().await;
             for row in self.db.query_all(backend.build(&query)).await? {
                 let ids: (Option<String>, Option<String>) =
                     (row.try_get("", "billing_id")?, row.try_get("", "crm_id")?);

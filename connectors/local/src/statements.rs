@@ -86,12 +86,13 @@ impl LocalStore {
     pub(crate) async fn fetch<R: Record>(&self, condition: Cond) -> Result<Vec<R>> {
         let conn = self.reader();
         let statement = select_docs::<R>(conn, condition);
+        let run = async {
+            let _slot = partnergraph_core::context::store_slot().await;
+            run_select(conn, statement.clone()).await
+        };
         match self.memo.as_deref().filter(|_| R::TABLE.cached()) {
-            Some(memo) => {
-                memo.read(statement.to_string(), run_select(conn, statement))
-                    .await
-            }
-            None => Ok(run_select(conn, statement).await?.0),
+            Some(memo) => memo.read(statement.to_string(), run).await,
+            None => Ok(run.await?.0),
         }
     }
 

@@ -8,15 +8,38 @@
 //! The same goes the other way for what a response must admit: a read answered from a stale
 //! cache entry because its upstream failed is reported with [`served_stale`] wherever it happens,
 //! and collected for the response by [`observing_staleness`].
+//!
+//! And for what a request may take of the store: [`with_store_slots`] bounds the statements one
+//! request runs at once, and the store takes a [`store_slot`] for each, so that a request
+//! running many batches cannot hold every pooled connection, while its upstream batches (which
+//! hold none) all run at once.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 tokio::task_local! {
     static REQUEST_ID: String;
     static STALENESS: Staleness;
+    static STORE_SLOTS: Arc<Semaphore>;
+}
+
+/// Runs `work` (one request) with at most `slots` of its store statements running at once.
+pub async fn with_store_slots<F: Future>(slots: usize, work: F) -> F::Output {
+    STORE_SLOTS
+        .scope(Arc::new(Semaphore::new(slots.max(1))), work)
+        .await
+}
+
+/// Waits for one of the current request's store slots, held until the returned permit drops;
+/// `None` outside [`with_store_slots`] (authentication, the gateway's own work), which is not
+/// bounded.
+pub async fn store_slot() -> Option<OwnedSemaphorePermit> {
+    let slots = STORE_SLOTS.try_with(Arc::clone).ok()?;
+    // The semaphore is never closed.
+    slots.acquire_owned().await.ok()
 }
 
 /// Runs `work` as part of the request `id`.
@@ -76,6 +99,21 @@ pub fn served_stale(upstream: &'static str, entity: &'static str, age: Duration)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_request_holds_at_most_its_store_slots_and_other_work_none() {
+        assert!(store_slot().await.is_none());
+        with_store_slots(2, async {
+            let first = store_slot().await;
+            let second = store_slot().await;
+            assert!(first.is_some() && second.is_some());
+            let third = tokio::time::timeout(Duration::from_millis(20), store_slot()).await;
+            assert!(third.is_err(), "a third statement waits");
+            drop(first);
+            assert!(store_slot().await.is_some());
+        })
+        .await;
+    }
 
     #[tokio::test]
     async fn the_request_id_is_seen_inside_its_scope_only() {

@@ -221,7 +221,10 @@ pub async fn execute(
     });
     let (response, operation) = match admitted {
         Ok((operation, _slot)) => {
-            let run = run(schema, request, connectors, ctx, batching);
+            let run = partnergraph_core::context::with_store_slots(
+                schema.limits.max_loads_per_request,
+                run(schema, request, connectors, ctx, batching),
+            );
             let (response, stale) = partnergraph_core::context::observing_staleness(run).await;
             let response = with_stale(response, stale);
             (response, operation)
@@ -276,8 +279,6 @@ async fn run(
     // returns, which would make a busy request look idle. Query limits bound the work instead.
     let mut response = std::pin::pin!(tokio::task::unconstrained(schema.schema.execute(request)));
     let mut batches = FuturesUnordered::new();
-    let mut waiting = std::collections::VecDeque::new();
-    let max_loads = schema.limits.max_loads_per_request.max(1);
     let mut last = Arc::new(YieldFlag::new(futures::task::noop_waker()));
     let mut seen = 0;
     let mut repolls = 0;
@@ -286,17 +287,8 @@ async fn run(
         // of its own (a root list) or a yield. Those during it are the batches' results.
         let before = last.wakes();
         let mut delivered = false;
-        loop {
-            while batches.len() < max_loads {
-                match waiting.pop_front() {
-                    Some(batch) => batches.push(batch),
-                    None => break,
-                }
-            }
-            match batches.poll_next_unpin(cx) {
-                Poll::Ready(Some(())) => delivered = true,
-                _ => break,
-            }
+        while let Poll::Ready(Some(())) = batches.poll_next_unpin(cx) {
+            delivered = true;
         }
         let after = last.wakes();
         let woke_itself = before > seen || (after > before && !delivered);
@@ -333,10 +325,10 @@ async fn run(
             // Keys registered meanwhile wait for the wave.
             return Poll::Pending;
         }
-        // A wave starts: at most `max_loads_per_request` of its batches at a time, so that
-        // one request cannot hold every pooled connection.
-        waiting.extend(queue.take());
-        if waiting.is_empty() {
+        // A wave starts, all its batches at once: what they take of the store is bounded by
+        // the request's store slots (`max_loads_per_request`), upstream batches hold none.
+        batches.extend(queue.take());
+        if batches.is_empty() {
             // Waiting on I/O of its own (a root list), which wakes the task.
             return Poll::Pending;
         }

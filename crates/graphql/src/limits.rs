@@ -25,7 +25,8 @@ pub struct Limits {
     /// Most field selections in one document, counted before validation, whose checks of
     /// same-named fields grow with the square of their number.
     pub max_fields: usize,
-    /// DataLoader batches one request runs at once; the rest of its wave waits for them.
+    /// Store statements one request runs at once (its batches and root lists); the rest wait
+    /// for them. Upstream batches hold no store connection and are not counted.
     pub max_loads_per_request: usize,
     /// Requests one user may have executing at once; more are refused as RATE_LIMITED.
     pub max_requests_per_principal: usize,
@@ -36,7 +37,7 @@ impl Default for Limits {
     /// about 7,000; the ceiling leaves room for that and refuses pages of pages of pages, and
     /// more than about twenty root lists in one document. The dashboard selects about 60
     /// fields; 1,500 leave room for large hand-written documents and refuse a field repeated
-    /// 10,000 times (4-6 s of validation) at once. Four batches at a time leave half of a
+    /// 10,000 times (4-6 s of validation) at once. Four statements at a time leave half of a
     /// SQLite store's eight connections to other requests.
     fn default() -> Self {
         Self {

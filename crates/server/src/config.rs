@@ -364,7 +364,8 @@ pub struct LimitsConfig {
     pub max_document_bytes: usize,
     /// Most field selections one document may make (checked before validation).
     pub max_fields: usize,
-    /// DataLoader batches one request runs at once.
+    /// Store statements one request runs at once (its DataLoader batches and root lists on the
+    /// store); batches to Zuora and Salesforce are not counted.
     pub max_loads_per_request: usize,
     /// Requests one user may have executing at once; more are refused as RATE_LIMITED.
     pub max_requests_per_principal: usize,
