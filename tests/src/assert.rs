@@ -66,3 +66,28 @@ pub fn bare_mutation(spec: &str) -> String {
     let (input_type, field) = spec.split_once(' ').unwrap_or_default();
     format!("mutation($input: {input_type}!) {{ {field}(input: $input) {{ __typename }} }}")
 }
+
+/// Asserts that every field an error names is in the data, as `null`: the spec handles a field
+/// error "as though the field returned null", and a portal reading a partial page must find
+/// the key (a missing one crashed the reference portal's customer page).
+pub fn failed_fields_are_null(body: &Value) {
+    for error in body["errors"].as_array().into_iter().flatten() {
+        let Some(path) = error["path"].as_array() else {
+            continue;
+        };
+        let mut at = &body["data"];
+        for (depth, segment) in path.iter().enumerate() {
+            let next = match segment {
+                Value::String(field) => at.get(field.as_str()),
+                Value::Number(index) => index
+                    .as_u64()
+                    .and_then(|i| at.get(usize::try_from(i).ok()?)),
+                _ => None,
+            };
+            at = next.unwrap_or_else(|| {
+                panic!("{error}: the data has no {:?}: {body}", &path[..=depth])
+            });
+        }
+        assert!(at.is_null(), "{error}: the failed field is {at}, not null");
+    }
+}

@@ -4,6 +4,7 @@
 //! circuit keeps requests from reaching a dead upstream, no more requests are open at once than
 //! the configured limit, and authorization still decides on every cache hit.
 
+use partnergraph_tests::assert::failed_fields_are_null;
 use partnergraph_tests::queries::customer_names as names;
 use partnergraph_tests::{read_through, Backend, TestServer};
 use partnergraph_upstream::{BreakerConfig, TtlConfig};
@@ -201,6 +202,7 @@ async fn a_failing_zuora_is_answered_from_stale_entries_marked_in_extensions() {
         .await;
     assert_eq!(names(&cold.body), names(&healthy));
     assert!(!cold.error_codes().is_empty());
+    failed_fields_are_null(&cold.body);
     assert!(cold
         .error_codes()
         .iter()
@@ -242,6 +244,7 @@ async fn once_the_circuit_is_open_a_dead_zuora_is_not_called_and_only_billing_fi
     assert_eq!(names(&open), names(&healthy), "the directory still answers");
     let errors = open["errors"].as_array().cloned().unwrap_or_default();
     assert!(!errors.is_empty());
+    failed_fields_are_null(&open);
     for error in &errors {
         assert_eq!(
             error["extensions"]["code"], "UPSTREAM_UNAVAILABLE",

@@ -3,6 +3,7 @@
 //! Salesforce (limits, outages, timeouts, expired sessions, malformed bodies) degrades only the
 //! CRM fields of a page, with a typed error and no upstream detail.
 
+use partnergraph_tests::assert::failed_fields_are_null;
 use partnergraph_tests::faults::{
     clear_requests, control, expire_tokens, faults, read_through_timing_out_after,
 };
@@ -282,6 +283,7 @@ fn assert_only_crm_fields_fail(body: &Value, healthy: &Value, what: &str) {
     );
     let errors = body["errors"].as_array().cloned().unwrap_or_default();
     assert!(!errors.is_empty(), "{what}: {body}");
+    failed_fields_are_null(body);
     for error in &errors {
         assert_eq!(
             error["extensions"]["code"], "UPSTREAM_UNAVAILABLE",

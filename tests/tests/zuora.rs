@@ -2,6 +2,7 @@
 //! throttling, outages, timeouts, expired tokens, `success: false` and malformed bodies, injected
 //! through the sandbox's control API, seen through the GraphQL API and the sandbox's state.
 
+use partnergraph_tests::assert::failed_fields_are_null;
 use partnergraph_tests::faults::{expire_tokens, faults, read_through_timing_out_after};
 use partnergraph_tests::queries::{customer_names as names, items};
 use partnergraph_tests::{read_through, Backend, TestServer};
@@ -49,6 +50,7 @@ async fn a_lasting_outage_fails_only_the_billing_fields_with_a_typed_error() {
         assert_eq!(names(&body), names(&healthy), "the directory still answers");
         let errors = body["errors"].as_array().cloned().unwrap_or_default();
         assert!(!errors.is_empty(), "{fault}: {body}");
+        failed_fields_are_null(&body);
         for error in &errors {
             assert_eq!(error["extensions"]["code"], "UPSTREAM_UNAVAILABLE");
             let field = error["path"][3].as_str().unwrap_or_default();

@@ -4,6 +4,10 @@
 
 use partnergraph_core::model::InvoiceOwner;
 
+/// The password `partnergraph serve --demo` gives each persona for the portal's sign-in page.
+/// Public on purpose: the demo dataset is for trying the gateway, never for production.
+pub const PERSONA_PASSWORD: &str = "partnergraph-demo";
+
 /// The documented personas, one per kind of caller; the README, GraphiQL links and tests use them.
 pub const PERSONAS: [&str; 6] = [
     "admin@platform.example",

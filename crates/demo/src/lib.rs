@@ -26,7 +26,7 @@ mod world;
 #[cfg(test)]
 mod tests;
 
-pub use cast::PERSONAS;
+pub use cast::{PERSONAS, PERSONA_PASSWORD};
 pub use ids::{billing_id, crm_id, salesforce_id_suffix};
 pub use load::{generate_with_load, LOAD_ADMIN, LOAD_DISTRIBUTOR};
 pub use partnergraph_core::demo::DemoData;

@@ -226,7 +226,7 @@ pub async fn execute(
                 run(schema, request, connectors, ctx, batching),
             );
             let (response, stale) = partnergraph_core::context::observing_staleness(run).await;
-            let response = with_stale(response, stale);
+            let response = with_stale(null_at_errors(response), stale);
             (response, operation)
         }
         Err(error) => (async_graphql::Response::from_errors(vec![error]), None),
@@ -238,6 +238,36 @@ pub async fn execute(
         &response,
         started,
     );
+    response
+}
+
+/// The response with `null` where a field failed. The GraphQL spec handles a field error "as
+/// though the field returned null", and portals read a missing key as a broken response (the
+/// reference portal's pages crashed on it), but async-graphql leaves out a field whose resolver
+/// failed (its issue 1272). Each error's path names the field: where its parent object is in
+/// the data and the key is not, the key is added as `null`.
+fn null_at_errors(mut response: async_graphql::Response) -> async_graphql::Response {
+    use async_graphql::{PathSegment, Value};
+    for error in &response.errors {
+        let Some((PathSegment::Field(field), parents)) = error.path.split_last() else {
+            continue;
+        };
+        let mut parent = Some(&mut response.data);
+        for segment in parents {
+            parent = match (parent, segment) {
+                (Some(Value::Object(object)), PathSegment::Field(name)) => {
+                    object.get_mut(name.as_str())
+                }
+                (Some(Value::List(items)), PathSegment::Index(index)) => items.get_mut(*index),
+                _ => None,
+            };
+        }
+        if let Some(Value::Object(object)) = parent {
+            object
+                .entry(async_graphql::Name::new(field))
+                .or_insert(Value::Null);
+        }
+    }
     response
 }
 

@@ -8,7 +8,7 @@ use async_graphql_axum::{rejection::GraphQLRejection, GraphQLRequest};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use partnergraph_core::traits::Connectors;
@@ -35,7 +35,6 @@ pub(crate) struct AppState {
     pub(crate) connectors: Connectors,
     pub(crate) writes: partnergraph_core::write::Writes,
     pub(crate) issuer: Arc<TokenIssuer>,
-    pub(crate) graphiql: String,
     pub(crate) launch: Vec<crate::config::SalesforceOrgConfig>,
     pub(crate) identities: Arc<dyn partnergraph_core::write::IdentityProvider>,
     pub(crate) login_limits: crate::identity::LoginLimits,
@@ -93,7 +92,7 @@ pub(crate) fn router(state: Arc<AppState>, config: &Config) -> Router {
     };
     Router::new()
         .merge(work)
-        .route("/graphiql", get(graphiql))
+        .merge(crate::web::routes())
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/readyz", get(readyz))
@@ -689,10 +688,6 @@ struct RequestFailure<'a> {
     errors: &'a [async_graphql::ServerError],
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
-}
-
-async fn graphiql(State(state): State<Arc<AppState>>) -> Html<String> {
-    Html(state.graphiql.clone())
 }
 
 /// The process's Prometheus recorder, installed on first use (once per process: the `metrics`

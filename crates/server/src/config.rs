@@ -260,7 +260,7 @@ pub struct SalesforceOrgConfig {
 }
 
 fn default_launch_redirect() -> String {
-    "/graphiql?customer={customerId}".to_owned()
+    "/portal/customers/{customerId}".to_owned()
 }
 
 fn default_launch_max_age() -> i64 {

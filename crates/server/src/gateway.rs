@@ -6,7 +6,7 @@
 
 use crate::auth::TokenIssuer;
 use crate::identity::{self, EmbeddedIdentities};
-use crate::{app, graphiql, oidc, Config, ServerError};
+use crate::{app, oidc, Config, ServerError};
 use partnergraph_core::demo::DemoData;
 use partnergraph_core::write::{IdentityProvider, NoHook, StepHook, Writes};
 use partnergraph_local::LocalStore;
@@ -170,7 +170,6 @@ impl Gateway {
             writes,
             connectors,
             issuer,
-            graphiql: graphiql::page(),
             launch: config.launch.salesforce.clone(),
             identities,
             login_limits: identity::LoginLimits::new(),
@@ -200,14 +199,31 @@ impl Gateway {
 
     /// A token for the user with this email, signed by the embedded issuer.
     pub async fn issue_token(&self, email: &str) -> Result<String, ServerError> {
-        let user = self
-            .state
+        let user = self.user(email).await?;
+        Ok(self.state.issuer.issue(&user)?)
+    }
+
+    async fn user(&self, email: &str) -> Result<partnergraph_core::model::User, ServerError> {
+        self.state
             .connectors
             .directory
             .user_by_email(email)
             .await?
-            .ok_or_else(|| ServerError::UnknownUser(email.to_owned()))?;
-        Ok(self.state.issuer.issue(&user)?)
+            .ok_or_else(|| ServerError::UnknownUser(email.to_owned()))
+    }
+
+    /// Gives the user with this email `password` for `/auth/login`, unless they already sign in
+    /// with one. `serve --demo` does this for the demo personas, so the portal's sign-in page
+    /// works out of the box; an existing password is never replaced.
+    pub async fn give_password(&self, email: &str, password: &str) -> Result<(), ServerError> {
+        let user = self.user(email).await?;
+        if !self.state.identities.has_password(email).await? {
+            self.state
+                .identities
+                .register(email, password, &user.id)
+                .await?;
+        }
+        Ok(())
     }
 
     /// The HTTP router with its middleware stack.

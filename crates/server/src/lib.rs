@@ -18,6 +18,7 @@ mod launch;
 pub mod oidc;
 mod responses;
 pub mod telemetry;
+mod web;
 
 pub use config::{AuthConfig, Config, CorsConfig, DatabaseConfig, LimitsConfig, LogConfig};
 pub use gateway::{Gateway, GatewayBuilder};

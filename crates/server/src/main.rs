@@ -116,12 +116,19 @@ async fn serve(config: Config) -> Result<(), ServerError> {
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, elapsed_ms = started.elapsed().as_millis() as u64, "partnergraph is ready");
-    println!("partnergraph listening on http://{addr}  (GraphiQL: http://{addr}/graphiql)");
+    println!(
+        "partnergraph listening on http://{addr}  (GraphiQL: http://{addr}/graphiql, portal: http://{addr}/portal/)"
+    );
     if demo {
-        println!("\nDemo personas — open a link to explore as that user:");
+        let password = partnergraph_demo::PERSONA_PASSWORD;
+        println!(
+            "\nDemo personas — open a link to explore as that user, or sign in to the portal with the email and password {password:?}:"
+        );
         for email in partnergraph_demo::PERSONAS {
+            gateway.give_password(email, password).await?;
             let token = gateway.issue_token(email).await?;
-            println!("  {email:<24} http://{addr}/graphiql#token={token}");
+            println!("  {email:<24} GraphiQL http://{addr}/graphiql#token={token}");
+            println!("  {:<24} portal   http://{addr}/portal/#token={token}", "");
         }
         println!();
     }

@@ -55,13 +55,25 @@ fn serve_demo(data_dir: &std::path::Path) -> (Child, String, Vec<(String, String
                 .unwrap_or_default()
                 .to_owned();
         }
-        if let Some((email, link)) = line.trim().split_once(' ') {
-            if let Some((_, token)) = link.trim().split_once("#token=") {
-                personas.push((email.to_owned(), token.to_owned()));
+        // `  email  GraphiQL http://…/graphiql#token=…`, then `  portal  http://…/portal/#token=…`.
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            [email, "GraphiQL", link] => {
+                let token = link.split_once("/graphiql#token=").map(|(_, t)| t);
+                personas.push((email.to_string(), token.unwrap_or_default().to_owned()));
             }
-        }
-        if personas.len() == 6 {
-            break;
+            ["portal", link] => {
+                let (_, graphiql_token) = personas.last().expect("a GraphiQL link first");
+                assert_eq!(
+                    *link,
+                    format!("{base}/portal/#token={graphiql_token}"),
+                    "the portal link carries the same token"
+                );
+                if personas.len() == 6 {
+                    break;
+                }
+            }
+            _ => {}
         }
     }
     let elapsed = started.elapsed();
@@ -70,16 +82,20 @@ fn serve_demo(data_dir: &std::path::Path) -> (Child, String, Vec<(String, String
     (child, base, personas, elapsed)
 }
 
-fn query(base: &str, token: &str, query: &str) -> serde_json::Value {
+/// POSTs `body` as JSON to `base` + `path`, with `token` if any; the JSON answer.
+fn post(base: &str, path: &str, token: Option<&str>, body: serde_json::Value) -> serde_json::Value {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        reqwest::Client::new()
-            .post(format!("{base}/graphql"))
-            .bearer_auth(token)
-            .json(&serde_json::json!({ "query": query }))
+        let mut request = reqwest::Client::new()
+            .post(format!("{base}{path}"))
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
             .send()
             .await
             .expect("the server answers")
@@ -89,8 +105,22 @@ fn query(base: &str, token: &str, query: &str) -> serde_json::Value {
     })
 }
 
+fn query(base: &str, token: &str, query: &str) -> serde_json::Value {
+    post(
+        base,
+        "/graphql",
+        Some(token),
+        serde_json::json!({ "query": query }),
+    )
+}
+
+fn login(base: &str, email: &str, password: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "email": email, "password": password });
+    post(base, "/auth/login", None, body)
+}
+
 #[test]
-fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
+fn serve_demo_prints_working_persona_links_and_passwords_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (mut child, base, personas, elapsed) = serve_demo(dir.path());
     println!("serve --demo on an empty data directory was ready in {elapsed:?}");
@@ -104,6 +134,11 @@ fn serve_demo_prints_working_persona_links_and_stops_gracefully_on_sigterm() {
             email.as_str(),
             "{body}"
         );
+        // The portal's sign-in page works for every persona with the printed password.
+        let signed_in = login(&base, email, partnergraph_demo::PERSONA_PASSWORD);
+        let token = signed_in["token"].as_str().expect("a token");
+        let body = query(&base, token, "{ viewer { user { email } } }");
+        assert_eq!(body["data"]["viewer"]["user"]["email"], email.as_str());
     }
 
     let status = Command::new("kill")
