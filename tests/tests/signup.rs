@@ -246,7 +246,10 @@ async fn a_contact_signs_up_pending_and_reads_their_customer_only_after_the_link
         json!({
             "viewer": { "user": { "status": "PENDING", "profile": { "code": "CUSTOMER_USER" } },
                         "customer": null },
-            "customers": { "nodes": [] }
+            "customers": { "nodes": [] },
+            // Refused fields are there, as null (the spec's handling of a field error).
+            "invoices": null,
+            "cases": null
         }),
         "a pending user reads nothing: {}",
         read.body
