@@ -11,15 +11,16 @@
 //! a client that does not accept gzip gets them unpacked.
 
 use crate::graphiql;
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 use rust_embed::{EmbeddedFile, RustEmbed};
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Read as _;
-use std::sync::Arc;
 
 /// GraphiQL, React and ReactDOM as `crates/server/graphiql/package-lock.json` pins them, and the
 /// page's own script and style.
@@ -45,13 +46,14 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The routes of the pages, with GraphiQL's page rendered once.
 pub(crate) fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let page: Arc<str> = graphiql::page(&asset_url).into();
+    // Rendered once; each request shares its bytes.
+    let page = Bytes::from(graphiql::page(&asset_url));
     Router::new()
         .route(
             "/graphiql",
             get(move || {
                 let page = page.clone();
-                async move { html(page.as_bytes().to_vec()) }
+                async move { respond("text/html; charset=utf-8".to_owned(), "no-cache", page) }
             }),
         )
         .route("/graphiql/assets/{file}", get(graphiql_asset))
@@ -141,7 +143,7 @@ fn inside(path: &str) -> bool {
     !path.contains('\\') && !path.starts_with('/') && path.split('/').all(|part| part != "..")
 }
 
-/// Whether the client takes gzip (`Accept-Encoding`, without `q=0`).
+/// Whether the client takes gzip (`Accept-Encoding`, not with a weight of 0).
 fn accepts_gzip(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
@@ -151,26 +153,17 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         .any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|p| p.replace(' ', "") == "q=0");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
             (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
         })
 }
 
-/// A page with the headers every page of the gateway carries.
-fn html(body: Vec<u8>) -> Response {
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response();
-    secure(&mut response);
-    response
-}
-
-/// `found`, served as `path` names it.
+/// `found`, served as `path` names it: gzipped bytes as they are to a client that takes gzip,
+/// unpacked to one that does not.
 fn served(path: &str, found: Found, headers: &HeaderMap, caching: &'static str) -> Response {
     let mime = mime_guess::from_path(path).first_or_octet_stream();
     let content_type = if mime.type_() == mime_guess::mime::TEXT {
@@ -178,23 +171,42 @@ fn served(path: &str, found: Found, headers: &HeaderMap, caching: &'static str) 
     } else {
         mime.essence_str().to_owned()
     };
-    let mut body = found.file.data.into_owned();
-    let mut encoding = None;
-    if found.gzipped {
-        if accepts_gzip(headers) {
-            encoding = Some("gzip");
-        } else {
-            let mut plain = Vec::new();
-            if flate2::read::GzDecoder::new(body.as_slice())
-                .read_to_end(&mut plain)
-                .is_err()
-            {
-                tracing::error!(path, "an embedded file is not valid gzip");
-                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-            }
-            body = plain;
-        }
+    // Release builds hold the files in the binary: no copy per request.
+    let stored = match found.file.data {
+        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        Cow::Owned(bytes) => Bytes::from(bytes),
+    };
+    if !found.gzipped {
+        return respond(content_type, caching, stored);
     }
+    let mut response = if accepts_gzip(headers) {
+        let mut response = respond(content_type, caching, stored);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response
+    } else {
+        let mut plain = Vec::new();
+        if flate2::read::GzDecoder::new(stored.as_ref())
+            .read_to_end(&mut plain)
+            .is_err()
+        {
+            tracing::error!(path, "an embedded file is not valid gzip");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        respond(content_type, caching, Bytes::from(plain))
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// A page or file with the headers every one the gateway serves carries: its type, how long
+/// browsers may keep it, the policy, no MIME sniffing, and no `Referer` to other sites (tokens
+/// travel in fragments, which browsers never send, but a page's path can still name a
+/// customer).
+fn respond(content_type: String, caching: &'static str, body: Bytes) -> Response {
     let mut response = (
         [
             (header::CONTENT_TYPE, content_type),
@@ -203,20 +215,6 @@ fn served(path: &str, found: Found, headers: &HeaderMap, caching: &'static str) 
         body,
     )
         .into_response();
-    let headers = response.headers_mut();
-    if found.gzipped {
-        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    }
-    if let Some(encoding) = encoding {
-        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-    }
-    secure(&mut response);
-    response
-}
-
-/// The policy, no MIME sniffing, and no `Referer` to other sites (tokens travel in fragments,
-/// which browsers never send, but a page's path can still name a customer).
-fn secure(response: &mut Response) {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -230,4 +228,5 @@ fn secure(response: &mut Response) {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
+    response
 }
