@@ -66,3 +66,70 @@ impl StepHook for FailAt {
         }
     }
 }
+
+/// A saga hook that stalls one step forever, like a process that dies there, and tells the
+/// test when the step is reached: for the tests proving that a write cut off at any point is
+/// finished exactly once by the next process.
+pub struct StallAt {
+    step: &'static str,
+    phase: StepPhase,
+    /// Notified when the step is reached.
+    pub reached: tokio::sync::Notify,
+}
+
+impl StallAt {
+    /// Stalls `step` at `phase`.
+    pub fn new(step: &'static str, phase: StepPhase) -> Self {
+        Self {
+            step,
+            phase,
+            reached: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+#[async_trait]
+impl StepHook for StallAt {
+    async fn on_step(&self, step: &str, phase: StepPhase) -> partnergraph_core::Result<()> {
+        if step == self.step && phase == self.phase {
+            self.reached.notify_one();
+            std::future::pending::<()>().await;
+        }
+        Ok(())
+    }
+}
+
+/// Sends `query` with `variables` as `who` to `s`, a gateway booted with `hook`; once the
+/// write reaches the hook's step, kills the gateway and starts another on the same store
+/// (which resumes what was left unfinished), and returns it. The first call must never have
+/// got an answer.
+pub async fn crash_during(
+    s: TestServer,
+    hook: &StallAt,
+    who: &str,
+    query: &str,
+    variables: Value,
+) -> TestServer {
+    let token = s.token(who).await;
+    let body = json!({ "query": query, "variables": variables });
+    let url = s.url.clone();
+    let cut_off = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{url}/graphql"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(10), hook.reached.notified())
+        .await
+        .expect("the write reaches the step");
+    let s = tokio::task::block_in_place(|| {
+        s.restart(std::sync::Arc::new(partnergraph_core::write::NoHook))
+    });
+    assert!(
+        cut_off.await.expect("client task").is_err(),
+        "the first call never got an answer"
+    );
+    s
+}

@@ -454,6 +454,37 @@ impl TestServer {
         sandbox_control(zuora, path, body).await;
     }
 
+    /// Zuora's answer to a GET of `path_and_query` (an Object Query, say), as a Zuora client
+    /// would read it with a token of its own: what the sandbox now holds, not what the gateway
+    /// remembers.
+    pub async fn zuora_get(&self, path_and_query: &str) -> Value {
+        let zuora = self.storage.zuora.as_deref().expect("a Zuora backend");
+        let client = reqwest::Client::new();
+        let token: Value = client
+            .post(format!("{zuora}/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", DEFAULT_CLIENT_ID),
+                ("client_secret", DEFAULT_CLIENT_SECRET),
+            ])
+            .send()
+            .await
+            .expect("the sandbox answers")
+            .json()
+            .await
+            .expect("a token");
+        let token = token["access_token"].as_str().expect("an access token");
+        client
+            .get(format!("{zuora}{path_and_query}"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the sandbox answers")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     /// The requests the Salesforce sandbox received so far (empty on other backends).
     pub async fn salesforce_requests(&self) -> Vec<Value> {
         sandbox_list(self.salesforce_url(), "/_sandbox/requests").await

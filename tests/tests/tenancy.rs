@@ -284,7 +284,7 @@ fn kinds_for(name: &str) -> Option<&'static [NodeKind]> {
     let kinds: &'static [NodeKind] = match name {
         "id" | "ids" => return None,
         "accountId" => &[Organization, Customer],
-        "partnerId" | "organizationId" => &[Organization],
+        "partnerId" | "organizationId" | "parentId" | "eligiblePartnerIds" => &[Organization],
         "customerId" => &[Customer],
         "userId" => &[User],
         "profileId" => &[Profile],

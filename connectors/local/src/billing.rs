@@ -46,8 +46,24 @@ local_impl! {
                     name: account.name.clone(),
                     balance: Money::new(rust_decimal::Decimal::ZERO, account.currency.clone()),
                     parent_id: account.parent_id.clone(),
+                    crm_id: None,
                 };
                 Ok(self.insert_if_absent(&account).await?)
+            }
+
+            async fn link_crm_account(
+                &self,
+                id: &BillingAccountId,
+                crm: &CrmAccountId,
+            ) -> CoreResult<()> {
+                let txn = self.db.begin().await.map_err(LocalError::from)?;
+                let Some(mut account) = by_key_in::<BillingAccount>(&txn, id.as_str()).await? else {
+                    return Err(partnergraph_core::Error::NotFound);
+                };
+                account.crm_id = Some(crm.clone());
+                upsert(&txn, &[account]).await?;
+                txn.commit().await.map_err(LocalError::from)?;
+                Ok(())
             }
 
             async fn delete_billing_account(&self, id: &BillingAccountId) -> CoreResult<Removed> {

@@ -33,6 +33,7 @@ local_impl! {
                     id: CrmAccountId::from(derived_id("crm", key)),
                     name: new.name.clone(),
                     parent_id: new.parent_id.clone(),
+                    billing: new.billing.clone(),
                 };
                 // Both writes are idempotent, so a step resumed after a crash between them
                 // completes it.

@@ -33,6 +33,15 @@ local_impl! {
         account_lists {}
 
         writes {
+            async fn save_organization(&self, organization: &Organization) -> CoreResult<()> {
+                self.save(organization).await
+            }
+
+            async fn delete_organization(&self, id: &OrgId) -> CoreResult<()> {
+                Self::delete_rows(&self.db, Table::Organizations, "id", id.as_str()).await?;
+                Ok(())
+            }
+
             async fn save_customer(&self, customer: &Customer) -> CoreResult<()> {
                 self.save(customer).await
             }

@@ -12,6 +12,13 @@
 //! permission set must grant), and are written by upsert on that field, so a resumed or retried
 //! journal step finds the record it created instead of creating another. A new end customer's
 //! Account and Contact are created in one Composite request with `allOrNone`.
+//!
+//! An Account the portal creates says what it stands for in the standard `Type` picklist
+//! (`Customer`, `Channel Partner / Reseller` for a partner, `Distributor`: the org's picklist
+//! must have these values, the first two being standard) and, when the holder has a billing
+//! account, which one in two custom text fields the connected app's permission set must grant:
+//! `Billing_Account_Id__c` (the Zuora account id) and `Billing_Account_Number__c` (its number),
+//! so that a rep in Salesforce finds the billing side as Zuora's `crmId` finds the CRM side.
 
 mod client;
 pub mod soql;
@@ -37,6 +44,19 @@ use wire::*;
 const KEY_FIELD: &str = "Partnergraph_Key__c";
 /// Subrequests per Composite request (Salesforce's limit).
 const COMPOSITE_LIMIT: usize = 25;
+/// The Account field holding the id of the holder's billing account.
+const BILLING_ID_FIELD: &str = "Billing_Account_Id__c";
+/// The Account field holding the number of the holder's billing account.
+const BILLING_NUMBER_FIELD: &str = "Billing_Account_Number__c";
+
+/// The Account `Type` of what an account stands for.
+fn account_type(kind: CrmAccountKind) -> &'static str {
+    match kind {
+        CrmAccountKind::Customer => "Customer",
+        CrmAccountKind::Partner => "Channel Partner / Reseller",
+        CrmAccountKind::Distributor => "Distributor",
+    }
+}
 
 /// Salesforce as partnergraph's CRM.
 pub struct SalesforceCrm {
@@ -259,15 +279,21 @@ impl Crm for SalesforceCrm {
             }
         }
         let external = external_key(key);
+        let mut body = json!({
+            "Name": account.name,
+            "ParentId": account.parent_id.as_ref().map(|p| p.as_str()),
+            "Type": account_type(account.kind),
+        });
+        // Left out without a link, so a retried upsert never clears one a rep has set since.
+        if let Some(billing) = &account.billing {
+            body[BILLING_ID_FIELD] = json!(billing.id.as_str());
+            body[BILLING_NUMBER_FIELD] = json!(billing.number);
+        }
         let mut requests = vec![Subrequest {
             method: "PATCH",
             url: upsert_url("Account", &external),
             reference_id: "account".to_owned(),
-            body: Some(json!({
-                "Name": account.name,
-                "ParentId": account.parent_id.as_ref().map(|p| p.as_str()),
-                "Type": "Customer",
-            })),
+            body: Some(body),
         }];
         if let Some(contact) = &account.contact {
             let body = contact_body(
@@ -289,6 +315,7 @@ impl Crm for SalesforceCrm {
             id: CrmAccountId::from(id_of(&answers, "account")?),
             name: account.name.clone(),
             parent_id: account.parent_id.clone(),
+            billing: account.billing.clone(),
         })
     }
 

@@ -1,8 +1,10 @@
 //! The connector against the Salesforce sandbox: both OAuth flows, paging through
-//! `nextRecordsUrl`, and SOQL that no input can change.
+//! `nextRecordsUrl`, SOQL that no input can change, and the accounts it creates.
 
-use partnergraph_core::ids::{CaseId, CrmAccountId};
-use partnergraph_core::model::Contact;
+use partnergraph_core::ids::{BillingAccountId, CaseId, CrmAccountId};
+use partnergraph_core::model::{
+    BillingLink, Contact, CrmAccountKind, NewContact, NewCrmAccount, OrgKind,
+};
 use partnergraph_core::traits::Crm;
 use partnergraph_salesforce::{Auth, SalesforceClient, SalesforceConfig, SalesforceCrm};
 use partnergraph_sandbox::salesforce::{
@@ -179,4 +181,82 @@ async fn no_input_changes_the_soql_the_connector_sends() {
         org.requests().iter().all(|r| r.status < 400),
         "every query was well-formed SOQL"
     );
+}
+
+#[tokio::test]
+async fn a_new_account_carries_its_type_parent_and_billing_account() {
+    let (_, url) = start(Settings::default()).await;
+    let connector = crm(jwt(&url));
+    let demo = demo();
+    let distributor = demo
+        .organizations
+        .iter()
+        .find(|o| o.kind == OrgKind::Distributor)
+        .and_then(|o| o.external.crm.clone())
+        .expect("a distributor's account");
+    let partner = NewCrmAccount {
+        name: "Pied Piper Resellers".to_owned(),
+        parent_id: Some(distributor.clone()),
+        kind: CrmAccountKind::Partner,
+        billing: Some(BillingLink {
+            id: BillingAccountId::from("8ad09be48db5aba7018db604776d4854"),
+            number: "A00009999".to_owned(),
+        }),
+        contact: Some(NewContact {
+            first_name: "Richard".to_owned(),
+            last_name: "Hendricks".to_owned(),
+            email: "richard@piedpiper.example".to_owned(),
+            phone: None,
+        }),
+    };
+    let created = connector
+        .create_crm_account("onboard-partner-1", &partner)
+        .await
+        .expect("created");
+    assert_eq!(created.billing, partner.billing);
+    let again = connector
+        .create_crm_account("onboard-partner-1", &partner)
+        .await
+        .expect("created again");
+    assert_eq!(again.id, created.id, "one account per key");
+
+    let distributor_account = NewCrmAccount {
+        name: "Hooli Distribution".to_owned(),
+        parent_id: None,
+        kind: CrmAccountKind::Distributor,
+        billing: None,
+        contact: None,
+    };
+    let other = connector
+        .create_crm_account("onboard-distributor-1", &distributor_account)
+        .await
+        .expect("created");
+
+    // Read back over the sandbox's REST API, as a rep's report would.
+    let client = SalesforceClient::new(jwt(&url)).expect("a client");
+    let read = |id: CrmAccountId| {
+        let client = &client;
+        async move {
+            let soql = format!(
+                "SELECT Id, Name, ParentId, Type, Billing_Account_Id__c, Billing_Account_Number__c \
+                 FROM Account WHERE Id = '{}'",
+                id.as_str()
+            );
+            let mut rows: Vec<serde_json::Value> = client.query(&soql).await.expect("query");
+            assert_eq!(rows.len(), 1, "{soql}");
+            rows.remove(0)
+        }
+    };
+    let row = read(created.id.clone()).await;
+    assert_eq!(row["Name"], "Pied Piper Resellers");
+    assert_eq!(row["ParentId"], distributor.as_str());
+    assert_eq!(row["Type"], "Channel Partner / Reseller");
+    assert_eq!(
+        row["Billing_Account_Id__c"],
+        "8ad09be48db5aba7018db604776d4854"
+    );
+    assert_eq!(row["Billing_Account_Number__c"], "A00009999");
+    let row = read(other.id).await;
+    assert_eq!(row["Type"], "Distributor");
+    assert!(row["ParentId"].is_null() && row["Billing_Account_Id__c"].is_null());
 }

@@ -2,11 +2,11 @@
 //! credentials against `/oauth/token` (credentials in the form body, as Zuora documents; the
 //! token cached and renewed a minute before expiry, and once more on a 401), Zuora's headers
 //! (`Zuora-Track-Id` = our request id, `Zuora-Version`, `Zuora-Entity-Ids`, `Idempotency-Key`
-//! on writes), its error envelope mapped to core's typed upstream errors, reads that retry
-//! 429s and 5xx with bounded backoff honouring `Retry-After`, writes that never retry blindly,
-//! and batch reads through Object Query that follow every page, split id lists into
-//! concurrent queries of a page each, and read accounts' children as expansions of a page of
-//! accounts.
+//! on writes), its error envelopes (REST's and CRUD's) mapped to core's typed upstream errors,
+//! reads that retry 429s and 5xx with bounded backoff honouring `Retry-After`, writes that never
+//! retry blindly, and batch reads through Object Query that follow every page, split id lists
+//! into concurrent queries of a page each, and read accounts' children as expansions of a page
+//! of accounts.
 //! Bodies are parsed straight from their text into this crate's wire types, so amounts never
 //! pass through a float.
 
@@ -576,12 +576,16 @@ enum Failure {
     Final(ZuoraError),
 }
 
-/// Zuora's envelope, the part of every body that says whether it worked.
+/// Zuora's envelope, the part of every body that says whether it worked: `success` and
+/// `reasons` on `/v1` REST calls, `Success` and `Errors` on CRUD calls (`/v1/object/*`).
 #[derive(serde::Deserialize)]
 struct Envelope {
+    #[serde(alias = "Success")]
     success: Option<bool>,
     #[serde(default)]
     reasons: Vec<Reason>,
+    #[serde(default, rename = "Errors")]
+    errors: Vec<CrudError>,
 }
 
 #[derive(serde::Deserialize)]
@@ -591,6 +595,37 @@ struct Reason {
     code: Value,
     #[serde(default)]
     message: Option<String>,
+}
+
+/// A CRUD call's reason for failing: a code word (`INVALID_ID`, `INVALID_VALUE`…), not a number.
+#[derive(serde::Deserialize)]
+struct CrudError {
+    #[serde(default, rename = "Code")]
+    code: String,
+    #[serde(default, rename = "Message")]
+    message: Option<String>,
+}
+
+/// What a CRUD failure means. Its codes are words, without the REST codes' category digits:
+/// `INVALID_ID` names no record; the busy and timed-out ones are Zuora being unwell, retried
+/// (for reads) and an outage if they persist, as the REST codes' transient categories are.
+fn crud_failure(error: CrudError, retry_after: Option<Duration>) -> Failure {
+    match error.code.as_str() {
+        "INVALID_ID" => Failure::Final(ZuoraError::NotFound),
+        "LOCK_COMPETITION"
+        | "TEMPORARY_ERROR"
+        | "SERVER_UNAVAILABLE"
+        | "REQUEST_EXCEEDED_RATE"
+        | "REQUEST_EXCEEDED_LIMIT"
+        | "TRANSACTION_TIMEOUT" => Failure::Retryable(
+            ZuoraError::Unavailable(format!("transient reason {}", error.code)),
+            retry_after,
+        ),
+        _ => Failure::Final(ZuoraError::Rejected {
+            message: error.message.unwrap_or_default(),
+            code: error.code,
+        }),
+    }
 }
 
 async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
@@ -627,6 +662,9 @@ async fn read_response(response: reqwest::Response) -> Result<String, Failure> {
     if envelope.success == Some(false) {
         if status == reqwest::StatusCode::CONFLICT {
             return Err(key_in_doubt(status));
+        }
+        if let Some(error) = envelope.errors.into_iter().next() {
+            return Err(crud_failure(error, retry_after));
         }
         let reason = envelope.reasons.into_iter().next();
         let code = match reason.as_ref().map(|r| &r.code) {

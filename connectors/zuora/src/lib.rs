@@ -9,11 +9,15 @@
 //! subscription's id, and an offer id the id of the product rate plan it sells. The catalog
 //! (products, product rate plans, their charges and price tiers, with the portal's offer code,
 //! sales channel and eligible partners in the custom fields `OfferCode__c`, `SalesChannel__c`,
-//! `EligiblePartners__c`) is small and changes rarely: it is read whole and kept for
-//! [`CATALOG_TTL`].
+//! `EligiblePartners__c`, its label in the plan's `description`) is small and changes rarely:
+//! it is read whole and kept for [`CATALOG_TTL`], and dropped when the connector publishes an
+//! offer.
 //!
 //! Writes carry an `Idempotency-Key` derived from the journal's step key, so a resumed or
 //! retried step gets Zuora's first answer instead of a second account, subscription or payment.
+//! Updates that set fields to values (an account's `crmId`, the link to its Salesforce Account,
+//! through `PUT /v1/accounts/{key}`; an offer's custom fields and description through CRUD's
+//! `PUT /v1/object/product-rate-plan/{id}`) are idempotent by themselves.
 //!
 //! This file holds the connector and its [`Billing`] implementation (the writes as orders);
 //! the batch reads it builds on are in `reads`, the catalog in `catalog`, the HTTP client in
@@ -110,6 +114,25 @@ fn idempotency_key(key: &str) -> String {
     } else {
         partnergraph_core::write::derived_id("pg", key)
     }
+}
+
+/// A record key (Zuora's id or number) as one URL path segment, percent-encoded so that a key
+/// holding `/`, `?` or `%` names no other resource than the record; `None` for a key no record
+/// has and a URL would not keep as a segment (empty, or dots only: "here", "the parent").
+pub(crate) fn segment(key: &str) -> Option<String> {
+    if key.bytes().all(|b| b == b'.') {
+        return None;
+    }
+    Some(
+        key.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect(),
+    )
 }
 
 fn strs<T: AsRef<str>>(ids: &[T]) -> Vec<&str> {
@@ -255,7 +278,21 @@ impl Billing for ZuoraBilling {
             name: account.name.clone(),
             balance: Money::new(rust_decimal::Decimal::ZERO, account.currency.clone()),
             parent_id: account.parent_id.clone(),
+            crm_id: None,
         })
+    }
+
+    async fn link_crm_account(&self, id: &BillingAccountId, crm: &CrmAccountId) -> Result<()> {
+        // A PUT sets the field to a value, so sending it again changes nothing: it needs no
+        // `Idempotency-Key` (which Zuora takes on POST and PATCH only), and a caller unsure
+        // whether it went through may simply repeat it.
+        let key = segment(id.as_str()).ok_or(partnergraph_core::Error::NotFound)?;
+        let path = format!("/v1/accounts/{key}");
+        let body = json!({ "crmId": crm.as_str() });
+        self.client
+            .write::<serde::de::IgnoredAny>(reqwest::Method::PUT, &path, Some(&body), None)
+            .await?;
+        Ok(())
     }
 
     async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed> {
@@ -287,7 +324,10 @@ impl Billing for ZuoraBilling {
                     .await?)
             },
         )?;
-        let path = format!("/v1/accounts/{}", id.as_str());
+        let Some(key) = segment(id.as_str()) else {
+            return Ok(Removed::default());
+        };
+        let path = format!("/v1/accounts/{key}");
         if !self.delete(reqwest::Method::DELETE, &path).await? {
             return Ok(Removed::default());
         }
@@ -444,7 +484,10 @@ impl Billing for ZuoraBilling {
 
     async fn delete_subscription(&self, id: &SubscriptionId) -> Result<()> {
         // Zuora takes a subscription's id or number as its key.
-        let path = format!("/v1/subscriptions/{}/delete", id.as_str());
+        let Some(key) = segment(id.as_str()) else {
+            return Ok(());
+        };
+        let path = format!("/v1/subscriptions/{key}/delete");
         self.delete(reqwest::Method::PUT, &path).await.map(|_| ())
     }
 
@@ -488,4 +531,22 @@ fn trigger_dates(on: &str) -> Value {
         { "name": "ServiceActivation", "triggerDate": on },
         { "name": "CustomerAcceptance", "triggerDate": on },
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::segment;
+
+    #[test]
+    fn a_key_stays_one_path_segment() {
+        let id = "8ad09be48db5aba7018db604776d4854";
+        assert_eq!(segment(id).as_deref(), Some(id));
+        assert_eq!(segment("A-S00000001").as_deref(), Some("A-S00000001"));
+        assert_eq!(
+            segment("../orders?x=1%").as_deref(),
+            Some("..%2Forders%3Fx%3D1%25")
+        );
+        assert_eq!(segment(".."), None);
+        assert_eq!(segment(""), None);
+    }
 }

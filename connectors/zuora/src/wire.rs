@@ -86,6 +86,9 @@ pub(crate) struct Account {
     pub currency: String,
     #[serde(default)]
     pub parent_id: Option<String>,
+    /// The CRM account of the same holder (the Salesforce Account id).
+    #[serde(default)]
+    pub crm_id: Option<String>,
 }
 
 impl Account {
@@ -96,6 +99,11 @@ impl Account {
             name: self.name,
             balance: Money::new(self.balance, self.currency),
             parent_id: self.parent_id.map(BillingAccountId),
+            // Zuora shows an unset `crmId` as `""` on some reads: no link either way.
+            crm_id: self
+                .crm_id
+                .filter(|c| !c.trim().is_empty())
+                .map(CrmAccountId::from),
         }
     }
 }
@@ -511,6 +519,25 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(zero.balance, Decimal::ZERO);
+    }
+
+    #[test]
+    fn an_account_s_crm_id_is_its_crm_link_and_an_empty_one_is_none() {
+        let account = |crm: &str| {
+            let json =
+                format!(r#"{{"id":"a","accountNumber":"A1","name":"n","currency":"USD"{crm}}}"#);
+            serde_json::from_str::<Account>(&json)
+                .expect("parses")
+                .into_core()
+                .crm_id
+        };
+        assert_eq!(
+            account(r#","crmId":"001Dp000001abcdEAA""#),
+            Some(CrmAccountId::from("001Dp000001abcdEAA"))
+        );
+        assert_eq!(account(r#","crmId":"""#), None);
+        assert_eq!(account(r#","crmId":null"#), None);
+        assert_eq!(account(""), None);
     }
 
     #[test]

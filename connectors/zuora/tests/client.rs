@@ -5,9 +5,12 @@
 use oauth2::ClientSecret;
 use partnergraph_core::context::with_request_id;
 use partnergraph_core::ids::InvoiceId;
+use partnergraph_core::ids::{BillingAccountId, CrmAccountId, OfferId, OrgId};
+use partnergraph_core::model::Offer;
+use partnergraph_core::traits::{Billing, Catalog};
 use partnergraph_demo::{billing_id, DemoData};
 use partnergraph_sandbox::zuora::{Recorded, Zuora, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET};
-use partnergraph_zuora::{ZuoraClient, ZuoraConfig, ZuoraError};
+use partnergraph_zuora::{ZuoraBilling, ZuoraClient, ZuoraConfig, ZuoraError};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -32,8 +35,17 @@ async fn setup_with(secret: &str, adjust: impl FnOnce(&mut DemoData)) -> Setup {
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move { axum::serve(listener, zuora.router()).await });
-    let client = ZuoraClient::new(ZuoraConfig {
-        base_url: base.clone(),
+    Setup {
+        client: client(&base, secret),
+        base,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// A client of the Zuora at `base`, with `secret`.
+fn client(base: &str, secret: &str) -> ZuoraClient {
+    ZuoraClient::new(ZuoraConfig {
+        base_url: base.to_owned(),
         client_id: DEFAULT_CLIENT_ID.to_owned(),
         client_secret: ClientSecret::new(secret.to_owned()),
         entity_ids: None,
@@ -41,15 +53,16 @@ async fn setup_with(secret: &str, adjust: impl FnOnce(&mut DemoData)) -> Setup {
         timeout: Duration::from_secs(5),
         max_concurrent_requests: 4,
     })
-    .expect("client");
-    Setup {
-        base,
-        client,
-        http: reqwest::Client::new(),
-    }
+    .expect("client")
 }
 
 impl Setup {
+    /// The connector over a client of this Zuora of its own (the setup's client stays the
+    /// tests' own).
+    fn connector(&self) -> ZuoraBilling {
+        ZuoraBilling::new(client(&self.base, DEFAULT_CLIENT_SECRET))
+    }
+
     async fn log(&self) -> Vec<Recorded> {
         self.http
             .get(format!("{}/_sandbox/requests", self.base))
@@ -376,5 +389,147 @@ async fn wrong_credentials_are_typed_and_no_secret_is_printed() {
     assert!(
         !format!("{config:?}").contains(DEFAULT_CLIENT_SECRET),
         "Debug redacts the secret"
+    );
+}
+
+#[tokio::test]
+async fn a_linked_crm_account_shows_in_the_billing_account_s_next_read() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let billing = s.connector();
+    let id = BillingAccountId::from(s.first_ids("accounts", 1).await.remove(0));
+    let crm = CrmAccountId::from("001Dp00000PgLinkAAA");
+    s.clear().await;
+    billing.link_crm_account(&id, &crm).await.expect("linked");
+    billing
+        .link_crm_account(&id, &crm)
+        .await
+        .expect("linked again: idempotent");
+    let read = billing
+        .accounts(std::slice::from_ref(&id))
+        .await
+        .expect("read");
+    assert_eq!(read[0].crm_id.as_ref(), Some(&crm));
+    let puts: Vec<Recorded> = s
+        .log()
+        .await
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 2);
+    assert!(puts
+        .iter()
+        .all(|r| r.path == format!("/v1/accounts/{}", id.as_str()) && r.status == 200));
+
+    let unknown = BillingAccountId::from("8ad09be48db5aba7018db604776d4854");
+    let missing = billing.link_crm_account(&unknown, &crm).await;
+    assert_eq!(
+        missing.expect_err("no such account").code(),
+        partnergraph_core::ErrorCode::NotFound
+    );
+    // A failed write is not sent again: the caller decides.
+    s.faults(json!({ "failNext": 1, "status": 500 })).await;
+    s.clear().await;
+    assert!(billing.link_crm_account(&id, &crm).await.is_err());
+    assert_eq!(s.log().await.len(), 1, "no blind retry");
+}
+
+#[tokio::test]
+async fn a_published_offer_shows_in_all_offers_at_once() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let catalog = s.connector();
+    let offers = catalog.all_offers().await.expect("offers");
+    let first = offers[0].clone();
+    let desired = Offer {
+        sales_channel: "direct-web".to_owned(),
+        eligible_partner_ids: vec![OrgId::from("org-a"), OrgId::from("org-b")],
+        label: Some("Staff pick".to_owned()),
+        // What is the catalog's own is not published.
+        name: "Renamed by the portal".to_owned(),
+        ..first.clone()
+    };
+    s.clear().await;
+    let published = catalog.publish_offer(&desired).await.expect("published");
+    assert_eq!(
+        published,
+        Offer {
+            name: first.name.clone(),
+            ..desired.clone()
+        }
+    );
+    let listed = catalog.all_offers().await.expect("offers again");
+    let listed = listed
+        .iter()
+        .find(|o| o.id == first.id)
+        .expect("still an offer");
+    assert_eq!(listed, &published, "the catalog read afresh shows it");
+    let log = s.log().await;
+    let put: Vec<&Recorded> = log.iter().filter(|r| r.method == "PUT").collect();
+    assert_eq!(put.len(), 1);
+    assert_eq!(
+        put[0].path,
+        format!("/v1/object/product-rate-plan/{}", first.id.as_str())
+    );
+    assert!(put[0].idempotency_key.is_none(), "a PUT takes none");
+    assert_eq!(
+        log.iter()
+            .filter(|r| r.path == "/object-query/product-rate-plans")
+            .count(),
+        1,
+        "the kept catalog was dropped and read again, once"
+    );
+
+    // Publishing it again changes nothing; taking the label off leaves none.
+    assert_eq!(
+        catalog.publish_offer(&desired).await.expect("again"),
+        published
+    );
+    let unlabelled = Offer {
+        label: None,
+        ..desired.clone()
+    };
+    let published = catalog
+        .publish_offer(&unlabelled)
+        .await
+        .expect("unlabelled");
+    assert_eq!(published.label, None);
+
+    let unknown = Offer {
+        id: OfferId::from("8ad09be48db5aba7018db604776d4854"),
+        ..desired
+    };
+    assert!(matches!(
+        catalog.publish_offer(&unknown).await,
+        Err(partnergraph_core::Error::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn crud_failures_in_their_capitalised_envelope_are_typed_too() {
+    let s = setup(DEFAULT_CLIENT_SECRET).await;
+    let unknown = s
+        .client
+        .write::<Value>(
+            Method::PUT,
+            "/v1/object/product-rate-plan/8ad09be48db5aba7018db604776d4854",
+            Some(&json!({ "Description": "x" })),
+            None,
+        )
+        .await
+        .expect_err("HTTP 200, but Success: false");
+    assert!(matches!(unknown, ZuoraError::NotFound), "{unknown:?}");
+    let plan = s.first_ids("product-rate-plans", 1).await.remove(0);
+    let invalid = s
+        .client
+        .write::<Value>(
+            Method::PUT,
+            &format!("/v1/object/product-rate-plan/{plan}"),
+            Some(&json!({ "Description": "x".repeat(501) })),
+            None,
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&invalid, ZuoraError::Rejected { code, .. } if code == "INVALID_VALUE"),
+        "{invalid:?}"
     );
 }

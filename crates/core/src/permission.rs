@@ -64,8 +64,11 @@ permissions! {
     Impersonate = "IMPERSONATE",
     /// Read the audit log of what is in scope.
     ViewAuditLog = "VIEW_AUDIT_LOG",
-    /// Manage the partners of a distributor.
+    /// Onboard, edit, deactivate and reactivate organizations: a distributor's partners, or
+    /// (for the platform) distributors.
     ManagePartners = "MANAGE_PARTNERS",
+    /// Publish offers to a sales channel and choose the partners eligible for them.
+    ManageOffers = "MANAGE_OFFERS",
 }
 
 macro_rules! built_in_profiles {
@@ -160,10 +163,13 @@ impl BuiltInProfile {
                 ViewAuditLog,
             ],
             BuiltInProfile::Viewer => &[ViewCustomers, ViewBilling, ViewCases, ViewUsers],
+            // "An option to settle invoices": a partner's account executives pay what the
+            // partner is billed for, and its customers' invoices where they are in scope.
             BuiltInProfile::Partner => &[
                 ViewCustomers,
                 ManageCustomers,
                 ViewBilling,
+                PayInvoices,
                 ManageSubscriptions,
                 ViewCases,
                 ManageCases,
@@ -218,6 +224,8 @@ mod tests {
         assert!(Partner.permissions().is_subset(&Admin.permissions()));
         assert!(CustomerAdmin.permissions().is_subset(&Admin.permissions()));
         assert!(!Admin.permissions().contains(&ManagePartners));
+        assert!(!Admin.permissions().contains(&ManageOffers));
+        assert!(Partner.permissions().contains(&PayInvoices));
         assert_eq!(Admin.permissions().len(), 13);
         assert_eq!(AccountExecutive.permissions().len(), 3);
     }

@@ -7,8 +7,8 @@
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, OrgId, ProfileId, UserId};
 use crate::model::{
-    AccountHolder, AuditEvent, Customer, CustomerStatus, Membership, Offer, OrgKind, Organization,
-    Profile, ProfileOwner, User, UserStatus,
+    AccountHolder, AuditEvent, Customer, CustomerStatus, Membership, Offer, OrgKind, OrgStatus,
+    Organization, Profile, ProfileOwner, User, UserStatus,
 };
 use crate::permission::Permission;
 use crate::traits::one;
@@ -26,6 +26,8 @@ pub enum Tenant {
         id: OrgId,
         /// Distributor or partner.
         kind: OrgKind,
+        /// Whether the organization is active.
+        status: OrgStatus,
     },
     /// A user of one customer account.
     Customer {
@@ -44,6 +46,7 @@ impl From<Organization> for Tenant {
         Tenant::Organization {
             id: org.id,
             kind: org.kind,
+            status: org.status,
         }
     }
 }
@@ -165,13 +168,16 @@ impl Principal {
         }
         match &self.tenant {
             Tenant::Platform => Scope::All,
+            Tenant::Organization { status, .. } if *status != OrgStatus::Active => Scope::Nothing,
             Tenant::Organization {
                 id,
                 kind: OrgKind::Distributor,
+                ..
             } => Scope::Distributor(id.clone()),
             Tenant::Organization {
                 id,
                 kind: OrgKind::Partner,
+                ..
             } => Scope::Partner(id.clone()),
             Tenant::Customer { status, .. } if *status != CustomerStatus::Active => Scope::Nothing,
             Tenant::Customer { id, partner_id, .. } => Scope::Customer {

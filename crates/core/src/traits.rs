@@ -159,6 +159,11 @@ pub trait Directory: Send + Sync {
         page: &PageRequest,
     ) -> Result<Page<AuditEvent>>;
 
+    /// Creates or replaces an organization record.
+    async fn save_organization(&self, organization: &Organization) -> Result<()>;
+    /// Removes an organization record that nothing refers to yet (undoing a failed
+    /// onboarding); idempotent. Organizations in use are deactivated, never removed.
+    async fn delete_organization(&self, id: &OrgId) -> Result<()>;
     /// Creates or replaces a customer record.
     async fn save_customer(&self, customer: &Customer) -> Result<()>;
     /// Removes a customer record with its users; idempotent. Returns what went with it.
@@ -293,6 +298,9 @@ pub trait Billing: Send + Sync {
         key: &str,
         account: &NewBillingAccount,
     ) -> Result<BillingAccount>;
+    /// Records on a billing account the CRM account of the same holder (Zuora's `crmId`);
+    /// idempotent.
+    async fn link_crm_account(&self, id: &BillingAccountId, crm: &CrmAccountId) -> Result<()>;
     /// Deletes a billing account with its subscriptions, invoices, payments and payment
     /// methods; idempotent.
     async fn delete_billing_account(&self, id: &BillingAccountId) -> Result<Removed>;
@@ -360,6 +368,10 @@ pub trait Catalog: Send + Sync {
     async fn offers(&self, ids: &[OfferId]) -> Result<Vec<Offer>>;
     /// Every offer (catalogs are small; eligibility is decided by [`Scope::permits_offer`]).
     async fn all_offers(&self) -> Result<Vec<Offer>>;
+    /// Publishes an existing offer as `desired` has it: its sales channel, eligible partners
+    /// and label (the rest of an offer is the catalog's own); returns it as the catalog now
+    /// has it. Idempotent.
+    async fn publish_offer(&self, desired: &Offer) -> Result<Offer>;
 }
 
 /// Delivers email (activation links). The default writes each message to the data directory's

@@ -7,8 +7,9 @@ use crate::ids::{billing_id, crm_id};
 use crate::world::{money, slug, Generator};
 use partnergraph_core::ids::{BillingAccountId, CrmAccountId, CustomerId, OrgId, UserId};
 use partnergraph_core::model::{
-    BillingAccount, Contact, CrmAccount, Customer, CustomerStatus, ExternalIds, InvoiceOwner,
-    Membership, OrgKind, Organization, Subscription, SubscriptionStatus, User, UserStatus,
+    BillingAccount, BillingLink, Contact, CrmAccount, Customer, CustomerStatus, ExternalIds,
+    InvoiceOwner, Membership, OrgKind, OrgStatus, Organization, Subscription, SubscriptionStatus,
+    User, UserStatus,
 };
 use partnergraph_core::permission::BuiltInProfile;
 
@@ -31,11 +32,16 @@ impl Generator {
             name: name.to_owned(),
             balance: money(0, currency),
             parent_id: parent.and_then(|p| p.billing.clone()),
+            crm_id: Some(crm.clone()),
         });
         self.data.crm_accounts.push(CrmAccount {
             id: crm.clone(),
             name: name.to_owned(),
             parent_id: parent.and_then(|p| p.crm.clone()),
+            billing: Some(BillingLink {
+                id: billing.clone(),
+                number: number.clone(),
+            }),
         });
         (
             ExternalIds {
@@ -75,6 +81,8 @@ impl Generator {
             invoice_owner,
             external: external.clone(),
             created_at: self.instant(days_ago),
+            status: OrgStatus::Active,
+            email: Some(format!("channel@{}.example", slug(name))),
         };
         self.contact(&external, &slug(name), 0);
         self.payment_method(&external, 3, true);

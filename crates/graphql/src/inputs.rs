@@ -147,6 +147,14 @@ remote_enum! {
         /// The end customer is invoiced directly.
         Customer,
     }
+    /// Whether an organization sells through the portal.
+    OrganizationStatus = "partnergraph_core::model::OrgStatus" {
+        /// Selling: its operators work in the portal.
+        Active,
+        /// Deactivated: its operators are refused; its customers keep their access; nothing
+        /// is deleted.
+        Inactive,
+    }
     /// Whether a customer account is in use.
     CustomerStatus = "partnergraph_core::model::CustomerStatus" {
         /// In use.

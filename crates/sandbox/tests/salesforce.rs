@@ -185,6 +185,105 @@ async fn the_api_answers_with_salesforce_envelopes_errors_and_limits() {
     assert_eq!(body[0]["errorCode"], "REQUEST_LIMIT_EXCEEDED");
 }
 
+/// A session's bearer token, by the client credentials flow.
+async fn bearer(base: &str) -> String {
+    let session: Value = reqwest::Client::new()
+        .post(format!("{base}/services/oauth2/token"))
+        .basic_auth(DEFAULT_CONSUMER_KEY, Some(DEFAULT_CONSUMER_SECRET))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    session["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_account_upserted_with_its_parent_and_billing_account_reads_back() {
+    let demo = partnergraph_demo::generate(chrono::Utc::now().date_naive());
+    let base = start(Settings::default()).await;
+    let bearer = bearer(&base).await;
+    let http = reqwest::Client::new();
+    let api = |path: &str| format!("{base}/services/data/v62.0/{path}");
+    let parent = demo.crm_accounts[0].id.as_str().to_owned();
+    let body = json!({
+        "Name": "Pied Piper Resellers", "ParentId": parent, "Type": "Channel Partner / Reseller",
+        "Billing_Account_Id__c": "8ad09be48db5aba7018db604776d4854",
+        "Billing_Account_Number__c": "A00009999",
+    });
+    let upsert = |body: Value| {
+        http.patch(api("sobjects/Account/Partnergraph_Key__c/pg-onboard-1"))
+            .bearer_auth(&bearer)
+            .json(&body)
+            .send()
+    };
+    let created = upsert(body.clone()).await.expect("answers");
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.expect("json");
+    let id = created["id"].as_str().expect("an id").to_owned();
+    assert_eq!(
+        upsert(body.clone()).await.expect("answers").status(),
+        200,
+        "an upsert by the same key updates"
+    );
+
+    let record: Value = http
+        .get(api(&format!("sobjects/Account/{id}")))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    for field in [
+        "Name",
+        "ParentId",
+        "Type",
+        "Billing_Account_Id__c",
+        "Billing_Account_Number__c",
+    ] {
+        assert_eq!(record[field], body[field], "{field}");
+    }
+    let soql = "SELECT Billing_Account_Number__c, Parent.Name FROM Account \
+                WHERE Billing_Account_Id__c = '8ad09be48db5aba7018db604776d4854'";
+    let found: Value = http
+        .get(api("query"))
+        .query(&[("q", soql)])
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found["totalSize"], 1, "{found}");
+    assert_eq!(
+        found["records"][0]["Billing_Account_Number__c"],
+        "A00009999"
+    );
+    assert_eq!(
+        found["records"][0]["Parent"]["Name"],
+        demo.crm_accounts[0].name.as_str()
+    );
+
+    // Type is a restricted picklist: a value the org lacks is refused, as Salesforce does.
+    let refused = upsert(json!({ "Name": "X", "Type": "Reseller Partner" }))
+        .await
+        .expect("answers");
+    assert_eq!(refused.status(), 400);
+    let errors: Value = refused.json().await.expect("json");
+    assert_eq!(
+        errors[0]["errorCode"],
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+}
+
 #[tokio::test]
 async fn an_error_rate_fails_that_share_of_api_requests() {
     let base = start(Settings::default()).await;

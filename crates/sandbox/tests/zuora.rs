@@ -282,6 +282,167 @@ impl Api {
     async fn post(&self, path: &str, key: Option<&str>, body: &Value) -> (u16, Value) {
         post(&self.base, &self.token, path, key, body).await
     }
+
+    async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = reqwest::Client::new()
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn log(&self) -> Vec<Recorded> {
+        reqwest::get(format!("{}/_sandbox/requests", self.base))
+            .await
+            .expect("log")
+            .json()
+            .await
+            .expect("json")
+    }
+}
+
+#[tokio::test]
+async fn an_account_update_sets_its_crm_id_and_an_unknown_account_is_zuoras_not_found() {
+    let api = Api::start().await;
+    let account = api.first("/object-query/accounts?pageSize=1").await;
+    let id = account["id"].as_str().expect("an id");
+    let number = account["accountNumber"].as_str().expect("a number");
+    let crm = "001Dp00000PgLinkAAA";
+    // Keyed by number here, by id below: Zuora takes either.
+    let path = format!("/v1/accounts/{number}");
+    let body = json!({ "crmId": crm, "name": "Renamed Co", "unknownField": 1 });
+    assert_eq!(
+        api.put(&path, &body).await,
+        (200, json!({ "success": true }))
+    );
+    let stored = api.body(&format!("/object-query/accounts/{id}")).await;
+    assert_eq!(
+        (stored["crmId"].as_str(), stored["name"].as_str()),
+        (Some(crm), Some("Renamed Co"))
+    );
+    assert_eq!(
+        stored["currency"], account["currency"],
+        "the rest as it was"
+    );
+    let by_crm = api
+        .body(&format!(
+            "/object-query/accounts?pageSize=50&filter[]=crmid.EQ:{crm}"
+        ))
+        .await;
+    assert_eq!(by_crm["data"][0]["id"], id);
+    assert_eq!(
+        api.put(&format!("/v1/accounts/{id}"), &json!({ "crmId": crm }))
+            .await,
+        (200, json!({ "success": true })),
+        "setting the same value again"
+    );
+
+    let (status, missing) = api.put("/v1/accounts/A99999999", &body).await;
+    assert_eq!((status, missing["success"].clone()), (404, json!(false)));
+    assert_eq!(missing["reasons"][0]["code"], 50000040);
+    let (status, refused) = api.put(&path, &json!({ "name": " " })).await;
+    assert_eq!(
+        (status, refused["reasons"][0]["code"].clone()),
+        (200, json!(50000020))
+    );
+    assert_eq!(
+        put_forged(&api.base, &path).await,
+        401,
+        "a write needs a live token"
+    );
+    let puts: Vec<(String, u16)> = api
+        .log()
+        .await
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .map(|r| (r.path, r.status))
+        .collect();
+    assert_eq!(
+        puts,
+        [
+            (path.clone(), 200),
+            (format!("/v1/accounts/{id}"), 200),
+            ("/v1/accounts/A99999999".to_owned(), 404),
+            (path.clone(), 200),
+            (path, 401),
+        ],
+        "every update recorded"
+    );
+}
+
+async fn put_forged(base: &str, path: &str) -> u16 {
+    reqwest::Client::new()
+        .put(format!("{base}{path}"))
+        .bearer_auth("forged")
+        .json(&json!({ "crmId": "x" }))
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_product_rate_plan_update_sets_its_portal_fields_as_crud_does() {
+    let api = Api::start().await;
+    let plan = first_offer();
+    let path = format!("/v1/object/product-rate-plan/{plan}");
+    let read = || async {
+        api.first(&format!(
+            "/object-query/product-rate-plans?pageSize=1&filter[]=id.EQ:{plan}"
+        ))
+        .await
+    };
+    let before = read().await;
+    let body = json!({
+        "SalesChannel__c": "direct", "EligiblePartners__c": "org-a,org-b",
+        "Description": "Staff pick", "NotAField": "ignored",
+    });
+    assert_eq!(
+        api.put(&path, &body).await,
+        (200, json!({ "Success": true, "Id": plan }))
+    );
+    let after = read().await;
+    assert_eq!(after["SalesChannel__c"], "direct");
+    assert_eq!(after["EligiblePartners__c"], "org-a,org-b");
+    assert_eq!(after["description"], "Staff pick");
+    assert_eq!(after["name"], before["name"], "the rest as it was");
+    assert_eq!(after["OfferCode__c"], before["OfferCode__c"]);
+    assert!(after.get("NotAField").is_none());
+
+    let (status, strict) = api
+        .put(&format!("{path}?rejectUnknownFields=true"), &body)
+        .await;
+    assert_eq!(
+        (status, strict),
+        (400, json!({ "message": "Error - unrecognised fields" }))
+    );
+    let (status, unknown) = api
+        .put(
+            "/v1/object/product-rate-plan/8ad09be48db5aba7018db604776d4854",
+            &json!({ "Description": "x" }),
+        )
+        .await;
+    assert_eq!(
+        (status, unknown),
+        (
+            200,
+            json!({ "Success": false, "Errors": [{ "Code": "INVALID_ID", "Message": "invalid id for update" }] })
+        ),
+        "CRUD's envelope: a 200 that is a failure"
+    );
+    let (_, too_long) = api
+        .put(&path, &json!({ "Description": "x".repeat(501) }))
+        .await;
+    assert_eq!(too_long["Errors"][0]["Code"], "INVALID_VALUE");
+    assert_eq!(
+        read().await["description"],
+        "Staff pick",
+        "a refusal changes nothing"
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 
 use crate::config::AuthConfig;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use partnergraph_core::model::{CustomerStatus, User, UserStatus};
+use partnergraph_core::model::{CustomerStatus, OrgStatus, User, UserStatus};
 use partnergraph_core::permission::Permission;
 use partnergraph_core::principal::Impersonator;
 use partnergraph_core::traits::Directory;
@@ -49,6 +49,9 @@ pub enum AuthError {
     /// The user belongs to a deactivated customer account.
     #[error("the user's customer account is deactivated")]
     CustomerInactive,
+    /// The user is an operator of a deactivated organization.
+    #[error("the user's organization is deactivated")]
+    OrganizationInactive,
     /// The user's profile, organization or customer is missing from the directory.
     #[error("user record is inconsistent: {0}")]
     Inconsistent(&'static str),
@@ -67,6 +70,7 @@ impl AuthError {
             AuthError::Missing => "missing bearer token: send `Authorization: Bearer <token>`",
             AuthError::Store(_) | AuthError::Key(_) => "authentication is temporarily unavailable",
             AuthError::CustomerInactive => "the customer account is deactivated",
+            AuthError::OrganizationInactive => "the organization is deactivated",
             _ => "the bearer token was not accepted",
         }
     }
@@ -308,8 +312,8 @@ async fn known_user(directory: &dyn Directory, id: &str) -> Result<User, AuthErr
         .ok_or(AuthError::UnknownUser)
 }
 
-/// Builds the principal of a known user, refusing suspended users and the users of
-/// deactivated customers.
+/// Builds the principal of a known user, refusing suspended users, the users of deactivated
+/// customers and the operators of deactivated organizations.
 pub async fn principal_for(directory: &dyn Directory, user: User) -> Result<Principal, AuthError> {
     if user.status == UserStatus::Suspended {
         return Err(AuthError::Suspended);
@@ -322,14 +326,17 @@ pub async fn principal_for(directory: &dyn Directory, user: User) -> Result<Prin
             }
             other => AuthError::Store(other),
         })?;
-    if let Tenant::Customer {
-        status: CustomerStatus::Inactive,
-        ..
-    } = principal.tenant
-    {
-        return Err(AuthError::CustomerInactive);
+    match principal.tenant {
+        Tenant::Customer {
+            status: CustomerStatus::Inactive,
+            ..
+        } => Err(AuthError::CustomerInactive),
+        Tenant::Organization {
+            status: OrgStatus::Inactive,
+            ..
+        } => Err(AuthError::OrganizationInactive),
+        _ => Ok(principal),
     }
-    Ok(principal)
 }
 
 /// Tokens the principal cache holds at most: a busy portal's signed-in users, a few kilobytes

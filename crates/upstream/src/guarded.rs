@@ -312,6 +312,7 @@ guarded_impl! {
             create_billing_account(key: &str, account: &NewBillingAccount) -> BillingAccount;
         }
         account_writes {
+            link_crm_account(id: &BillingAccountId, crm: &CrmAccountId) -> () by id;
             delete_billing_account(id: &BillingAccountId) -> Removed by id;
             create_subscription(key: &str, new: &NewSubscription) -> Subscription
                 by new.account_id;
@@ -383,6 +384,15 @@ guarded_impl! {
         lists {}
         creates {}
         account_writes {}
+
+        async fn publish_offer(&self, desired: &Offer) -> Result<Offer> {
+            let published = self.upstream.call(self.inner.publish_offer(desired)).await;
+            // Whatever the answer (a failed write may still have changed the catalog): the
+            // offer, and every cached list of all offers, which holds it too.
+            self.upstream
+                .invalidate_record(Kind::Offer, desired.id.as_str(), Kind::AllOffers);
+            published
+        }
 
         async fn all_offers(&self) -> Result<Vec<Offer>> {
             let inner = self.inner.clone();

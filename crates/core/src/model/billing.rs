@@ -161,6 +161,9 @@ pub struct BillingAccount {
     pub balance: Money,
     /// Parent account in the billing hierarchy (the partner's, for an end customer).
     pub parent_id: Option<BillingAccountId>,
+    /// The CRM account of the same customer or organization (Zuora's `crmId`), where linked.
+    #[serde(default)]
+    pub crm_id: Option<CrmAccountId>,
 }
 
 /// A billing account to create.

@@ -20,6 +20,17 @@ pub enum InvoiceOwner {
     Customer,
 }
 
+/// Whether an organization sells through the portal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OrgStatus {
+    /// Selling: its operators work in the portal.
+    #[default]
+    Active,
+    /// Deactivated: its operators are refused; its customers keep their own access and
+    /// nothing is deleted.
+    Inactive,
+}
+
 /// A distributor or partner organization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organization {
@@ -39,6 +50,12 @@ pub struct Organization {
     pub external: ExternalIds,
     /// When the directory record was created.
     pub created_at: DateTime<Utc>,
+    /// Active or deactivated (records kept before deactivation existed read as active).
+    #[serde(default)]
+    pub status: OrgStatus,
+    /// The main contact email, where the portal was told one.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 /// Whether an end customer account is in use.

@@ -12,6 +12,9 @@ pub struct CrmAccount {
     pub name: String,
     /// Parent account (the partner's, for an end customer).
     pub parent_id: Option<CrmAccountId>,
+    /// The billing account of the same holder, where the CRM records it.
+    #[serde(default)]
+    pub billing: Option<BillingLink>,
 }
 
 /// A person at an account in the CRM.
@@ -90,13 +93,41 @@ pub struct CaseComment {
     pub body: String,
 }
 
+/// What a CRM account stands for in the channel (Salesforce's `Account.Type`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CrmAccountKind {
+    /// An end customer.
+    #[default]
+    Customer,
+    /// A partner (reseller).
+    Partner,
+    /// A distributor.
+    Distributor,
+}
+
+/// The billing account a CRM account is linked to, as integrations between the two expect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillingLink {
+    /// The billing account's id.
+    pub id: BillingAccountId,
+    /// The billing account's number.
+    pub number: String,
+}
+
 /// A CRM account to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewCrmAccount {
     /// Account name.
     pub name: String,
-    /// The parent account (the partner's).
+    /// The parent account (the partner's for a customer, the distributor's for a partner).
     pub parent_id: Option<CrmAccountId>,
+    /// What the account stands for.
+    #[serde(default)]
+    pub kind: CrmAccountKind,
+    /// The billing account of the same customer or organization, recorded on the CRM account
+    /// so that either system leads to the other.
+    #[serde(default)]
+    pub billing: Option<BillingLink>,
     /// Its first contact, created with it in one transaction: a CRM never holds a new end
     /// customer without the person to talk to.
     #[serde(default)]

@@ -48,6 +48,11 @@ pub enum Write {
     SaveProfile,
     /// `impersonate` (login-as).
     Impersonate,
+    /// `createOrganization`, `updateOrganization`, `deactivateOrganization`,
+    /// `reactivateOrganization`.
+    ManageOrganizations,
+    /// `updateOffer`: an offer's sales channel, eligible partners and label.
+    PublishOffers,
 }
 
 impl Write {
@@ -62,6 +67,8 @@ impl Write {
             Write::ManageUsers => Permission::ManageUsers,
             Write::SaveProfile => Permission::ManageProfiles,
             Write::Impersonate => Permission::Impersonate,
+            Write::ManageOrganizations => Permission::ManagePartners,
+            Write::PublishOffers => Permission::ManageOffers,
         }
     }
 }
@@ -159,6 +166,7 @@ pub fn new_customer_partner(p: &Principal, named: Option<&OrgId>) -> Result<OrgI
             Tenant::Organization {
                 id,
                 kind: OrgKind::Partner,
+                ..
             },
             None,
         ) => Ok(id.clone()),
@@ -328,4 +336,160 @@ pub fn salesforce_rep(user: &User, rep_profile: &ProfileId) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Where a new organization of `kind` goes: the platform creates distributors (without a
+/// parent) and partners under a distributor it names; a distributor creates partners under
+/// itself only (naming another distributor is `NOT_FOUND`, as if it did not exist); nobody else
+/// creates organizations. Returns the parent to load, checked by [`parent_distributor`].
+pub fn new_organization_parent(
+    p: &Principal,
+    kind: OrgKind,
+    named: Option<&OrgId>,
+) -> Result<Option<OrgId>> {
+    match (&p.tenant, kind, named) {
+        (Tenant::Platform, OrgKind::Distributor, None) => Ok(None),
+        (Tenant::Platform, OrgKind::Distributor, Some(_)) => Err(Error::bad_input(
+            "parentId",
+            "a distributor sits at the top of the channel: it has no parent",
+        )),
+        (Tenant::Platform, OrgKind::Partner, Some(id)) => Ok(Some(id.clone())),
+        (Tenant::Platform, OrgKind::Partner, None) => Err(Error::bad_input(
+            "parentId",
+            "name the distributor the partner sells under",
+        )),
+        (
+            Tenant::Organization {
+                id,
+                kind: OrgKind::Distributor,
+                ..
+            },
+            OrgKind::Partner,
+            named,
+        ) => match named {
+            Some(other) if other != id => Err(Error::NotFound),
+            _ => Ok(Some(id.clone())),
+        },
+        (Tenant::Organization { .. }, OrgKind::Distributor, _) => Err(Error::Forbidden(
+            "only the platform creates distributors".to_owned(),
+        )),
+        _ => Err(Error::Forbidden(
+            "only distributors and the platform create organizations".to_owned(),
+        )),
+    }
+}
+
+/// The distributor a new partner sells under, when the caller reaches it; anything else
+/// (another distributor's, a partner, nothing) is `NOT_FOUND`.
+pub fn parent_distributor(p: &Principal, found: Option<Organization>) -> Result<Organization> {
+    found
+        .filter(|o| o.kind == OrgKind::Distributor)
+        .filter(|o| p.scope().permits_organization(o))
+        .ok_or(Error::NotFound)
+}
+
+/// The organization the caller may edit, deactivate or reactivate: any other organization
+/// for the platform, a distributor's own partners for the distributor. Out of reach is
+/// `NOT_FOUND`; within reach but not the caller's to administer (its own organization, whose
+/// channel and status are its distributor's or the platform's to set) is `FORBIDDEN`.
+pub fn manageable_organization(p: &Principal, found: Option<Organization>) -> Result<Organization> {
+    let org = found
+        .filter(|o| p.scope().permits_organization(o))
+        .ok_or(Error::NotFound)?;
+    let allowed = match &p.tenant {
+        Tenant::Platform => true,
+        Tenant::Organization {
+            id,
+            kind: OrgKind::Distributor,
+            ..
+        } => org.kind == OrgKind::Partner && org.parent_id.as_ref() == Some(id),
+        _ => false,
+    };
+    if allowed {
+        Ok(org)
+    } else {
+        Err(Error::Forbidden(
+            "your organization is administered by its distributor or the platform".to_owned(),
+        ))
+    }
+}
+
+/// The sales channel an organization may sell through: a partner sells through its
+/// distributor's channel unless the platform says otherwise (a distributor moving a partner
+/// into another channel would hand it that channel's offers); a distributor's is the
+/// platform's to name. `requested` is already trimmed and non-empty.
+pub fn sales_channel(
+    p: &Principal,
+    parent: Option<&Organization>,
+    requested: Option<&str>,
+) -> Result<String> {
+    match (&p.tenant, parent, requested) {
+        (_, Some(parent), None) => Ok(parent.sales_channel.clone()),
+        (Tenant::Platform, _, Some(channel)) => Ok(channel.to_owned()),
+        (_, Some(parent), Some(channel)) if channel == parent.sales_channel => {
+            Ok(channel.to_owned())
+        }
+        (_, Some(_), Some(_)) => Err(Error::Forbidden(
+            "a partner sells through its distributor's sales channel".to_owned(),
+        )),
+        (_, None, _) => Err(Error::bad_input(
+            "salesChannel",
+            "name the sales channel the distributor sells through",
+        )),
+    }
+}
+
+/// The offer the caller may publish: the platform any offer; a distributor the offers of its
+/// own sales channel (`own_channel`), anything else `NOT_FOUND` like an offer that does not
+/// exist. Partners and customers publish nothing.
+pub fn publishable_offer(
+    p: &Principal,
+    own_channel: Option<&str>,
+    found: Option<Offer>,
+) -> Result<Offer> {
+    match &p.tenant {
+        Tenant::Platform => found.ok_or(Error::NotFound),
+        Tenant::Organization {
+            kind: OrgKind::Distributor,
+            ..
+        } => found
+            .filter(|o| own_channel == Some(o.sales_channel.as_str()))
+            .ok_or(Error::NotFound),
+        _ => Err(Error::Forbidden(
+            "offers are published by distributors and the platform".to_owned(),
+        )),
+    }
+}
+
+/// The partners an offer may be restricted to, given what the store found for the ids the
+/// caller named (`named`): each must be a partner the caller reaches (else `NOT_FOUND`, as for
+/// any id out of reach) that sells through the offer's `channel` (else the input is wrong).
+pub fn eligible_partners(
+    p: &Principal,
+    channel: &str,
+    named: &[OrgId],
+    found: &[Organization],
+) -> Result<Vec<OrgId>> {
+    let mut ids = Vec::with_capacity(named.len());
+    for id in named {
+        let partner = found
+            .iter()
+            .find(|o| &o.id == id)
+            .filter(|o| o.kind == OrgKind::Partner)
+            .filter(|o| p.scope().permits_organization(o))
+            .ok_or(Error::NotFound)?;
+        if partner.sales_channel != channel {
+            return Err(Error::bad_input(
+                "eligiblePartnerIds",
+                format!(
+                    "{} does not sell through the {channel} channel",
+                    partner.name
+                ),
+            ));
+        }
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    Ok(ids)
 }

@@ -180,6 +180,11 @@ pub(super) fn audit_action(mutation: &str) -> &str {
         "saveProfile" => "profile.save",
         "sendActivationLink" => "user.activation_link",
         "cancelSubscription" => "subscription.cancel",
+        "createOrganization" => "organization.create",
+        "updateOrganization" => "organization.update",
+        "deactivateOrganization" => "organization.deactivate",
+        "reactivateOrganization" => "organization.reactivate",
+        "updateOffer" => "offer.publish",
         other => other,
     }
 }

@@ -6,7 +6,7 @@
 use super::audit::audit_action;
 use super::{email_address, text, Actor, Call, Writes, MAX_TEXT};
 use crate::error::{Error, Result};
-use crate::ids::{CustomerId, OfferId, OrgId};
+use crate::ids::{CrmAccountId, CustomerId, OfferId, OrgId};
 use crate::model::{Contact, Customer, CustomerStatus, Organization, Removed};
 use crate::policy::write::{self as policy, Write};
 use crate::write::{Order, OrderFor, OrderResult};
@@ -91,7 +91,19 @@ impl Writes {
                 customer.email = email_address("email", email)?;
             }
             if let Some(change) = &input.contact {
-                self.update_contact(customer, change).await?;
+                let crm = customer.external.crm.clone().ok_or_else(|| {
+                    Error::Conflict(
+                        "the customer has no CRM account to keep a contact in".to_owned(),
+                    )
+                })?;
+                let fallback = Contact {
+                    account_id: crm.clone(),
+                    first_name: String::new(),
+                    last_name: customer.name.clone(),
+                    email: customer.email.clone(),
+                    phone: None,
+                };
+                self.update_contact(&crm, &fallback, change).await?;
             }
             Ok(())
         })
@@ -122,29 +134,25 @@ impl Writes {
         self.customer(&id).await
     }
 
-    /// Updates the customer's main contact in the CRM (the one with the customer's email, else
-    /// the first), creating it when the account has none.
-    async fn update_contact(&self, customer: &Customer, change: &ContactChange) -> Result<()> {
-        let crm = customer.external.crm.clone().ok_or_else(|| {
-            Error::Conflict("the customer has no CRM account to keep a contact in".to_owned())
-        })?;
+    /// Updates the main contact of the CRM account `crm`: the one with `fallback`'s email,
+    /// else the first, else `fallback` is created.
+    pub(super) async fn update_contact(
+        &self,
+        crm: &CrmAccountId,
+        fallback: &Contact,
+        change: &ContactChange,
+    ) -> Result<()> {
         let contacts = self
             .c
             .crm
-            .contacts_for_accounts(std::slice::from_ref(&crm))
+            .contacts_for_accounts(std::slice::from_ref(crm))
             .await?;
         let mut contact = contacts
             .iter()
-            .find(|c| c.email.eq_ignore_ascii_case(&customer.email))
+            .find(|c| c.email.eq_ignore_ascii_case(&fallback.email))
             .or(contacts.first())
             .cloned()
-            .unwrap_or_else(|| Contact {
-                account_id: crm,
-                first_name: String::new(),
-                last_name: customer.name.clone(),
-                email: customer.email.clone(),
-                phone: None,
-            });
+            .unwrap_or_else(|| fallback.clone());
         if let Some(first) = &change.first_name {
             contact.first_name = text("contact.firstName", first, MAX_TEXT)?;
         }

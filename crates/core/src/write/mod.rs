@@ -14,13 +14,14 @@
 //!
 //! This root holds what every write shares: [`Writes`] and [`Actor`], the input checks and the
 //! re-exports. The writes themselves live by domain, each beside the input types it takes:
-//! `customers`, `orders` (and subscriptions), `billing`, `cases`, `operators` (users,
+//! `channel` (organizations and offers), `customers`, `orders` (and subscriptions), `billing`, `cases`, `operators` (users,
 //! activation links, login-as, logout), `profiles` and `signup`; `audit` writes the audit
 //! log for all of them.
 
 mod audit;
 mod billing;
 mod cases;
+mod channel;
 mod customers;
 mod journal;
 mod operators;
@@ -31,6 +32,7 @@ mod signup;
 
 pub use billing::{InvoicePayment, PaymentResult};
 pub use cases::{CaseChange, CaseRequest};
+pub use channel::{FirstAdmin, NewOrganization, OfferPublication, OrganizationChanges};
 pub use customers::{ContactChange, CustomerChanges, Deletion, NewCustomer};
 pub use operators::{sha256_hex, UserInvite};
 pub use orders::{Order, OrderFor, OrderResult, SubscriptionChange};

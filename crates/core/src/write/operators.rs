@@ -43,13 +43,7 @@ impl Writes {
             let customer = self.visible_customer(actor, &input.customer_id).await?;
             let email = email_address("email", &input.email)?;
             let id = UserId::from(derived_id("user", &j.op.key));
-            if let Some(existing) = self.c.directory.user_by_email(&email).await? {
-                if existing.id != id {
-                    return Err(Error::Conflict(format!(
-                        "{email} already has a portal user"
-                    )));
-                }
-            }
+            self.email_unused(&email, &id).await?;
             let profile = if input.admin {
                 BuiltInProfile::CustomerAdmin
             } else {
@@ -72,6 +66,17 @@ impl Writes {
             Ok(user.id)
         })
         .await
+    }
+
+    /// Fails unless `email` is free for the new user `id`: a user with another id holds it
+    /// (the same id is this write's own, from an earlier try under its key).
+    pub(super) async fn email_unused(&self, email: &str, id: &UserId) -> Result<()> {
+        match self.c.directory.user_by_email(email).await? {
+            Some(existing) if &existing.id != id => Err(Error::Conflict(format!(
+                "{email} already has a portal user"
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Removes a user from a customer account.

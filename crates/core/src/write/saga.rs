@@ -1,9 +1,10 @@
 //! The saga engine behind writes that span capabilities: an order (billing account, CRM
-//! account and contact, directory record, subscription) runs as steps, each journaled before it
-//! runs and idempotent under a key derived from the operation, so that it can be re-run after a
-//! crash without creating twice. A failing step undoes the completed ones, newest first
-//! ([`Writes::resume_unfinished`] finishes what a stopped process left). [`StepHook`] lets
-//! fault-injection tests fail or stall any step.
+//! account and contact, directory record, subscription) and an onboarding (billing and CRM
+//! accounts under the parent's, directory record, first administrator) run as steps, each
+//! journaled before it runs and idempotent under a key derived from the operation, so that it
+//! can be re-run after a crash without creating twice. A failing step undoes the completed
+//! ones, newest first ([`Writes::resume_unfinished`] finishes what a stopped process left).
+//! [`StepHook`] lets fault-injection tests fail or stall any step.
 
 use super::journal::Journal;
 use super::orders::OrderPlan;
@@ -11,8 +12,9 @@ use super::{derived_id, Actor, Writes};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, UserId};
 use crate::model::{
-    BillingAccount, CrmAccount, Customer, CustomerStatus, ExternalIds, NewBillingAccount,
-    NewContact, NewCrmAccount, NewSubscription, OperationStatus, StepRecord, Subscription,
+    BillingAccount, BillingLink, CrmAccount, CrmAccountKind, Customer, CustomerStatus, ExternalIds,
+    NewBillingAccount, NewContact, NewCrmAccount, NewSubscription, OperationStatus, Organization,
+    StepRecord, Subscription, User,
 };
 use crate::principal::Principal;
 use crate::traits::one;
@@ -58,12 +60,8 @@ impl Writes {
         for op in ops {
             let mut journal = Journal::new(op, self.c.directory.clone());
             let outcome = match journal.op.action.as_str() {
-                "placeOrder" | "createCustomer" => {
-                    let resumed = self.resume_order(&mut journal).await;
-                    match resumed {
-                        Ok(result) => serde_json::to_value(result).map_err(Error::internal),
-                        Err(e) => Err(e),
-                    }
+                "placeOrder" | "createCustomer" | "createOrganization" => {
+                    self.resume_saga(&mut journal).await
                 }
                 _ => Err(Error::Internal(
                     "the gateway stopped while this write ran; check its target".to_owned(),
@@ -74,25 +72,37 @@ impl Writes {
         Ok(count)
     }
 
-    /// Runs a stopped order to its end, or finishes undoing it if it was being undone.
-    async fn resume_order(&self, journal: &mut Journal) -> Result<OrderResult> {
-        let order: Order =
-            serde_json::from_value(journal.op.input.clone()).map_err(Error::internal)?;
+    /// Runs a stopped saga to its end, or finishes undoing it if it was being undone.
+    async fn resume_saga(&self, journal: &mut Journal) -> Result<serde_json::Value> {
+        if journal.op.status == OperationStatus::Compensating {
+            self.compensate(journal).await?;
+            return Err(Error::Internal(
+                "the write failed and was undone".to_owned(),
+            ));
+        }
         let actor_id = journal.op.actor_id.clone();
         let principal = self.principal_of(&actor_id).await?;
         let actor = Actor {
             principal: &principal,
             request_id: "resume",
         };
-        let with_subscription = journal.op.action == "placeOrder";
-        if journal.op.status == OperationStatus::Compensating {
-            self.compensate(journal).await?;
-            return Err(Error::Internal(
-                "the order failed and was undone".to_owned(),
-            ));
-        }
-        self.run_order(actor, &order, with_subscription, journal)
-            .await
+        let input = journal.op.input.clone();
+        let result = match journal.op.action.as_str() {
+            "createOrganization" => {
+                let new = decode(&input)?;
+                let org = self.run_organization(actor, &new, journal).await?;
+                serde_json::to_value(org.id)
+            }
+            action => {
+                let order: Order = decode(&input)?;
+                let with_subscription = action == "placeOrder";
+                let result = self
+                    .run_order(actor, &order, with_subscription, journal)
+                    .await?;
+                serde_json::to_value(result)
+            }
+        };
+        result.map_err(Error::internal)
     }
 
     /// The principal an operation was started by, rebuilt from the directory for a resume.
@@ -111,28 +121,79 @@ impl Writes {
     ) -> Result<OrderResult> {
         let key = journal.op.key.clone();
         let plan = self.plan_order(actor, order, with_subscription).await?;
-        match self.order_steps(&plan, &key, journal).await {
-            Ok(result) => {
-                let customer = self.customer(&result.customer_id).await?;
-                let action = if with_subscription {
-                    "order.place"
-                } else {
-                    "customer.create"
-                };
-                self.audit(actor, action, &customer).await;
-                Ok(result)
-            }
+        let result = self
+            .saga(journal, async |j| self.order_steps(&plan, &key, j).await)
+            .await?;
+        let customer = self.customer(&result.customer_id).await?;
+        let action = if with_subscription {
+            "order.place"
+        } else {
+            "customer.create"
+        };
+        self.audit(actor, action, &customer).await;
+        Ok(result)
+    }
+
+    /// Runs a saga's `steps`; when one fails, undoes the completed ones (newest first) and
+    /// answers the failure, or what stopped the undo.
+    pub(super) async fn saga<T>(
+        &self,
+        journal: &mut Journal,
+        steps: impl AsyncFnOnce(&mut Journal) -> Result<T>,
+    ) -> Result<T> {
+        match steps(journal).await {
+            Ok(done) => Ok(done),
             Err(e) => {
                 journal.op.status = OperationStatus::Compensating;
                 journal.save().await?;
                 if let Err(undo) = self.compensate(journal).await {
                     // What the undo could not reach stays upstream; the journal's steps say what.
-                    tracing::error!(error = %undo, cause = %e, key = %key, "order undo incomplete");
+                    let key = &journal.op.key;
+                    tracing::error!(error = %undo, cause = %e, key = %key, "saga undo incomplete");
                     return Err(undo);
                 }
                 Err(e)
             }
         }
+    }
+
+    /// The billing and CRM accounts of a new customer or organization, as saga steps: the
+    /// billing account (under its parent), the CRM account (under its parent, holding the
+    /// billing account's id and number, with its first contact), then the CRM account's id
+    /// recorded on the billing account (Zuora's `crmId`), so that each system leads to the
+    /// other as the integrations between them expect.
+    pub(super) async fn account_steps(
+        &self,
+        journal: &mut Journal,
+        billing_request: &NewBillingAccount,
+        crm_request: NewCrmAccount,
+    ) -> Result<(BillingAccount, CrmAccount)> {
+        let key = journal.op.key.clone();
+        let billing: BillingAccount = self
+            .step(journal, "billing.account", billing_request, async |r| {
+                let key = format!("{key}/billing");
+                self.c.billing.create_billing_account(&key, r).await
+            })
+            .await?;
+        let crm_request = NewCrmAccount {
+            billing: Some(BillingLink {
+                id: billing.id.clone(),
+                number: billing.account_number.clone(),
+            }),
+            ..crm_request
+        };
+        let crm: CrmAccount = self
+            .step(journal, "crm.account", &crm_request, async |r| {
+                let key = format!("{key}/crm");
+                self.c.crm.create_crm_account(&key, r).await
+            })
+            .await?;
+        let link = (billing.id.clone(), crm.id.clone());
+        self.step(journal, "billing.crm", &link, async |(account, crm)| {
+            self.c.billing.link_crm_account(account, crm).await
+        })
+        .await?;
+        Ok((billing, crm))
     }
 
     /// The steps, each journaled before it runs and idempotent under its own key.
@@ -151,15 +212,11 @@ impl Writes {
                     currency: self.order_currency(plan).await?,
                     parent_id: partner.external.billing.clone(),
                 };
-                let billing: BillingAccount = self
-                    .step(journal, "billing.account", &billing_request, async |r| {
-                        let key = format!("{key}/billing");
-                        self.c.billing.create_billing_account(&key, r).await
-                    })
-                    .await?;
                 let crm_request = NewCrmAccount {
                     name: new.name.clone(),
                     parent_id: partner.external.crm.clone(),
+                    kind: CrmAccountKind::Customer,
+                    billing: None,
                     contact: Some(NewContact {
                         first_name: new.first_name.clone().unwrap_or_default(),
                         last_name: new.last_name.clone().unwrap_or_else(|| new.name.clone()),
@@ -167,11 +224,8 @@ impl Writes {
                         phone: None,
                     }),
                 };
-                let crm: CrmAccount = self
-                    .step(journal, "crm.account", &crm_request, async |r| {
-                        let key = format!("{key}/crm");
-                        self.c.crm.create_crm_account(&key, r).await
-                    })
+                let (billing, crm) = self
+                    .account_steps(journal, &billing_request, crm_request)
                     .await?;
                 let customer = Customer {
                     id: CustomerId::from(derived_id("cus", key)),
@@ -247,7 +301,7 @@ impl Writes {
 
     /// Journals a step with its request, runs it with the hook around it, and journals its
     /// output. A step already done (in a resumed operation) answers from the journal.
-    async fn step<R, T>(
+    pub(super) async fn step<R, T>(
         &self,
         journal: &mut Journal,
         name: &str,
@@ -302,7 +356,7 @@ impl Writes {
         Ok(output)
     }
 
-    /// Undoes every started step of an order, newest first, but for those the upstream
+    /// Undoes every started step of a saga, newest first, but for those the upstream
     /// refused (they created nothing). A step whose outcome is unknown is re-issued first
     /// (creates are idempotent by key) to learn what it created (see [`learnt`]), so an
     /// unanswered create leaves nothing behind.
@@ -317,6 +371,14 @@ impl Writes {
                 "directory.customer" => {
                     let customer: Customer = decode(&request)?;
                     self.c.directory.delete_customer(&customer.id).await?;
+                }
+                "directory.organization" => {
+                    let org: Organization = decode(&request)?;
+                    self.c.directory.delete_organization(&org.id).await?;
+                }
+                "directory.user" => {
+                    let user: User = decode(&request)?;
+                    self.c.directory.delete_user(&user.id).await?;
                 }
                 "crm.account" => {
                     let crm = &self.c.crm;
@@ -349,7 +411,8 @@ impl Writes {
                         .delete_subscription(&learnt(step, reissue).await?.id)
                         .await?;
                 }
-                // Contacts go with their CRM account; the summary is derived data.
+                // Contacts go with their CRM account, the `crmId` with its billing account;
+                // the summary is derived data.
                 _ => {}
             }
         }

@@ -9,8 +9,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use partnergraph_core::ids::{CustomerId, OrgId, ProfileId, UserId};
 use partnergraph_core::model::{
-    Customer, CustomerStatus, ExternalIds, InvoiceOwner, Membership, OrgKind, Organization, User,
-    UserStatus,
+    Customer, CustomerStatus, ExternalIds, InvoiceOwner, Membership, OrgKind, OrgStatus,
+    Organization, User, UserStatus,
 };
 use partnergraph_core::permission::Permission;
 use partnergraph_core::principal::{Principal, Tenant};
@@ -41,6 +41,8 @@ pub fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> Organization {
         invoice_owner: InvoiceOwner::Partner,
         external: ExternalIds::default(),
         created_at: created(),
+        status: OrgStatus::Active,
+        email: None,
     }
 }
 
@@ -95,6 +97,7 @@ pub fn organization(id: &str, kind: OrgKind) -> Tenant {
     Tenant::Organization {
         id: OrgId::from(id),
         kind,
+        status: OrgStatus::Active,
     }
 }
 

@@ -9,8 +9,9 @@
 //! with partner Globex (customer Umbrella).
 //!
 //! `world` builds the channel and the personas; `profiles` holds the cases about profiles and
-//! login-as; this file the permissions and the reach of customers, users, billing and orders.
+//! login-as; `channel` those about onboarding organizations and publishing offers; this file the permissions and the reach of customers, users, billing and orders.
 
+mod channel;
 #[path = "../common/mod.rs"]
 mod common;
 mod profiles;
@@ -79,7 +80,7 @@ fn assert_reach<T: std::fmt::Debug>(
 // ---- Permissions ----------------------------------------------------------------------------
 
 /// Every kind of write, with the permission it needs.
-const WRITES: [(Write, Permission); 9] = [
+const WRITES: [(Write, Permission); 11] = [
     (Write::CreateCustomer, Permission::ManageCustomers),
     (Write::UpdateCustomer, Permission::ManageCustomers),
     (Write::DeleteCustomer, Permission::DeleteCustomers),
@@ -89,12 +90,20 @@ const WRITES: [(Write, Permission); 9] = [
     (Write::ManageUsers, Permission::ManageUsers),
     (Write::SaveProfile, Permission::ManageProfiles),
     (Write::Impersonate, Permission::Impersonate),
+    (Write::ManageOrganizations, Permission::ManagePartners),
+    (Write::PublishOffers, Permission::ManageOffers),
 ];
 
 #[test]
 fn each_persona_may_make_the_writes_its_profile_grants_and_no_other() {
     use Write::*;
     let all: Vec<Write> = WRITES.iter().map(|(write, _)| *write).collect();
+    // The channel is administered from above: partners onboard and publish nothing.
+    let partner: Vec<Write> = all
+        .iter()
+        .copied()
+        .filter(|w| !matches!(w, ManageOrganizations | PublishOffers))
+        .collect();
     let table: Vec<(&str, Vec<Write>)> = vec![
         ("platform admin", all.to_vec()),
         // Platform-wide profile editing stays with the platform.
@@ -102,8 +111,8 @@ fn each_persona_may_make_the_writes_its_profile_grants_and_no_other() {
             "distributor admin",
             all.iter().copied().filter(|w| *w != SaveProfile).collect(),
         ),
-        ("partner admin", all.to_vec()),
-        ("foreign partner admin", all.to_vec()),
+        ("partner admin", partner.clone()),
+        ("foreign partner admin", partner.clone()),
         ("limited partner user", vec![ManageCases]),
         (
             "customer admin",
@@ -113,7 +122,11 @@ fn each_persona_may_make_the_writes_its_profile_grants_and_no_other() {
         // Everything the impersonated admin may do, but starting another login-as.
         (
             "impersonating session",
-            all.iter().copied().filter(|w| *w != Impersonate).collect(),
+            partner
+                .iter()
+                .copied()
+                .filter(|w| *w != Impersonate)
+                .collect(),
         ),
         ("suspended admin", vec![]),
         // Permissions are the profile's; reach is what the deactivation takes away.

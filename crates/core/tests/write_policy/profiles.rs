@@ -196,10 +196,10 @@ fn a_profile_fits_only_the_users_it_is_made_for() {
 
 #[test]
 fn nobody_gives_a_profile_with_more_than_they_hold() {
-    // Acme's admin lacks MANAGE_PARTNERS, which a distributor's admin holds.
+    // Acme's admin lacks MANAGE_PARTNERS and MANAGE_OFFERS, which a distributor's admin holds.
     let distributor_admin = Some(BuiltInProfile::DistributorAdmin.profile());
     let outcome = grant(&partner_admin(), &acme_operator(), distributor_admin);
-    let message = "you cannot grant permissions you do not hold: MANAGE_PARTNERS";
+    let message = "you cannot grant permissions you do not hold: MANAGE_PARTNERS, MANAGE_OFFERS";
     assert_forbidden(outcome, message, "DISTRIBUTOR_ADMIN by a partner admin");
     let customer_admin = Some(BuiltInProfile::CustomerAdmin.profile());
     let outcome = grant(&customer_user(), &initech_user(), customer_admin);

@@ -1,18 +1,25 @@
 //! The sales channel: distributors and partners (with their partners, customers, operators,
-//! offers, billing and cases) and the catalog's offers, with their queries.
+//! offers, billing and cases, and the figures a distributor's pages show per partner) and the
+//! catalog's offers, with their queries and the writes that onboard, edit, deactivate and
+//! reactivate organizations and publish offers.
 
 use super::access::users_page;
+use super::crm::contact_of;
+use super::customers::ContactInput;
 use super::holder::holder_object;
-use super::{page_of, Customer, ExternalIds, Money, User};
+use super::{page_of, public_url, run_write, Contact, Customer, ExternalIds, Money, User};
 use crate::inputs::*;
 use crate::loaders::{CustomersOf, PartnersOf, UsersOfOrganization};
 use crate::paging::{connection, object, Conn};
 use crate::req::{req, OrFail, R};
-use async_graphql::{Context, Description, ID};
+use async_graphql::{Context, Description, InputObject, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use partnergraph_core::ids::*;
 use partnergraph_core::model;
 use partnergraph_core::policy::read::ReadArea;
+use partnergraph_core::write::{
+    ContactChange, FirstAdmin, NewOrganization, OfferPublication, OrganizationChanges,
+};
 use partnergraph_core::NodeKind;
 
 /// A distributor or a partner (reseller) organization of the channel.
@@ -40,6 +47,61 @@ impl Organization as AccountRef::Organization {
     /// When the organization was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// Active, or deactivated (its operators refused, its customers unaffected).
+    async fn status(&self) -> OrganizationStatus {
+        self.0.status.into()
+    }
+    /// The main contact email the portal was given (null for organizations onboarded
+    /// upstream without one).
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The main contact in the CRM.
+    async fn contact(&self, ctx: &Context<'_>) -> R<Option<Contact>> {
+        contact_of(ctx, &self.0.external).await
+    }
+    /// Active customers this organization sells to (for a distributor: all its partners'),
+    /// among those the caller may see. Read from the directory's summary of each customer,
+    /// with every organization of the page in one batch.
+    async fn customer_count(&self, ctx: &Context<'_>) -> R<i64> {
+        Ok(self.active_customers(ctx).await?.len() as i64)
+    }
+    /// Seats over the active subscriptions of those customers.
+    async fn active_seats(&self, ctx: &Context<'_>) -> R<i64> {
+        let customers = self.active_customers(ctx).await?;
+        Ok(customers.iter().map(|c| c.seats).sum())
+    }
+    /// How many of those customers have a subscription term ending within `withinDays` days
+    /// of today (30, 60 and 90 are what renewal planning asks).
+    async fn expiring_customers(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Days from today, 1 to 366.", default = 30)] within_days: i32,
+    ) -> R<i64> {
+        let r = req(ctx);
+        if !(1..=366).contains(&within_days) {
+            return Err(r.fail(partnergraph_core::Error::bad_input(
+                "withinDays",
+                "`withinDays` must be between 1 and 366",
+            )));
+        }
+        let today = super::today();
+        let until = today + chrono::Days::new(within_days as u64);
+        let customers = self.active_customers(ctx).await?;
+        let expiring = customers
+            .iter()
+            .filter(|c| c.expires_on.is_some_and(|d| d >= today && d <= until))
+            .count();
+        Ok(expiring as i64)
+    }
+    /// The SKUs those customers subscribe to, sorted, without duplicates.
+    async fn skus_sold(&self, ctx: &Context<'_>) -> R<Vec<String>> {
+        let customers = self.active_customers(ctx).await?;
+        let mut skus: Vec<String> = customers.iter().flat_map(|c| c.skus.clone()).collect();
+        skus.sort();
+        skus.dedup();
+        Ok(skus)
     }
     /// The distributor a partner sells under (null for distributors, or when not visible).
     async fn parent(&self, ctx: &Context<'_>) -> R<Option<Organization>> {
@@ -111,6 +173,18 @@ accounts {
     /// Support cases of the organization's own account (needs VIEW_CASES; null, with an error, while the CRM is unreachable).
     cases,
 }
+}
+
+impl Organization {
+    /// The active customers of this organization the caller may see, through the request's
+    /// batch of every organization's customers.
+    async fn active_customers(&self, ctx: &Context<'_>) -> R<Vec<model::Customer>> {
+        let r = req(ctx);
+        let mut customers = r.children(CustomersOf(self.0.id.clone())).await?;
+        customers
+            .retain(|c| c.status == model::CustomerStatus::Active && r.scope.permits_customer(c));
+        Ok(customers)
+    }
 }
 
 /// What a sales channel offers partners to order for their customers.
@@ -214,6 +288,248 @@ impl OffersQuery {
         let r = req(ctx);
         let criteria = args.decode(r)?;
         Ok(page_of(r.visible_offers().await?, criteria, Offer))
+    }
+}
+}
+
+/// A new distributor or partner, as part of `createOrganization`.
+#[derive(InputObject)]
+pub struct NewOrganizationInput {
+    /// Distributor (platform administrators only) or partner.
+    pub kind: OrganizationKind,
+    /// For a partner, the distributor it sells under: required for platform administrators,
+    /// implied for distributors' (who onboard partners under themselves only).
+    pub parent_id: Option<ID>,
+    /// Display name (at most 200 characters).
+    pub name: String,
+    /// Main contact email.
+    pub email: String,
+    /// Main contact's first name.
+    pub first_name: Option<String>,
+    /// Main contact's last name.
+    pub last_name: Option<String>,
+    /// The sales channel: a partner's is its distributor's (only the platform may name
+    /// another); a distributor's is required.
+    pub sales_channel: Option<String>,
+    /// Who is invoiced for what the organization sells; PARTNER when absent.
+    pub invoice_owner: Option<InvoiceOwner>,
+    /// ISO 4217 code of its billing account's currency: a partner's is its distributor's;
+    /// USD for a distributor when absent.
+    pub currency: Option<String>,
+    /// A first administrator to invite: created PENDING and sent an activation link.
+    pub admin: Option<FirstAdminInput>,
+}
+
+/// The first administrator of a new organization.
+#[derive(InputObject)]
+pub struct FirstAdminInput {
+    /// Login email; must not be in use.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+}
+
+write_input! {
+/// Input of `createOrganization`.
+pub struct CreateOrganizationInput {
+    /// The organization.
+    pub organization: NewOrganizationInput,
+}
+}
+
+write_input! {
+/// Input of `updateOrganization`; absent fields stay as they are.
+pub struct UpdateOrganizationInput {
+    /// The organization.
+    pub organization_id: ID,
+    /// New display name.
+    pub name: Option<String>,
+    /// New main contact email.
+    pub email: Option<String>,
+    /// New sales channel (a partner's may only be its distributor's, unless the platform
+    /// sets it).
+    pub sales_channel: Option<String>,
+    /// Who is invoiced for subscriptions sold from now on; existing subscriptions keep theirs.
+    pub invoice_owner: Option<InvoiceOwner>,
+    /// New details of the main contact person, in the CRM.
+    pub contact: Option<ContactInput>,
+}
+}
+
+write_input! {
+/// Input of the mutations that act on one organization as a whole.
+pub struct OrganizationActionInput {
+    /// The organization.
+    pub organization_id: ID,
+}
+}
+
+write_input! {
+/// Input of `updateOffer`; absent fields stay as they are.
+pub struct UpdateOfferInput {
+    /// The offer.
+    pub offer_id: ID,
+    /// The sales channel it is published to (a distributor publishes to its own only).
+    pub sales_channel: Option<String>,
+    /// The partners it is restricted to (at most 100), each selling through its channel; an
+    /// empty list opens it to every partner of the channel.
+    pub eligible_partner_ids: Option<Vec<ID>>,
+    /// Its marketing label; an empty string removes it.
+    pub label: Option<String>,
+}
+}
+
+/// What an organization mutation touched.
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    /// The organization as it is now.
+    pub organization: Organization,
+}
+
+/// What `updateOffer` touched.
+#[derive(SimpleObject)]
+pub struct OfferPayload {
+    /// The offer as the catalog now has it.
+    pub offer: Offer,
+}
+
+fn organization_id(id: &ID, field: &str) -> partnergraph_core::Result<OrgId> {
+    decode(id, NodeKind::Organization, field)
+}
+
+impl NewOrganizationInput {
+    fn into_core(self) -> partnergraph_core::Result<NewOrganization> {
+        Ok(NewOrganization {
+            kind: self.kind.into(),
+            parent_id: self
+                .parent_id
+                .map(|id| organization_id(&id, "parentId"))
+                .transpose()?,
+            name: self.name,
+            email: self.email,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            sales_channel: self.sales_channel,
+            invoice_owner: self.invoice_owner.map(Into::into),
+            currency: self.currency,
+            admin: self.admin.map(|a| FirstAdmin {
+                email: a.email,
+                first_name: a.first_name,
+                last_name: a.last_name,
+            }),
+        })
+    }
+}
+
+async fn set_active(
+    ctx: &Context<'_>,
+    input: OrganizationActionInput,
+    active: bool,
+) -> R<OrganizationPayload> {
+    let key = input.idempotency_key.as_deref();
+    let id = organization_id(&input.organization_id, "organizationId");
+    let (_, org) = run_write(ctx, key, id, |w, call| {
+        w.set_organization_active(call, active)
+    })
+    .await?;
+    Ok(OrganizationPayload {
+        organization: Organization(org),
+    })
+}
+
+/// Onboarding and administering the channel's organizations, and publishing offers.
+#[derive(Default, Description)]
+pub(crate) struct ChannelMutation;
+
+object! {
+impl ChannelMutation {
+    /// Onboards a distributor (platform administrators) or a partner (under the caller's own
+    /// distributor, or for the platform under the one named): its billing account under the
+    /// parent's, its CRM account under the parent's, each recording the other's id, its
+    /// directory record, and optionally a first administrator sent an activation link. All
+    /// or nothing (needs MANAGE_PARTNERS).
+    async fn create_organization(&self, ctx: &Context<'_>) -> R<OrganizationPayload>
+    where write(input: CreateOrganizationInput)
+    {
+        let key = input.idempotency_key.as_deref();
+        let new = input.organization.into_core();
+        let base = public_url(ctx)?;
+        let (_, org) = run_write(ctx, key, new, |w, call| w.create_organization(call, base)).await?;
+        Ok(OrganizationPayload {
+            organization: Organization(org),
+        })
+    }
+
+    /// Changes an organization's name, contact, sales channel or invoice owner (needs
+    /// MANAGE_PARTNERS; distributors administer their own partners, the platform any
+    /// organization).
+    async fn update_organization(&self, ctx: &Context<'_>) -> R<OrganizationPayload>
+    where write(input: UpdateOrganizationInput)
+    {
+        let key = input.idempotency_key.as_deref();
+        let changes = organization_id(&input.organization_id, "organizationId").map(|id| {
+            OrganizationChanges {
+                organization_id: id,
+                name: input.name,
+                email: input.email,
+                sales_channel: input.sales_channel,
+                invoice_owner: input.invoice_owner.map(Into::into),
+                contact: input.contact.map(|c| ContactChange {
+                    first_name: c.first_name,
+                    last_name: c.last_name,
+                    phone: c.phone,
+                }),
+            }
+        });
+        let (_, org) = run_write(ctx, key, changes, |w, call| w.update_organization(call)).await?;
+        Ok(OrganizationPayload {
+            organization: Organization(org),
+        })
+    }
+
+    /// Deactivates an organization: its operators are refused from their next request; its
+    /// customers keep their own access; nothing is deleted (needs MANAGE_PARTNERS).
+    async fn deactivate_organization(&self, ctx: &Context<'_>) -> R<OrganizationPayload>
+    where write(input: OrganizationActionInput)
+    {
+        set_active(ctx, input, false).await
+    }
+
+    /// Reactivates a deactivated organization (needs MANAGE_PARTNERS).
+    async fn reactivate_organization(&self, ctx: &Context<'_>) -> R<OrganizationPayload>
+    where write(input: OrganizationActionInput)
+    {
+        set_active(ctx, input, true).await
+    }
+
+    /// Publishes an offer: the sales channel it is sold through, the partners it is
+    /// restricted to and its label, in the catalog (Zuora's product rate plan when the catalog
+    /// is Zuora). A partner that loses eligibility stops seeing the offer, and cannot order
+    /// it, from the next request (needs MANAGE_OFFERS; distributors publish the offers of
+    /// their own channel).
+    async fn update_offer(&self, ctx: &Context<'_>) -> R<OfferPayload>
+    where write(input: UpdateOfferInput)
+    {
+        let key = input.idempotency_key.as_deref();
+        let publication = (|| {
+            Ok(OfferPublication {
+                offer_id: decode(&input.offer_id, NodeKind::Offer, "offerId")?,
+                sales_channel: input.sales_channel,
+                eligible_partner_ids: input
+                    .eligible_partner_ids
+                    .map(|ids| {
+                        ids.iter()
+                            .map(|id| organization_id(id, "eligiblePartnerIds"))
+                            .collect::<partnergraph_core::Result<Vec<_>>>()
+                    })
+                    .transpose()?,
+                label: input.label,
+            })
+        })();
+        let (_, offer) = run_write(ctx, key, publication, |w, call| w.update_offer(call)).await?;
+        Ok(OfferPayload { offer: Offer(offer) })
     }
 }
 }

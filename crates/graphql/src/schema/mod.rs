@@ -74,6 +74,7 @@ pub struct MutationRoot(
     billing::SubscriptionsMutation,
     crm::CaseUpdatesMutation,
     access::UsersMutation,
+    channel::ChannelMutation,
 );
 
 /// The most ids `nodes(ids:)` takes at once.

@@ -27,6 +27,22 @@ pub(super) struct Schema {
     pub(super) external_ids: &'static [&'static str],
 }
 
+/// The values of the org's Account `Type` picklist, restricted so that a connector sending a
+/// value the org lacks is refused: a new org's standard values, and `Customer` and
+/// `Distributor`, which partnergraph's channel adds (its partners are `Channel Partner /
+/// Reseller`).
+pub(super) const ACCOUNT_TYPES: &[&str] = &[
+    "Prospect",
+    "Customer",
+    "Customer - Direct",
+    "Customer - Channel",
+    "Channel Partner / Reseller",
+    "Installation Partner",
+    "Technology Partner",
+    "Distributor",
+    "Other",
+];
+
 /// The audit fields every type has.
 const AUDIT: [&str; 5] = [
     "CreatedDate",
@@ -49,6 +65,10 @@ static SCHEMAS: [Schema; 5] = [
             "Website",
             "AccountNumber",
             "Partnergraph_Key__c",
+            // The billing account of the same holder, as the portal links the two: text fields
+            // (the Zuora account's 32-hex id and its number).
+            "Billing_Account_Id__c",
+            "Billing_Account_Number__c",
         ],
         required: &["Name"],
         lookups: &[
@@ -56,7 +76,7 @@ static SCHEMAS: [Schema; 5] = [
             ("OwnerId", "User"),
             ("CreatedById", "User"),
         ],
-        picklists: &[],
+        picklists: &[("Type", ACCOUNT_TYPES)],
         external_ids: &["Partnergraph_Key__c"],
     },
     Schema {

@@ -1,5 +1,6 @@
-//! The demo world's CRM side as the org's records: the integration user, the accounts (partners
-//! and their customers), the contacts with the external id a previous sync by the connector
+//! The demo world's CRM side as the org's records: the integration user, the accounts
+//! (distributors, partners and their customers, each with the number and id of its billing
+//! account), the contacts with the external id a previous sync by the connector
 //! would have left, and the cases. Ids are the demo's, so the billing side's `crmId`s point at
 //! records that exist here.
 
@@ -9,6 +10,7 @@ use super::{Org, Record};
 use partnergraph_core::model::*;
 use partnergraph_demo::{crm_id, DemoData};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Fills `org` with `demo`'s CRM records, all owned by the user `user_id`.
 pub(super) fn seed(org: &mut Org, demo: &DemoData, user_id: &str, username: &str) {
@@ -42,14 +44,24 @@ pub(super) fn seed(org: &mut Org, demo: &DemoData, user_id: &str, username: &str
         json!({ "Username": username, "Email": username, "Name": "Integration User", "IsActive": true }),
     );
     user.remove("OwnerId");
+    // An organization's account is its distributor's or partner's; every other is a customer's.
+    let kinds: HashMap<&str, OrgKind> = demo
+        .organizations
+        .iter()
+        .filter_map(|o| Some((o.external.crm.as_ref()?.as_str(), o.kind)))
+        .collect();
     let account = |a: &CrmAccount| {
-        let kind = if a.parent_id.is_some() {
-            "Customer"
-        } else {
-            "Partner"
+        let kind = match kinds.get(a.id.as_str()) {
+            Some(OrgKind::Distributor) => "Distributor",
+            Some(OrgKind::Partner) => "Channel Partner / Reseller",
+            None => "Customer",
         };
         let parent = a.parent_id.as_ref().map(|p| p.as_str());
-        let fields = json!({ "Name": a.name, "ParentId": parent, "Type": kind });
+        let fields = json!({
+            "Name": a.name, "ParentId": parent, "Type": kind,
+            "Billing_Account_Id__c": a.billing.as_ref().map(|b| b.id.as_str()),
+            "Billing_Account_Number__c": a.billing.as_ref().map(|b| b.number.as_str()),
+        });
         record("Account", a.id.as_str(), fields)
     };
     let contact = |c: &Contact| {

@@ -1,6 +1,8 @@
-//! `POST /v1/accounts` and `DELETE /v1/accounts/{key}`: creating an account (optionally under a
-//! parent of the same currency, as consolidated billing needs) and removing one with everything
-//! it owns. Refusals are Zuora's business errors: HTTP 200 with `success: false`.
+//! `POST /v1/accounts`, `PUT /v1/accounts/{key}` and `DELETE /v1/accounts/{key}`: creating an
+//! account (optionally under a parent of the same currency, as consolidated billing needs),
+//! updating its basic fields (its name, and `crmId`, the link to the CRM account) and removing
+//! one with everything it owns. Refusals are Zuora's business errors: HTTP 200 with
+//! `success: false`.
 
 use super::wire::{cannot_find, not_found, now, refused, Authorized, Write};
 use super::{Zuora, INVOICE_PAYMENTS};
@@ -73,6 +75,59 @@ pub(super) async fn create_account(State(z): State<Arc<Zuora>>, write: Write) ->
                     "billToContactId": contact_id, "soldToContactId": contact_id }),
         )
     })
+}
+
+/// The fields `PUT /v1/accounts/{key}` changes, with the most characters Zuora allows in each;
+/// others in the body are ignored, as Zuora ignores unknown fields unless told otherwise.
+const UPDATABLE: [(&str, usize); 4] = [
+    ("name", 255),
+    ("crmId", 100),
+    ("notes", 65535),
+    ("salesRep", 50),
+];
+
+/// `PUT /v1/accounts/{key}` (key = id or number): sets the account's fields the body names.
+/// Setting a field to the value it has changes nothing, so Zuora takes no `Idempotency-Key`
+/// here; an unknown key is its `404` with code 50000040.
+pub(super) async fn update_account(
+    Path(key): Path<String>,
+    State(z): State<Arc<Zuora>>,
+    write: Write,
+) -> Response {
+    let body = &write.body;
+    let mut changes = Vec::new();
+    for (field, most) in UPDATABLE {
+        let value = match &body[field] {
+            // Absent: left as it is. `null` clears a field, except the name every account has.
+            Value::Null if body.get(field).is_none() => continue,
+            Value::Null if field != "name" => Value::Null,
+            Value::String(v)
+                if v.chars().count() <= most && !(field == "name" && v.trim().is_empty()) =>
+            {
+                json!(v)
+            }
+            _ => return refusal(50000020, &format!("Invalid value for field {field}")),
+        };
+        changes.push((field, value));
+    }
+    let mut objects = lock(&z.objects);
+    let Some(account) = objects
+        .get_mut("accounts")
+        .and_then(|accounts| accounts.iter_mut().find(|a| keyed(a, &key)))
+    else {
+        return not_found(&key);
+    };
+    for (field, value) in changes {
+        account[field] = value;
+    }
+    account["updatedDate"] = json!(now());
+    Json(json!({ "success": true })).into_response()
+}
+
+/// A business refusal as a response.
+fn refusal(code: u64, message: &str) -> Response {
+    let (_, body) = refused(code, message);
+    Json(body).into_response()
 }
 
 /// Whether `account` is the one `key` names, by id or by account number.

@@ -17,16 +17,19 @@
 //! Writes: `POST /v1/accounts` (with `parentId`, same-currency rule), `POST /v1/payments`
 //! (applied to invoices of the account) and `POST /v1/orders` (create a subscription, change
 //! seats, change plan, renewal terms, cancel), all with `Idempotency-Key` replay;
-//! `DELETE /v1/accounts/{key}` and `PUT /v1/subscriptions/{key}/delete`. Subscriptions carry
-//! rate plans and charges (`expand[]=rateplans.rateplancharges`). ZOQL (`/v1/action/query`,
-//! `queryMore`) for the subset in `zoql`, including `InvoicePayment`, which links payments
-//! to the invoices they paid.
+//! `PUT /v1/accounts/{key}` (name, `crmId`, notes, sales rep), `DELETE /v1/accounts/{key}`,
+//! `PUT /v1/subscriptions/{key}/delete`, and CRUD's `PUT /v1/object/product-rate-plan/{id}`
+//! (the plan's name, description, dates and custom fields, in CRUD's capitalised
+//! `Success`/`Errors` envelope). Subscriptions carry rate plans and charges
+//! (`expand[]=rateplans.rateplancharges`). ZOQL (`/v1/action/query`, `queryMore`) for the subset
+//! in `zoql`, including `InvoicePayment`, which links payments to the invoices they paid.
 //!
 //! This file holds the tenant's shared state and its routes; the rooms beside it:
 //! - `auth`: `POST /oauth/token` (client credentials);
 //! - `object_query`: `/object-query/{object}[/{key}]`, the reads of every object;
 //! - `zoql`: `/v1/action/query` and `queryMore`, and the ZOQL subset they run;
-//! - `accounts`: creating and deleting accounts;
+//! - `accounts`: creating, updating and deleting accounts;
+//! - `catalog`: CRUD updates of product rate plans (publishing an offer);
 //! - `payments`: creating payments applied to invoices;
 //! - `subscriptions`: rate plans as stored and shown, and deleting subscriptions;
 //! - `orders`: `POST /v1/orders`, the subscription actions;
@@ -44,6 +47,7 @@ use std::time::Duration;
 
 mod accounts;
 mod auth;
+mod catalog;
 mod object_query;
 mod orders;
 mod payments;
@@ -100,7 +104,14 @@ impl Zuora {
             .route("/object-query/{object}", get(object_query::query))
             .route("/object-query/{object}/{key}", get(object_query::by_key))
             .route("/v1/accounts", post(accounts::create_account))
-            .route("/v1/accounts/{key}", delete(accounts::delete_account))
+            .route(
+                "/v1/accounts/{key}",
+                delete(accounts::delete_account).put(accounts::update_account),
+            )
+            .route(
+                "/v1/object/product-rate-plan/{id}",
+                put(catalog::update_product_rate_plan),
+            )
             .route(
                 "/v1/subscriptions/{key}/delete",
                 put(subscriptions::delete_subscription),

@@ -1,5 +1,6 @@
 //! How the sandbox speaks Zuora on the wire, beside what each resource answers: the
-//! `success: false` error envelope with numeric reason codes, the bearer token every API call
+//! `success: false` error envelope with numeric reason codes (and CRUD's `Success: false` with
+//! code words), the bearer token every API call
 //! needs (as extractors, so a handler cannot forget it), `Idempotency-Key` replay for writes,
 //! Zuora's response headers and injected faults, and how Zuora writes amounts and timestamps.
 
@@ -40,6 +41,13 @@ pub(super) fn cannot_find(key: impl Display) -> String {
 /// The `404` of a key that names nothing.
 pub(super) fn not_found(key: &str) -> Response {
     error(StatusCode::NOT_FOUND, 50000040, &cannot_find(key))
+}
+
+/// A failure in CRUD's (`/v1/object/*`) dialect: HTTP 200, capitalised keys, and a code word
+/// where the REST calls have a number (`INVALID_ID`, `INVALID_VALUE`).
+pub(super) fn crud_error(code: &str, message: &str) -> Response {
+    Json(json!({ "Success": false, "Errors": [{ "Code": code, "Message": message }] }))
+        .into_response()
 }
 
 /// Whether the bearer token is one the sandbox issued and it has not expired.
