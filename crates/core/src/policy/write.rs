@@ -461,6 +461,22 @@ pub fn publishable_offer(
     }
 }
 
+/// Whether the caller may change who may sell an offer now restricted to `current` (the
+/// organizations of its eligible partners, as found): only when it reaches them all. A channel
+/// may be shared by distributors, and one must not take an offer away from another's partners.
+pub fn restrictable_offer(p: &Principal, current: &[Organization]) -> Result<()> {
+    let scope = p.scope();
+    if current.iter().all(|o| scope.permits_organization(o)) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "the offer is also sold by partners you do not administer; the platform decides \
+             who sells it"
+                .to_owned(),
+        ))
+    }
+}
+
 /// The partners an offer may be restricted to, given what the store found for the ids the
 /// caller named (`named`): each must be a partner the caller reaches (else `NOT_FOUND`, as for
 /// any id out of reach) that sells through the offer's `channel` (else the input is wrong).

@@ -442,6 +442,12 @@ impl Writes {
                         format!("an offer is restricted to at most {MAX_ELIGIBLE} partners"),
                     ));
                 }
+                let current = self
+                    .c
+                    .directory
+                    .organizations(&offer.eligible_partner_ids)
+                    .await?;
+                policy::restrictable_offer(p, &current)?;
                 let found = self.c.directory.organizations(named).await?;
                 offer.eligible_partner_ids =
                     policy::eligible_partners(p, &offer.sales_channel, named, &found)?;

@@ -156,6 +156,15 @@ fn offers_are_published_by_the_platform_and_by_the_distributor_of_their_channel(
         );
     }
 
+    // Who sells it is changed only by who reaches every partner now selling it.
+    assert!(policy::restrictable_offer(&dora, &[acme()]).is_ok());
+    assert!(policy::restrictable_offer(&dora, &[]).is_ok());
+    assert!(policy::restrictable_offer(&platform, &[acme(), globex()]).is_ok());
+    assert!(matches!(
+        policy::restrictable_offer(&dora, &[acme(), globex()]),
+        Err(Error::Forbidden(_))
+    ));
+
     // The partners it is restricted to: each one the caller reaches, of the offer's channel.
     let partners = [acme(), globex()];
     let acme_id = OrgId::from(ACME);
