@@ -27,8 +27,14 @@ const CustomerDetailPage = lazy(() =>
 const CustomersPage = lazy(() =>
   import('./pages/CustomersPage').then((module) => ({ default: module.CustomersPage })),
 );
+const OffersPage = lazy(() =>
+  import('./pages/OffersPage').then((module) => ({ default: module.OffersPage })),
+);
 const OperatorsPage = lazy(() =>
   import('./pages/OperatorsPage').then((module) => ({ default: module.OperatorsPage })),
+);
+const PartnerDetailPage = lazy(() =>
+  import('./pages/PartnerDetailPage').then((module) => ({ default: module.PartnerDetailPage })),
 );
 const PartnersPage = lazy(() =>
   import('./pages/PartnersPage').then((module) => ({ default: module.PartnersPage })),
@@ -46,6 +52,10 @@ const SubscriptionsPage = lazy(() =>
 const theme = createTheme({
   primaryColor: 'blue',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif',
+  components: {
+    // The close button of every dialog is an icon; this gives it a name screen readers say.
+    Modal: { defaultProps: { closeButtonProps: { 'aria-label': 'Close' } } },
+  },
 });
 
 /** Renders a page only for callers its navigation entry admits. */
@@ -169,6 +179,22 @@ export function App() {
                   element={
                     <Guarded path="/partners">
                       <PartnersPage />
+                    </Guarded>
+                  }
+                />
+                <Route
+                  path="/partners/:id"
+                  element={
+                    <Guarded path="/partners">
+                      <PartnerDetailPage />
+                    </Guarded>
+                  }
+                />
+                <Route
+                  path="/offers"
+                  element={
+                    <Guarded path="/offers">
+                      <OffersPage />
                     </Guarded>
                   }
                 />

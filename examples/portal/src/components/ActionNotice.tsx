@@ -4,7 +4,7 @@ import { Alert } from '@mantine/core';
 export function ActionNotice({ notice, onClose }: { notice: string | null; onClose: () => void }) {
   if (notice === null) return null;
   return (
-    <Alert color="green" withCloseButton onClose={onClose} role="status">
+    <Alert color="green" withCloseButton closeButtonLabel="Dismiss" onClose={onClose} role="status">
       {notice}
     </Alert>
   );

@@ -42,6 +42,12 @@ export const NAV_ITEMS: readonly NavItem[] = [
         ? can('VIEW_CUSTOMERS')
         : seat === 'platform' && can('MANAGE_PARTNERS'),
   },
+  {
+    // What the channel sells: partners and distributors read it; MANAGE_OFFERS publishes.
+    path: '/offers',
+    label: 'Offers',
+    allowed: ({ seat, can }) => seat !== 'customer' && can('VIEW_CUSTOMERS'),
+  },
 ];
 
 /** Where a caller lands: its first page, or null when its profile opens none. */

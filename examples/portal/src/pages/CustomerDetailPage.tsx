@@ -14,13 +14,14 @@ import {
   Title,
   VisuallyHidden,
 } from '@mantine/core';
-import { useState, type SubmitEvent, type ReactNode } from 'react';
+import { useState, type SubmitEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useMutation, useQuery } from 'urql';
 import { errorCode } from '../api/errors';
 import { ActionNotice } from '../components/ActionNotice';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, PartialDataNotice } from '../components/ErrorNotice';
+import { Field } from '../components/Field';
 import { formatDate, formatMoney, humanize } from '../components/format';
 import { idempotencyKey } from '../api/idempotency';
 import { PageSkeleton } from '../components/Loading';
@@ -177,19 +178,6 @@ const ImpersonateDocument = graphql(`
 
 type Customer = NonNullable<CustomerDetailQuery['customer']>;
 type CustomerUser = NonNullable<Customer['users']>['nodes'][number];
-
-function Field({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <div>
-      <Text size="xs" c="dimmed">
-        {label}
-      </Text>
-      <Text component="div" style={{ overflowWrap: 'anywhere' }}>
-        {children}
-      </Text>
-    </div>
-  );
-}
 
 function EditCustomer({ customer, onClose }: { customer: Customer; onClose: () => void }) {
   const [result, update] = useMutation(UpdateCustomerDocument);

@@ -18,7 +18,8 @@ export type Permission =
   | 'MANAGE_PROFILES'
   | 'IMPERSONATE'
   | 'VIEW_AUDIT_LOG'
-  | 'MANAGE_PARTNERS';
+  | 'MANAGE_PARTNERS'
+  | 'MANAGE_OFFERS';
 
 /** Where the caller sits in the channel. */
 export type Seat = 'platform' | 'distributor' | 'partner' | 'customer';
