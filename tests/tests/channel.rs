@@ -509,11 +509,51 @@ async fn offers_are_published_per_channel_and_eligibility_holds_from_the_next_re
         &s,
         DANA,
         &update,
-        moved,
+        moved.clone(),
         "FORBIDDEN",
         "into another channel",
     )
     .await;
+
+    // A restricted offer moved to a channel none of its partners sell through is not opened to
+    // that whole channel by accident: the platform names who may sell it there.
+    let restricted = json!({ "offerId": offer, "eligiblePartnerIds": [org("org-contoso")] });
+    assert_ok(
+        &mutate(&s, DANA, UPDATE_OFFER, restricted).await,
+        "restricted",
+    );
+    refused(
+        &s,
+        ADMIN,
+        &update,
+        moved,
+        "BAD_USER_INPUT",
+        "moved, left open",
+    )
+    .await;
+
+    // Once the platform puts Southgate's Globex into Northwind's channel, the channel is shared:
+    // Dana may neither take the offer from Globex nor open it to it; the platform may.
+    let hop = json!({ "organizationId": org("org-globex"), "salesChannel": "EMEA-CLOUD" });
+    ok(&s, ADMIN, UPDATE, hop).await;
+    let open = json!({ "offerId": offer, "eligiblePartnerIds": [] });
+    refused(
+        &s,
+        DANA,
+        &update,
+        open.clone(),
+        "FORBIDDEN",
+        "a shared channel",
+    )
+    .await;
+    assert_ok(
+        &mutate(&s, ADMIN, UPDATE_OFFER, open).await,
+        "the platform opens it",
+    );
+    assert!(
+        offers_seen(&s, OLGA).await.contains(&offer),
+        "Globex sells it now"
+    );
 }
 
 /// The local id inside an offer's global id.
@@ -679,6 +719,44 @@ async fn an_onboarding_cut_off_by_a_crash_at_any_step_is_finished_once_after_res
     }
 }
 
+/// A stopped onboarding that can no longer go ahead when the gateway starts again (here its
+/// distributor was deactivated meanwhile, so its caller reaches nothing) is undone, not left
+/// half-made.
+async fn an_onboarding_that_cannot_resume_after_a_crash_is_undone(backend: Backend) {
+    let hook = Arc::new(StallAt::new("directory.organization", StepPhase::Before));
+    let s = TestServer::dedicated_with_hook(backend, hook.clone());
+    let name = "Orphaned-Onboarding";
+    let input = new_partner(name, "orphan@orphaned.example", "orphan-key");
+    let northwind = json!({ "organizationId": org("org-northwind") });
+    let token = s.token(DANA).await;
+    let body = json!({ "query": CREATE, "variables": { "input": input.clone() } });
+    let url = s.url.clone();
+    let cut_off = tokio::spawn(async move {
+        reqwest::Client::new()
+            .post(format!("{url}/graphql"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+    });
+    tokio::time::timeout(std::time::Duration::from_secs(10), hook.reached.notified())
+        .await
+        .expect("the onboarding reaches the directory step");
+    ok(&s, ADMIN, DEACTIVATE, northwind.clone()).await;
+    let s = tokio::task::block_in_place(|| s.restart(Arc::new(partnergraph_core::write::NoHook)));
+    assert!(cut_off.await.expect("client task").is_err());
+    assert_eq!(organizations_named(&s, name).await, 0);
+    assert_nothing_upstream(&s, name).await;
+    ok(&s, ADMIN, REACTIVATE, northwind).await;
+    let replay = mutate(&s, DANA, CREATE, input).await;
+    assert_eq!(
+        replay.error_code(),
+        "NOT_FOUND",
+        "the replay answers as the resume ended"
+    );
+    assert_eq!(organizations_named(&s, name).await, 0);
+}
+
 /// A partner's account executive settles invoices, and a partner administrator may give its
 /// executives login-as through a profile of its own.
 async fn a_partner_executive_pays_invoices_and_may_be_granted_login_as(backend: Backend) {
@@ -724,5 +802,6 @@ on_each_backend!(
     a_distributors_partner_figures_cost_no_upstream_call_and_one_batch_per_page,
     an_onboarding_failing_at_any_step_leaves_nothing_and_replays_its_error,
     an_onboarding_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart,
+    an_onboarding_that_cannot_resume_after_a_crash_is_undone,
     a_partner_executive_pays_invoices_and_may_be_granted_login_as,
 );

@@ -15,6 +15,9 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The most characters a Zuora text custom field holds (`EligiblePartners__c`).
+const CUSTOM_TEXT_LIMIT: usize = 255;
+
 /// The product catalog as offers, with the ids an order needs.
 pub(crate) struct CatalogSnapshot {
     /// The active plans, as offers.
@@ -113,12 +116,23 @@ impl Catalog for ZuoraBilling {
             .iter()
             .map(|p| p.as_str())
             .collect();
+        let partners = partners.join(",");
+        if partners.len() > CUSTOM_TEXT_LIMIT {
+            // Zuora would refuse the write as a whole; the caller can name fewer partners.
+            return Err(Error::bad_input(
+                "eligiblePartnerIds",
+                format!(
+                    "the billing system keeps at most {CUSTOM_TEXT_LIMIT} characters of \
+                     eligible partner ids; restrict the offer to fewer partners"
+                ),
+            ));
+        }
         // Every field is set to a value, so sending the update again changes nothing: it needs
         // no `Idempotency-Key` (Zuora takes none on PUT). An empty description is no label, as
         // `into_offer` reads it.
         let body = json!({
             "SalesChannel__c": desired.sales_channel,
-            "EligiblePartners__c": partners.join(","),
+            "EligiblePartners__c": partners,
             "Description": desired.label.as_deref().unwrap_or_default(),
         });
         let written = self

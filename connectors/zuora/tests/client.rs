@@ -493,6 +493,26 @@ async fn a_published_offer_shows_in_all_offers_at_once() {
         .expect("unlabelled");
     assert_eq!(published.label, None);
 
+    // Onboarded partners' ids are long: more than the custom field holds is refused before
+    // anything is sent, naming the input, not failed by Zuora as a whole.
+    let crowded = Offer {
+        eligible_partner_ids: (0..8)
+            .map(|i| OrgId::from(format!("org-{i:032x}")))
+            .collect(),
+        ..desired.clone()
+    };
+    s.clear().await;
+    match catalog.publish_offer(&crowded).await {
+        Err(partnergraph_core::Error::BadInput { field, .. }) => {
+            assert_eq!(field.as_deref(), Some("eligiblePartnerIds"));
+        }
+        other => panic!("expected BAD_USER_INPUT, got {other:?}"),
+    }
+    assert!(
+        s.log().await.iter().all(|r| r.method != "PUT"),
+        "nothing was written"
+    );
+
     let unknown = Offer {
         id: OfferId::from("8ad09be48db5aba7018db604776d4854"),
         ..desired

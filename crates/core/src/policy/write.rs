@@ -19,8 +19,8 @@
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, OrgId, ProfileId};
 use crate::model::{
-    AccountHolder, Customer, Membership, Offer, OrgKind, Organization, Profile, ProfileOwner, User,
-    UserStatus,
+    AccountHolder, Customer, CustomerStatus, Membership, Offer, OrgKind, OrgStatus, Organization,
+    Profile, ProfileOwner, User, UserStatus,
 };
 use crate::permission::{BuiltInProfile, Permission};
 use crate::principal::{Principal, Tenant};
@@ -306,8 +306,13 @@ pub fn grantable_profile(
 /// Whether the caller (allowed to log in as others, see [`permit`]) may log in as `user`, whom
 /// it reaches: platform admins as any organization or customer user, organization users as the
 /// users of their customers; never as oneself, never as a platform user (that would be a way
-/// up, not across), and only as a user who is active.
-pub fn impersonation_target(p: &Principal, user: &User) -> Result<()> {
+/// up, not across), and only as a user who is active, of an organization or customer account
+/// (`holder`) that is active.
+pub fn impersonation_target(
+    p: &Principal,
+    user: &User,
+    holder: Option<&AccountHolder>,
+) -> Result<()> {
     let allowed = match (&p.tenant, &user.membership) {
         (Tenant::Platform, Membership::Platform) => false,
         (Tenant::Platform, _) => true,
@@ -321,6 +326,17 @@ pub fn impersonation_target(p: &Principal, user: &User) -> Result<()> {
     }
     if user.status != UserStatus::Active {
         return Err(Error::Conflict("the user is not active".to_owned()));
+    }
+    // Its token would be refused at once: say so now, not through a session that fails.
+    let deactivated = match holder {
+        Some(AccountHolder::Organization(o)) => o.status != OrgStatus::Active,
+        Some(AccountHolder::Customer(c)) => c.status != CustomerStatus::Active,
+        None => false,
+    };
+    if deactivated {
+        return Err(Error::Conflict(
+            "the user's organization or customer account is deactivated".to_owned(),
+        ));
     }
     Ok(())
 }
@@ -461,17 +477,19 @@ pub fn publishable_offer(
     }
 }
 
-/// Whether the caller may change who may sell an offer now restricted to `current` (the
-/// organizations of its eligible partners, as found): only when it reaches them all. A channel
-/// may be shared by distributors, and one must not take an offer away from another's partners.
-pub fn restrictable_offer(p: &Principal, current: &[Organization]) -> Result<()> {
+/// Whether the caller may publish an offer of a channel through which `sellers` (every partner
+/// of the channel, as found) sell: only when it reaches them all. A channel may be shared by
+/// distributors, or hold a partner the platform put there, and one distributor must neither
+/// take an offer from another's partners (by restricting it) nor hand it to them (by opening
+/// it); the platform publishes the offers of a shared channel.
+pub fn restrictable_offer(p: &Principal, sellers: &[Organization]) -> Result<()> {
     let scope = p.scope();
-    if current.iter().all(|o| scope.permits_organization(o)) {
+    if sellers.iter().all(|o| scope.permits_organization(o)) {
         Ok(())
     } else {
         Err(Error::Forbidden(
-            "the offer is also sold by partners you do not administer; the platform decides \
-             who sells it"
+            "the offer's channel is shared with partners you do not administer; the platform \
+             publishes its offers"
                 .to_owned(),
         ))
     }

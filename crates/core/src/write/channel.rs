@@ -6,21 +6,23 @@
 //! ([`crate::policy::write`]).
 
 use super::journal::Journal;
-use super::{derived_id, email_address, text, Actor, Call, ContactChange, Writes, MAX_TEXT};
+use super::{
+    derived_id, email_address, text, Actor, Call, ContactChange, Writes, DEFAULT_CURRENCY, MAX_TEXT,
+};
 use crate::error::{Error, Result};
+use crate::filter::{OrganizationFilter, OrganizationOrderField};
 use crate::ids::{OfferId, OrgId, UserId};
 use crate::model::{
     AccountHolder, AuditOutcome, Contact, CrmAccountKind, ExternalIds, InvoiceOwner, Membership,
     NewBillingAccount, NewContact, NewCrmAccount, Offer, OrgKind, OrgStatus, Organization, User,
     UserStatus,
 };
+use crate::paging::{Direction, Order, PageRequest, MAX_PAGE_SIZE};
 use crate::permission::BuiltInProfile;
 use crate::policy::write::{self as policy, Write};
 use crate::traits::one;
+use crate::Scope;
 use serde::{Deserialize, Serialize};
-
-/// Currency of a new distributor's billing account when none is named.
-const DEFAULT_CURRENCY: &str = "USD";
 
 /// A new distributor or partner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,7 +117,12 @@ impl Writes {
                     // Mailed once, by the call that onboarded (a replay answers from the
                     // journal); `sendActivationLink` sends another.
                     let admin = UserId::from(derived_id("user", &j.op.key));
-                    if let Some(admin) = self.load_user(&admin).await? {
+                    let admin = self.load_user(&admin).await.unwrap_or_else(|e| {
+                        // The onboarding stands whatever this read says.
+                        tracing::warn!(error = %e, "first administrator not read back");
+                        None
+                    });
+                    if let Some(admin) = admin {
                         let intro = format!(
                             "you are the first administrator of {} in the portal; open this \
                              link to activate your account:",
@@ -427,6 +434,10 @@ impl Writes {
             let own_channel = own.as_ref().map(|o| o.sales_channel.as_str());
             let found = one(&input.offer_id, |ids| self.c.catalog.offers(ids)).await?;
             let mut offer = policy::publishable_offer(p, own_channel, found)?;
+            if !matches!(p.tenant, crate::Tenant::Platform) {
+                let sellers = self.partners_selling_through(&offer.sales_channel).await?;
+                policy::restrictable_offer(p, &sellers)?;
+            }
             if let Some(channel) = optional_text("salesChannel", input.sales_channel.as_deref())? {
                 if own_channel.is_some_and(|own| own != channel) {
                     return Err(Error::Forbidden(
@@ -442,17 +453,13 @@ impl Writes {
                         format!("an offer is restricted to at most {MAX_ELIGIBLE} partners"),
                     ));
                 }
-                let current = self
-                    .c
-                    .directory
-                    .organizations(&offer.eligible_partner_ids)
-                    .await?;
-                policy::restrictable_offer(p, &current)?;
                 let found = self.c.directory.organizations(named).await?;
                 offer.eligible_partner_ids =
                     policy::eligible_partners(p, &offer.sales_channel, named, &found)?;
-            } else if input.sales_channel.is_some() {
-                // Partners of the old channel are no partners of the new one.
+            } else if input.sales_channel.is_some() && !offer.eligible_partner_ids.is_empty() {
+                // Partners of the old channel are no partners of the new one; a restricted
+                // offer left with none would be open to the whole new channel, which nobody
+                // asked for.
                 let found = self
                     .c
                     .directory
@@ -463,6 +470,14 @@ impl Writes {
                         .iter()
                         .any(|o| &o.id == id && o.sales_channel == offer.sales_channel)
                 });
+                if offer.eligible_partner_ids.is_empty() {
+                    return Err(Error::bad_input(
+                        "eligiblePartnerIds",
+                        "none of the partners the offer is restricted to sells through the new \
+                         channel: name those that may sell it there (an empty list opens it to \
+                         all of them)",
+                    ));
+                }
             }
             if let Some(label) = &input.label {
                 offer.label = optional_text("label", Some(label))?;
@@ -482,6 +497,42 @@ impl Writes {
             Ok(published)
         })
         .await
+    }
+}
+
+impl Writes {
+    /// Every partner that sells through `channel`, whoever administers it: a channel may be
+    /// shared by distributors, or the platform may have put a partner into it. Read a page at a
+    /// time; writes to offers are rare beside reads.
+    async fn partners_selling_through(&self, channel: &str) -> Result<Vec<Organization>> {
+        let filter = OrganizationFilter {
+            kind: Some(OrgKind::Partner),
+            ..OrganizationFilter::default()
+        };
+        let order = Order {
+            field: OrganizationOrderField::CreatedAt,
+            direction: Direction::Asc,
+        };
+        let mut sellers = Vec::new();
+        let mut after = None;
+        loop {
+            let page = PageRequest::new(Some(MAX_PAGE_SIZE as i64), after, None, None)?;
+            let page = self
+                .c
+                .directory
+                .list_organizations(&Scope::All, &filter, order, &page)
+                .await?;
+            let more = page.has_next();
+            after = (page.offset + page.items.len() as u64).checked_sub(1);
+            sellers.extend(
+                page.items
+                    .into_iter()
+                    .filter(|o| o.sales_channel == channel),
+            );
+            if !more {
+                return Ok(sellers);
+            }
+        }
     }
 }
 

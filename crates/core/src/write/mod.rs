@@ -48,6 +48,10 @@ use crate::traits::{one, Connectors};
 use chrono::Utc;
 use std::sync::Arc;
 
+/// Currency of a new billing account when nothing decides another: no offer ordered, no
+/// parent account to share one with, none named.
+const DEFAULT_CURRENCY: &str = "USD";
+
 /// Longest accepted name, subject or email.
 const MAX_TEXT: usize = 200;
 /// Longest accepted case description.

@@ -188,7 +188,7 @@ impl Writes {
             policy::permit(actor.principal, Write::Impersonate)?;
             let reason = text("reason", reason, MAX_TEXT)?;
             let (user, holder) = self.user_in_scope(actor, &user_id).await?;
-            policy::impersonation_target(actor.principal, &user)?;
+            policy::impersonation_target(actor.principal, &user, holder.as_ref())?;
             Ok((user, holder, reason))
         }
         .await;

@@ -8,7 +8,7 @@
 
 use super::journal::Journal;
 use super::orders::OrderPlan;
-use super::{derived_id, Actor, Writes};
+use super::{derived_id, Actor, Writes, DEFAULT_CURRENCY};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, UserId};
 use crate::model::{
@@ -51,8 +51,8 @@ impl StepHook for NoHook {
 }
 
 impl Writes {
-    /// Resumes the journaled operations a stopped process left unfinished: orders run to the
-    /// end (their steps are idempotent); other writes, single steps whose outcome is unknown,
+    /// Resumes the journaled operations a stopped process left unfinished: sagas (orders,
+    /// onboardings) run to the end (their steps are idempotent); other writes, single steps whose outcome is unknown,
     /// are marked failed so that a replay answers instead of waiting.
     pub async fn resume_unfinished(&self) -> Result<usize> {
         let ops = self.c.directory.unfinished_operations().await?;
@@ -61,7 +61,7 @@ impl Writes {
             let mut journal = Journal::new(op, self.c.directory.clone());
             let outcome = match journal.op.action.as_str() {
                 "placeOrder" | "createCustomer" | "createOrganization" => {
-                    self.resume_saga(&mut journal).await
+                    self.resume_or_undo(&mut journal).await
                 }
                 _ => Err(Error::Internal(
                     "the gateway stopped while this write ran; check its target".to_owned(),
@@ -105,6 +105,24 @@ impl Writes {
         result.map_err(Error::internal)
     }
 
+    /// [`Writes::resume_saga`], undoing what the saga had done when the resumed write cannot
+    /// even be planned again (its caller lost a permission, its parent was deactivated, an
+    /// upstream a check reads is down): a step that failed has been undone by [`Writes::saga`]
+    /// already, but a failed plan leaves the steps the stopped process ran, and the write must
+    /// end all or nothing.
+    async fn resume_or_undo(&self, journal: &mut Journal) -> Result<serde_json::Value> {
+        let resumed = self.resume_saga(journal).await;
+        if resumed.is_err()
+            && journal.op.status == OperationStatus::Running
+            && !journal.op.steps.is_empty()
+        {
+            journal.op.status = OperationStatus::Compensating;
+            journal.save().await?;
+            self.compensate(journal).await?;
+        }
+        resumed
+    }
+
     /// The principal an operation was started by, rebuilt from the directory for a resume.
     async fn principal_of(&self, user_id: &UserId) -> Result<Principal> {
         let user = self.load_user(user_id).await?.ok_or(Error::NotFound)?;
@@ -124,13 +142,17 @@ impl Writes {
         let result = self
             .saga(journal, async |j| self.order_steps(&plan, &key, j).await)
             .await?;
-        let customer = self.customer(&result.customer_id).await?;
         let action = if with_subscription {
             "order.place"
         } else {
             "customer.create"
         };
-        self.audit(actor, action, &customer).await;
+        // The order stands once its steps are done: nothing after them may fail it (a resumed
+        // saga that fails is undone, see `resume_or_undo`).
+        match self.customer(&result.customer_id).await {
+            Ok(customer) => self.audit(actor, action, &customer).await,
+            Err(e) => tracing::error!(error = %e, action, "order not audited"),
+        }
         Ok(result)
     }
 
@@ -296,7 +318,7 @@ impl Writes {
             Some(id) => one(id, |ids| self.c.billing.accounts(ids)).await?,
             None => None,
         };
-        Ok(parent.map_or_else(|| "USD".to_owned(), |a| a.balance.currency))
+        Ok(parent.map_or_else(|| DEFAULT_CURRENCY.to_owned(), |a| a.balance.currency))
     }
 
     /// Journals a step with its request, runs it with the hook around it, and journals its
@@ -362,7 +384,7 @@ impl Writes {
     /// unanswered create leaves nothing behind.
     async fn compensate(&self, journal: &mut Journal) -> Result<()> {
         let key = journal.op.key.clone();
-        // Each step's upstream key, as `order_steps` made it.
+        // Each step's upstream key, as the saga's steps made it.
         let sub = |step: &str| format!("{key}/{step}");
         let steps = journal.op.steps.clone();
         for step in steps.iter().rev().filter(|step| !step.refused) {
@@ -420,7 +442,7 @@ impl Writes {
     }
 }
 
-/// What a started order step created: its journaled output when it finished, else what
+/// What a started saga step created: its journaled output when it finished, else what
 /// re-issuing it under its key answers (the first result, if the first request got through).
 async fn learnt<T: DeserializeOwned>(
     step: &StepRecord,

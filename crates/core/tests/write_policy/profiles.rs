@@ -216,7 +216,10 @@ fn login_as_goes_across_or_down_never_up_and_never_to_oneself() {
     let pam = platform_admin();
     let alice = partner_admin();
     let refused = "you may not log in as this user";
-    let ok = |p: &Principal, who: fn() -> Member| policy::impersonation_target(p, &who().0);
+    let ok = |p: &Principal, who: fn() -> Member| {
+        let (user, holder) = who();
+        policy::impersonation_target(p, &user, holder.as_ref())
+    };
     assert!(ok(&pam, acme_operator).is_ok());
     assert!(ok(&pam, northwind_operator).is_ok());
     assert!(ok(&pam, initech_user).is_ok());
@@ -231,11 +234,22 @@ fn login_as_goes_across_or_down_never_up_and_never_to_oneself() {
     );
     let (mut me, _) = initech_user();
     me.id = pam.user_id.clone();
-    assert_forbidden(policy::impersonation_target(&pam, &me), refused, "oneself");
+    assert_forbidden(
+        policy::impersonation_target(&pam, &me, None),
+        refused,
+        "oneself",
+    );
     let (mut pending, _) = initech_user();
     pending.status = UserStatus::Pending;
-    let outcome = policy::impersonation_target(&alice, &pending);
+    let outcome = policy::impersonation_target(&alice, &pending, None);
     assert_conflict(outcome, "the user is not active", "a pending user");
+    let mut closed = acme();
+    closed.status = partnergraph_core::model::OrgStatus::Inactive;
+    let (operator, _) = acme_operator();
+    let outcome =
+        policy::impersonation_target(&pam, &operator, Some(&AccountHolder::Organization(closed)));
+    let message = "the user's organization or customer account is deactivated";
+    assert_conflict(outcome, message, "a deactivated organization's operator");
 }
 
 #[test]
