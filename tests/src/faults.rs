@@ -100,15 +100,16 @@ impl StepHook for StallAt {
 }
 
 /// Sends `query` with `variables` as `who` to `s`, a gateway booted with `hook`; once the
-/// write reaches the hook's step, kills the gateway and starts another on the same store
-/// (which resumes what was left unfinished), and returns it. The first call must never have
-/// got an answer.
+/// write reaches the hook's step, runs `meanwhile` (what changes while the write is stalled),
+/// kills the gateway and starts another on the same store (which resumes what was left
+/// unfinished), and returns it. The first call must never have got an answer.
 pub async fn crash_during(
     s: TestServer,
     hook: &StallAt,
     who: &str,
     query: &str,
     variables: Value,
+    meanwhile: impl AsyncFnOnce(&TestServer),
 ) -> TestServer {
     let token = s.token(who).await;
     let body = json!({ "query": query, "variables": variables });
@@ -124,6 +125,7 @@ pub async fn crash_during(
     tokio::time::timeout(std::time::Duration::from_secs(10), hook.reached.notified())
         .await
         .expect("the write reaches the step");
+    meanwhile(&s).await;
     let s = tokio::task::block_in_place(|| {
         s.restart(std::sync::Arc::new(partnergraph_core::write::NoHook))
     });

@@ -270,7 +270,7 @@ async fn an_order_cut_off_by_a_crash_at_any_step_is_finished_once_after_restart(
             let (offer, seats) = acme_offer(&s).await;
             let name = format!("Crashed {step} {phase:?}");
             let vars = new_customer_order(&name, &offer, seats, "crash-key");
-            let s = crash_during(s, &hook, PAULA, PLACE_ORDER, vars.clone()).await;
+            let s = crash_during(s, &hook, PAULA, PLACE_ORDER, vars.clone(), async |_| {}).await;
             assert_eq!(
                 customers_named(&s, &name).await,
                 1,
