@@ -127,8 +127,12 @@ test('the platform admin sees every partner with its distributor, and names one 
 }) => {
   await signIn(page, 'admin@platform.example');
   await page.getByRole('link', { name: 'Partners' }).click();
-  await expect(page.getByRole('row', { name: /Globex Systems/ })).toContainText('Southgate Supply');
-  await expect(page.getByRole('row', { name: /Acme Cloud/ })).toContainText(
+  // The customer list the admin lands on names partners too: wait for the partner list.
+  await expect(page.getByRole('heading', { name: 'Partners', level: 2 })).toBeVisible();
+  await expect(page.getByRole('row', { name: /^Globex Systems/ })).toContainText(
+    'Southgate Supply',
+  );
+  await expect(page.getByRole('row', { name: /^Acme Cloud/ })).toContainText(
     'Northwind Distribution',
   );
   await page.getByRole('button', { name: 'Onboard a partner' }).click();
